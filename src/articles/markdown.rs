@@ -1,0 +1,418 @@
+//! Markdown rendering: the one place that sets pulldown-cmark's options. Turns an
+//! article body into sanitized HTML plus what search and navigation need from
+//! it: plain text, headings (for the table of contents and a search field of
+//! their own), the first paragraph (the default summary) and links between
+//! articles (rewritten to help-center URLs, and checked by `deflect check`).
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use pulldown_cmark::{BlockQuoteKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+/// What rendering an article body produces.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rendered {
+    /// Sanitized HTML, safe to put in a page as is.
+    pub html: String,
+    /// Plain text of the body (code included, markup dropped), for indexing.
+    pub text: String,
+    /// Every heading, in order, with the id its anchor uses.
+    pub headings: Vec<Heading>,
+    /// Text of the first top-level paragraph.
+    pub first_paragraph: String,
+    /// Links that point at another article file.
+    pub links: Vec<ArticleLink>,
+}
+
+/// A heading and its anchor id.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    pub text: String,
+}
+
+/// A relative link to another article file (`../billing/refunds.md#fees`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleLink {
+    /// The link as written.
+    pub dest: String,
+    /// 1-based line in the file.
+    pub line: usize,
+    /// Path of the target under `articles/`, or `None` when the link climbs
+    /// out of `articles/`.
+    pub target: Option<String>,
+}
+
+/// Maps the path of an article file (relative to `articles/`) to its URL.
+pub trait LinkResolver: Sync {
+    /// The help-center URL of the article stored at `path`.
+    fn url_for(&self, path: &str) -> Option<String>;
+}
+
+impl<F: Fn(&str) -> Option<String> + Sync> LinkResolver for F {
+    fn url_for(&self, path: &str) -> Option<String> {
+        self(path)
+    }
+}
+
+/// The Markdown dialect: CommonMark plus GitHub's extensions.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_GFM
+}
+
+/// Renders `body`, the Markdown of the article at `path` whose first line is
+/// line `first_line` of its file.
+pub fn render(body: &str, first_line: usize, path: &str, resolver: &dyn LinkResolver) -> Rendered {
+    let line_starts: Vec<usize> =
+        std::iter::once(0).chain(body.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let line_of = |offset: usize| first_line + line_starts.partition_point(|&s| s <= offset) - 1;
+
+    let mut out = Rendered::default();
+    let mut events: Vec<Event> = Vec::new();
+    let mut ids = HashSet::new();
+    let mut heading: Option<(usize, HeadingLevel, Option<CowStr>, String)> = None;
+    let mut depth = 0usize; // block nesting, to find the first top-level paragraph
+    let mut first_para: Option<String> = None;
+    let mut in_first_para = false;
+
+    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { level, id, .. }) => {
+                heading = Some((events.len(), level, id, String::new()));
+                events.push(Event::Text(CowStr::Borrowed(""))); // replaced at the end tag
+            }
+            Event::End(TagEnd::Heading(level)) => {
+                if let Some((at, _, id, text)) = heading.take() {
+                    let text = text.trim().to_string();
+                    let id = unique_id(id.map_or_else(|| slugify(&text), |i| i.to_string()), &mut ids);
+                    events[at] = Event::Start(Tag::Heading {
+                        level,
+                        id: Some(id.clone().into()),
+                        classes: vec![],
+                        attrs: vec![],
+                    });
+                    out.headings.push(Heading { level: level as u8, id, text });
+                }
+                events.push(Event::End(TagEnd::Heading(level)));
+                out.text.push('\n');
+            }
+            Event::Start(Tag::BlockQuote(Some(kind))) => {
+                depth += 1;
+                let (class, label) = callout(kind);
+                events.push(Event::Html(
+                    format!("<div class=\"callout callout-{class}\"><p class=\"callout-title\">{label}</p>\n").into(),
+                ));
+            }
+            Event::End(TagEnd::BlockQuote(Some(_))) => {
+                depth -= 1;
+                events.push(Event::Html("</div>\n".into()));
+            }
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                let dest_url = match article_target(&dest_url, path) {
+                    Some((target, fragment)) => {
+                        out.links.push(ArticleLink {
+                            dest: dest_url.to_string(),
+                            line: line_of(range.start),
+                            target: target.clone(),
+                        });
+                        match target.and_then(|t| resolver.url_for(&t)) {
+                            Some(url) => format!("{url}{fragment}").into(),
+                            None => dest_url,
+                        }
+                    }
+                    None => dest_url,
+                };
+                events.push(Event::Start(Tag::Link { link_type, dest_url, title, id }));
+            }
+            Event::Start(Tag::Paragraph) => {
+                if depth == 0 && first_para.is_none() {
+                    in_first_para = true;
+                }
+                events.push(Event::Start(Tag::Paragraph));
+            }
+            Event::End(TagEnd::Paragraph) => {
+                if in_first_para {
+                    in_first_para = false;
+                    first_para = Some(std::mem::take(&mut out.first_paragraph));
+                }
+                events.push(Event::End(TagEnd::Paragraph));
+                out.text.push('\n');
+            }
+            Event::Text(ref t) | Event::Code(ref t) => {
+                push_text(&mut out, &mut heading, in_first_para, t);
+                events.push(event);
+            }
+            // `<Placeholder>` in prose is text the author meant literally, not
+            // markup: show it rather than let the sanitizer swallow it.
+            Event::InlineHtml(ref h) | Event::Html(ref h) if is_unknown_tag(h) => {
+                push_text(&mut out, &mut heading, in_first_para, h);
+                events.push(Event::Text(h.clone()));
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                push_text(&mut out, &mut heading, in_first_para, " ");
+                events.push(event);
+            }
+            Event::Start(ref tag) => {
+                if is_block(tag) {
+                    depth += 1;
+                }
+                events.push(event);
+            }
+            Event::End(ref tag) => {
+                if is_block_end(tag) {
+                    depth = depth.saturating_sub(1);
+                    out.text.push('\n');
+                }
+                events.push(event);
+            }
+            other => events.push(other),
+        }
+    }
+    out.first_paragraph = first_para.unwrap_or_default().trim().to_string();
+    let mut html = String::with_capacity(body.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    out.html = sanitize(&html);
+    out
+}
+
+fn push_text(out: &mut Rendered, heading: &mut Option<(usize, HeadingLevel, Option<CowStr>, String)>, first: bool, t: &str) {
+    out.text.push_str(t);
+    if let Some((_, _, _, text)) = heading {
+        text.push_str(t);
+    }
+    if first {
+        out.first_paragraph.push_str(t);
+    }
+}
+
+fn is_block(tag: &Tag) -> bool {
+    matches!(
+        tag,
+        Tag::BlockQuote(_) | Tag::List(_) | Tag::Item | Tag::CodeBlock(_) | Tag::Table(_) | Tag::FootnoteDefinition(_)
+    )
+}
+
+fn is_block_end(tag: &TagEnd) -> bool {
+    matches!(
+        tag,
+        TagEnd::BlockQuote(_)
+            | TagEnd::List(_)
+            | TagEnd::Item
+            | TagEnd::CodeBlock
+            | TagEnd::Table
+            | TagEnd::FootnoteDefinition
+    ) || matches!(tag, TagEnd::TableCell | TagEnd::TableRow)
+}
+
+fn callout(kind: BlockQuoteKind) -> (&'static str, &'static str) {
+    match kind {
+        BlockQuoteKind::Note => ("note", "Note"),
+        BlockQuoteKind::Tip => ("tip", "Tip"),
+        BlockQuoteKind::Important => ("important", "Important"),
+        BlockQuoteKind::Warning => ("warning", "Warning"),
+        BlockQuoteKind::Caution => ("caution", "Caution"),
+    }
+}
+
+/// GitHub-style anchor id: lowercase, spaces to `-`, punctuation dropped.
+pub fn slugify(text: &str) -> String {
+    let mut id = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        if c.is_alphanumeric() || c == '-' || c == '_' {
+            id.extend(c.to_lowercase());
+        } else if c.is_whitespace() {
+            id.push('-');
+        }
+    }
+    if id.is_empty() {
+        id.push_str("section");
+    }
+    id
+}
+
+fn unique_id(base: String, seen: &mut HashSet<String>) -> String {
+    let mut id = base.clone();
+    let mut n = 1;
+    while !seen.insert(id.clone()) {
+        id = format!("{base}-{n}");
+        n += 1;
+    }
+    id
+}
+
+/// When `dest` is a relative link to a Markdown file, the target's path under
+/// `articles/` (`None` if it climbs out) and the `#fragment` to keep.
+fn article_target(dest: &str, from: &str) -> Option<(Option<String>, String)> {
+    if dest.starts_with('/') || dest.starts_with('#') || dest.contains("://") || dest.starts_with("mailto:") {
+        return None;
+    }
+    let (file, fragment) = match dest.find(['#', '?']) {
+        Some(i) => (&dest[..i], dest[i..].to_string()),
+        None => (dest, String::new()),
+    };
+    let lower = file.to_ascii_lowercase();
+    if !(lower.ends_with(".md") || lower.ends_with(".markdown")) {
+        return None;
+    }
+    let fragment = if fragment.starts_with('#') { fragment } else { String::new() };
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop(); // the article's own file name
+    for segment in file.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return Some((None, fragment));
+                }
+            }
+            s => parts.push(s),
+        }
+    }
+    Some((Some(parts.join("/")), fragment))
+}
+
+/// Elements the sanitizer knows: anything else in `<...>` is prose.
+const HTML_ELEMENTS: &[&str] = &[
+    "a", "abbr", "address", "area", "article", "aside", "audio", "b", "base", "bdi", "bdo", "blockquote", "body", "br",
+    "button", "canvas", "caption", "center", "cite", "code", "col", "colgroup", "data", "dd", "del", "details", "dfn",
+    "dialog", "div", "dl", "dt", "em", "embed", "fieldset", "figcaption", "figure", "font", "footer", "form", "frame",
+    "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hr", "html", "i", "iframe", "img", "input", "ins",
+    "kbd", "label", "legend", "li", "link", "main", "map", "mark", "meta", "meter", "nav", "noscript", "object", "ol",
+    "optgroup", "option", "output", "p", "param", "picture", "pre", "progress", "q", "rp", "rt", "ruby", "s", "samp",
+    "script", "section", "select", "small", "source", "span", "strike", "strong", "style", "sub", "summary", "sup",
+    "svg", "table", "tbody", "td", "template", "textarea", "tfoot", "th", "thead", "time", "title", "tr", "track", "tt",
+    "u", "ul", "var", "video", "wbr", "math",
+];
+
+fn is_unknown_tag(html: &str) -> bool {
+    let t = html.trim();
+    let Some(inner) = t.strip_prefix('<').and_then(|t| t.strip_suffix('>')) else { return false };
+    let inner = inner.strip_prefix('/').unwrap_or(inner);
+    let name: String = inner.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    if name.is_empty() || inner.starts_with('!') || t[1..t.len() - 1].contains(['<', '>']) {
+        return false;
+    }
+    !HTML_ELEMENTS.contains(&name.to_ascii_lowercase().as_str())
+}
+
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut b = ammonia::Builder::default();
+    b.add_tags(["input", "div", "span", "sup", "mark", "kbd", "details", "summary", "figure", "figcaption"])
+        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("div", ["class", "id"])
+        .add_tag_attributes("p", ["class"])
+        .add_tag_attributes("span", ["class"])
+        .add_tag_attributes("sup", ["class", "id"])
+        .add_tag_attributes("code", ["class"])
+        .add_tag_attributes("li", ["id"])
+        .url_schemes(["http", "https", "mailto", "tel"].into())
+        .link_rel(Some("noopener noreferrer"))
+        .attribute_filter(|element, attribute, value| {
+            // Task-list checkboxes are the only inputs an article may hold.
+            if element == "input" && attribute == "type" && value != "checkbox" {
+                return None;
+            }
+            Some(value.into())
+        });
+    for h in ["h1", "h2", "h3", "h4", "h5", "h6"] {
+        b.add_tag_attributes(h, ["id"]);
+    }
+    b
+});
+
+/// Removes everything outside the allow-list: scripts, event handlers,
+/// `javascript:` URLs, styles, forms.
+pub fn sanitize(html: &str) -> String {
+    SANITIZER.clean(html).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolver(path: &str) -> Option<String> {
+        Some(format!("/articles/{}", path.trim_end_matches(".md")))
+    }
+
+    fn html(md: &str) -> String {
+        render(md, 1, "billing/fees.md", &resolver).html
+    }
+
+    #[test]
+    fn renders_gfm_features() {
+        insta::assert_snapshot!(html(
+            "## Plans & prices\n\n| Plan | Price |\n|---|---:|\n| Pro | ~~$12~~ $10 |\n\n- [x] done\n- [ ] todo\n\nA note[^1].\n\n[^1]: The footnote.\n"
+        ));
+    }
+
+    #[test]
+    fn alerts_become_callouts() {
+        let out = html("> [!WARNING]\n> Deleting is final.\n\n> plain quote\n");
+        assert!(out.contains("<div class=\"callout callout-warning\"><p class=\"callout-title\">Warning</p>"), "{out}");
+        assert!(out.contains("<blockquote>"), "{out}");
+    }
+
+    #[test]
+    fn sanitizer_removes_active_content() {
+        let cases = [
+            ("<script>alert(1)</script>ok", "alert"),
+            ("[x](javascript:alert(1))", "javascript"),
+            ("<img src=x onerror=alert(1)>", "onerror"),
+            ("<a href=\"#\" onclick=\"steal()\">x</a>", "onclick"),
+            ("<iframe src=\"https://evil.example\"></iframe>", "iframe"),
+            ("<div style=\"position:fixed\">x</div>", "style"),
+            ("<input type=\"text\" value=\"x\">", "text"),
+        ];
+        for (md, banned) in cases {
+            let out = html(md);
+            assert!(!out.contains(banned), "{md:?} rendered {out:?}");
+        }
+    }
+
+    #[test]
+    fn relative_article_links_are_rewritten() {
+        let out = render("See [refunds](refunds.md#fees), [login](../account/login.md) and [x](https://a.example/b.md).", 3, "billing/fees.md", &resolver);
+        assert!(out.html.contains("href=\"/articles/billing/refunds#fees\""), "{}", out.html);
+        assert!(out.html.contains("href=\"/articles/account/login\""), "{}", out.html);
+        assert!(out.html.contains("href=\"https://a.example/b.md\""), "{}", out.html);
+        let targets: Vec<_> = out.links.iter().map(|l| (l.target.clone(), l.line)).collect();
+        assert_eq!(targets, vec![(Some("billing/refunds.md".into()), 3), (Some("account/login.md".into()), 3)]);
+    }
+
+    #[test]
+    fn links_climbing_out_of_articles_have_no_target() {
+        let out = render("[x](../../../etc/passwd.md)", 1, "billing/fees.md", &resolver);
+        assert_eq!(out.links[0].target, None);
+        assert!(!out.html.contains("/articles/"));
+    }
+
+    #[test]
+    fn headings_get_unique_ids_and_text() {
+        let out = render("## Step 1: Sign in\n\n## Step 1: Sign in\n\n### Custom {#mine}\n", 1, "a.md", &resolver);
+        let ids: Vec<_> = out.headings.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["step-1-sign-in", "step-1-sign-in-1", "mine"]);
+        assert_eq!(out.headings[0].text, "Step 1: Sign in");
+        assert!(out.html.contains("<h2 id=\"step-1-sign-in\">"), "{}", out.html);
+    }
+
+    #[test]
+    fn placeholders_in_prose_stay_visible() {
+        let out = render("Replace <YourDomain> with your domain, keep <b>bold</b>.", 1, "a.md", &resolver);
+        assert!(out.html.contains("&lt;YourDomain&gt;"), "{}", out.html);
+        assert!(out.html.contains("<b>bold</b>"), "{}", out.html);
+        assert!(out.text.contains("<YourDomain>"));
+    }
+
+    #[test]
+    fn first_paragraph_and_text() {
+        let out = render("> [!NOTE]\n> aside\n\nFirst *real* paragraph.\n\nSecond.\n\n```sh\ncurl x\n```\n", 1, "a.md", &resolver);
+        assert_eq!(out.first_paragraph, "First real paragraph.");
+        assert!(out.text.contains("curl x"));
+    }
+}

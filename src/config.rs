@@ -1,0 +1,166 @@
+//! Configuration: one [`Config`] resolved once at start-up from defaults, then
+//! `deflect.toml`, then `DEFLECT_*` environment variables, then command-line flags
+//! (each layer overrides the one before). Every key is optional.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// Name of the config file looked up in the working directory.
+pub const CONFIG_FILE: &str = "deflect.toml";
+/// Prefix of environment variables that override config keys (`DEFLECT_ADDR`, ...).
+pub const ENV_PREFIX: &str = "DEFLECT_";
+
+/// Every setting deflect reads. Keys in `deflect.toml` are the field names.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Folder of Markdown articles: the help center's source of truth.
+    pub articles: PathBuf,
+    /// Folder of the derived search index (rebuilt when missing or stale).
+    pub index: PathBuf,
+    /// Folder of tera templates, static assets and UI strings; the built-in
+    /// copies are used for anything missing there.
+    pub templates: PathBuf,
+    /// Address `deflect serve` listens on.
+    pub addr: SocketAddr,
+    /// Locale of articles that name none, and of visitors that ask for none.
+    pub default_locale: String,
+    /// The help center's name, shown in the header and page titles.
+    pub site_name: String,
+    /// Where "Contact support" links point.
+    pub contact_url: String,
+    /// Origins allowed to call the JSON API from a browser (`*` for any).
+    #[serde(deserialize_with = "string_or_list")]
+    pub cors_origins: Vec<String>,
+    /// Search results per page in the help center.
+    pub page_size: usize,
+    /// Milliseconds the watcher waits for a burst of file events to settle.
+    pub debounce_ms: u64,
+    /// Watch `articles/` and re-index on change while serving.
+    pub watch: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            articles: PathBuf::from("articles"),
+            index: PathBuf::from("index"),
+            templates: PathBuf::from("templates"),
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            default_locale: "en".into(),
+            site_name: "Help Center".into(),
+            contact_url: "mailto:support@example.com".into(),
+            cors_origins: Vec::new(),
+            page_size: 10,
+            debounce_ms: 100,
+            watch: true,
+        }
+    }
+}
+
+impl Config {
+    /// Loads `path` (or `deflect.toml` when it exists) and applies `DEFLECT_*`
+    /// variables from `env` on top. Flags are applied by the caller.
+    pub fn load(path: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Config> {
+        let mut table = match path {
+            Some(p) => read_table(p)?,
+            None if Path::new(CONFIG_FILE).exists() => read_table(Path::new(CONFIG_FILE))?,
+            None => toml::Table::new(),
+        };
+        // Only variables naming a real key apply: DEFLECT_LOG and the like are
+        // read elsewhere and must not trip `deny_unknown_fields`.
+        let known = toml::Table::try_from(Config::default()).context("config keys")?;
+        for (name, value) in env {
+            let Some(key) = name.strip_prefix(ENV_PREFIX) else { continue };
+            let key = key.to_ascii_lowercase();
+            if !known.contains_key(&key) {
+                continue;
+            }
+            // Environment values are TOML when they parse as such (`8080`,
+            // `true`, `["a", "b"]`), plain strings otherwise.
+            let value = format!("v = {value}")
+                .parse::<toml::Table>()
+                .ok()
+                .and_then(|mut t| t.remove("v"))
+                .unwrap_or(toml::Value::String(value));
+            table.insert(key, value);
+        }
+        Config::deserialize(toml::Value::Table(table))
+            .with_context(|| format!("invalid configuration (from {CONFIG_FILE} or {ENV_PREFIX}* variables)"))
+    }
+
+    /// A configuration rooted at `root` (articles, index and templates below
+    /// it), for tests and benches.
+    pub fn for_test(root: &Path) -> Config {
+        Config {
+            articles: root.join("articles"),
+            index: root.join("index"),
+            templates: root.join("templates"),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            debounce_ms: 50,
+            ..Config::default()
+        }
+    }
+}
+
+fn read_table(path: &Path) -> Result<toml::Table> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
+    text.parse::<toml::Table>()
+        .with_context(|| format!("{} is not valid TOML", path.display()))
+}
+
+/// Accepts `"a, b"` as well as `["a", "b"]`, so a list fits in one env variable.
+fn string_or_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+        OneOrMany::Many(v) => v,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn env_overrides_file_and_parses_types() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("deflect.toml");
+        std::fs::write(&file, "site_name = \"Acme\"\npage_size = 5\n").unwrap();
+        let cfg = Config::load(
+            Some(&file),
+            env(&[
+                ("DEFLECT_PAGE_SIZE", "20"),
+                ("DEFLECT_CORS_ORIGINS", "https://a.example, https://b.example"),
+                ("DEFLECT_ADDR", "0.0.0.0:9000"),
+                ("HOME", "/root"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(cfg.site_name, "Acme");
+        assert_eq!(cfg.page_size, 20);
+        assert_eq!(cfg.cors_origins, vec!["https://a.example", "https://b.example"]);
+        assert_eq!(cfg.addr.port(), 9000);
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("deflect.toml");
+        std::fs::write(&file, "page_sise = 5\n").unwrap();
+        let err = format!("{:#}", Config::load(Some(&file), Vec::new()).unwrap_err());
+        assert!(err.contains("page_sise"), "{err}");
+    }
+}

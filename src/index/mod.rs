@@ -1,0 +1,311 @@
+//! The search index: a tantivy index in `index/v{SCHEMA_VERSION}/`, derived
+//! from `articles/` and disposable. [`SearchIndex`] owns the one writer (behind
+//! a mutex, so upserts from the watcher and full rebuilds never interleave) and
+//! one long-lived reader, reloaded after each commit; every search takes a
+//! fresh searcher from it. It is also the serving store: pages and the API read
+//! stored fields from it, so the last good version of an article is served
+//! until a fixed file replaces it.
+
+mod document;
+pub mod schema;
+mod search;
+mod suggest;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
+
+pub use document::{ArticleRecord, ArticleSummary};
+pub use schema::{build_schema, language_of, Fields, SCHEMA_VERSION};
+pub use search::{Audience, FacetCount, Hit, SearchRequest, SearchResults};
+pub use suggest::Suggestion;
+
+use crate::articles::Article;
+
+/// Errors of the index layer.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("search index error: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("cannot open index folder {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("index writer lock poisoned")]
+    Poisoned,
+    #[error("reading the index: {0}")]
+    Read(#[from] std::io::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Memory for the writer's in-flight segments (split across its threads).
+const WRITER_HEAP: usize = 96 * 1024 * 1024;
+
+/// The article index and its one writer.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+    default_locale: String,
+}
+
+/// How [`SearchIndex::open`] found the index folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opened {
+    /// A usable index of this schema version.
+    Existing,
+    /// Nothing usable (missing, corrupt or another version): a new empty index
+    /// that the caller must fill.
+    Created,
+}
+
+impl SearchIndex {
+    /// Opens the index under `dir`, or creates an empty one when there is none
+    /// of this schema version or it cannot be read.
+    pub fn open(dir: &Path, default_locale: &str) -> Result<(SearchIndex, Opened)> {
+        let versioned = dir.join(format!("v{SCHEMA_VERSION}"));
+        let io = |source| Error::Io { path: versioned.clone(), source };
+        std::fs::create_dir_all(&versioned).map_err(io)?;
+        remove_other_versions(dir);
+        let (schema, fields) = build_schema();
+        let (index, opened) = match Index::open_in_dir(&versioned) {
+            Ok(index) if index.schema() == schema => (index, Opened::Existing),
+            existing => {
+                if let Err(e) = &existing {
+                    tracing::warn!(dir = %versioned.display(), error = %e, "index unreadable; rebuilding it");
+                }
+                std::fs::remove_dir_all(&versioned).map_err(io)?;
+                std::fs::create_dir_all(&versioned).map_err(io)?;
+                (Index::create_in_dir(&versioned, schema)?, Opened::Created)
+            }
+        };
+        Ok((SearchIndex::from_index(index, fields, default_locale)?, opened))
+    }
+
+    /// An index held in memory, for tests and benches.
+    pub fn in_memory(default_locale: &str) -> Result<SearchIndex> {
+        let (schema, fields) = build_schema();
+        SearchIndex::from_index(Index::create_in_ram(schema), fields, default_locale)
+    }
+
+    fn from_index(index: Index, fields: Fields, default_locale: &str) -> Result<SearchIndex> {
+        schema::register_tokenizers(index.tokenizers());
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+        let writer = index.writer_with_num_threads(threads, WRITER_HEAP)?;
+        Ok(SearchIndex { index, reader, writer: Mutex::new(writer), fields, default_locale: default_locale.to_string() })
+    }
+
+    /// The schema's fields.
+    pub fn fields(&self) -> &Fields {
+        &self.fields
+    }
+
+    /// A searcher over the last commit.
+    pub fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
+    /// The locale of articles and visitors that name none.
+    pub fn default_locale(&self) -> &str {
+        &self.default_locale
+    }
+
+    /// Replaces the whole content with `articles`.
+    pub fn rebuild(&self, articles: &[Article]) -> Result<()> {
+        let mut writer = self.writer.lock().map_err(|_| Error::Poisoned)?;
+        writer.delete_all_documents()?;
+        for article in articles {
+            writer.add_document(document::to_document(&self.fields, article, &self.default_locale))?;
+        }
+        writer.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Upserts `articles` (by path) and removes the files at `removed`, in one
+    /// commit.
+    pub fn apply(&self, articles: &[Article], removed: &[String]) -> Result<()> {
+        let mut writer = self.writer.lock().map_err(|_| Error::Poisoned)?;
+        for path in removed {
+            writer.delete_term(Term::from_field_text(self.fields.path, path));
+        }
+        for article in articles {
+            writer.delete_term(Term::from_field_text(self.fields.path, &article.path));
+            writer.add_document(document::to_document(&self.fields, article, &self.default_locale))?;
+        }
+        writer.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Number of indexed articles, of every status and visibility.
+    pub fn len(&self) -> u64 {
+        self.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Path → (content hash, slug, locale) of every indexed file: what start-up
+    /// compares with `articles/` to find what changed while deflect was off.
+    pub fn indexed_files(&self) -> Result<HashMap<String, (String, String, String)>> {
+        let searcher = self.searcher();
+        let n = searcher.num_docs() as usize;
+        let mut out = HashMap::with_capacity(n);
+        for (_, addr) in searcher.search(&AllQuery, &TopDocs::with_limit(n.max(1)))? {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let get = |f| doc.get_first(f).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            out.insert(get(self.fields.path), (get(self.fields.hash), get(self.fields.slug), get(self.fields.locale)));
+        }
+        Ok(out)
+    }
+
+    /// The article stored under `slug` in `locale`, if `audience` may read it.
+    pub fn get(&self, slug: &str, locale: &str, audience: Audience) -> Result<Option<ArticleRecord>> {
+        let key = Term::from_field_text(self.fields.key, &document::key(locale, slug));
+        let query = self.filtered(Box::new(TermQuery::new(key, IndexRecordOption::Basic)), None, audience);
+        let searcher = self.searcher();
+        let Some((_, addr)) = searcher.search(&query, &TopDocs::with_limit(1))?.into_iter().next() else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        Ok(Some(document::to_record(&self.fields, &doc, &self.default_locale)))
+    }
+
+    /// Live articles of `locale` (optionally of one category), by title.
+    pub fn list(&self, locale: &str, category: Option<&str>, audience: Audience) -> Result<Vec<ArticleSummary>> {
+        let query = self.filtered(Box::new(self.locale_query(locale)), category, audience);
+        let searcher = self.searcher();
+        let limit = searcher.num_docs().max(1) as usize;
+        let mut out = Vec::new();
+        for (_, addr) in searcher.search(&query, &TopDocs::with_limit(limit))? {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            out.push(document::to_summary(&self.fields, &doc, &self.default_locale));
+        }
+        out.sort_by(|a, b| a.title.to_lowercase().cmp(&b.title.to_lowercase()).then_with(|| a.slug.cmp(&b.slug)));
+        Ok(out)
+    }
+
+    /// The `n` most recently updated live articles of `locale`.
+    pub fn recent(&self, locale: &str, n: usize, audience: Audience) -> Result<Vec<ArticleSummary>> {
+        let query = self.filtered(Box::new(self.locale_query(locale)), None, audience);
+        let searcher = self.searcher();
+        let top = TopDocs::with_limit(n.max(1)).order_by_fast_field::<tantivy::DateTime>("updated", tantivy::Order::Desc);
+        let mut out = Vec::new();
+        for (_, addr) in searcher.search(&query, &top)? {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            out.push(document::to_summary(&self.fields, &doc, &self.default_locale));
+        }
+        Ok(out)
+    }
+
+    /// Live articles per category in `locale`, by category id.
+    pub fn categories(&self, locale: &str, audience: Audience) -> Result<Vec<FacetCount>> {
+        let query = self.filtered(Box::new(self.locale_query(locale)), None, audience);
+        search::facet_counts(&self.searcher(), &query, &self.fields)
+    }
+
+    /// Up to `n` live articles that share the category or tags of `article`.
+    pub fn related(&self, article: &ArticleRecord, n: usize, audience: Audience) -> Result<Vec<ArticleSummary>> {
+        let mut should: Vec<(Occur, Box<dyn Query>)> = article
+            .tags
+            .iter()
+            .map(|t| -> (Occur, Box<dyn Query>) {
+                (Occur::Should, Box::new(TermQuery::new(Term::from_field_text(self.fields.tags, t), IndexRecordOption::Basic)))
+            })
+            .collect();
+        should.push((
+            Occur::Should,
+            Box::new(tantivy::query::BoostQuery::new(
+                Box::new(TermQuery::new(Term::from_field_text(self.fields.category, &article.category), IndexRecordOption::Basic)),
+                0.5,
+            )),
+        ));
+        let inner = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(BooleanQuery::new(should)) as Box<dyn Query>),
+            (Occur::Must, Box::new(self.locale_query(&article.locale))),
+            (
+                Occur::MustNot,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.key, &document::key(&article.locale, &article.slug)),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ]);
+        let query = self.filtered(Box::new(inner), None, audience);
+        let searcher = self.searcher();
+        let mut out = Vec::new();
+        for (_, addr) in searcher.search(&query, &TopDocs::with_limit(n.max(1)))? {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            out.push(document::to_summary(&self.fields, &doc, &self.default_locale));
+        }
+        Ok(out)
+    }
+
+    /// Other-language versions of `article` (same `translation_of` group).
+    pub fn translations(&self, article: &ArticleRecord, audience: Audience) -> Result<Vec<ArticleSummary>> {
+        let group = TermQuery::new(Term::from_field_text(self.fields.group, &article.group), IndexRecordOption::Basic);
+        let query = self.filtered(Box::new(group), None, audience);
+        let searcher = self.searcher();
+        let mut out = Vec::new();
+        for (_, addr) in searcher.search(&query, &TopDocs::with_limit(64))? {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let s = document::to_summary(&self.fields, &doc, &self.default_locale);
+            if s.locale != article.locale {
+                out.push(s);
+            }
+        }
+        out.sort_by(|a, b| a.locale.cmp(&b.locale));
+        Ok(out)
+    }
+
+    /// Count of live articles visible to `audience` in `locale`.
+    pub fn count(&self, locale: &str, audience: Audience) -> Result<usize> {
+        let query = self.filtered(Box::new(self.locale_query(locale)), None, audience);
+        Ok(self.searcher().search(&query, &Count)?)
+    }
+
+    fn locale_query(&self, locale: &str) -> TermQuery {
+        TermQuery::new(Term::from_field_text(self.fields.locale, locale), IndexRecordOption::Basic)
+    }
+
+    /// `query` restricted to published articles that `audience` may read (and
+    /// to `category`), with the filters adding nothing to the score.
+    fn filtered(&self, query: Box<dyn Query>, category: Option<&str>, audience: Audience) -> BooleanQuery {
+        let term = |field, text: &str| -> Box<dyn Query> {
+            Box::new(tantivy::query::ConstScoreQuery::new(
+                Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::Basic)),
+                0.0,
+            ))
+        };
+        let mut clauses = vec![(Occur::Must, query), (Occur::Must, term(self.fields.status, "published"))];
+        if audience == Audience::Public {
+            clauses.push((Occur::Must, term(self.fields.visibility, "public")));
+        }
+        if let Some(c) = category {
+            clauses.push((Occur::Must, term(self.fields.category, c)));
+        }
+        BooleanQuery::new(clauses)
+    }
+}
+
+/// Index folders of other schema versions are dead weight once this one exists.
+fn remove_other_versions(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_version = name.strip_prefix('v').is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        if is_version && name != format!("v{SCHEMA_VERSION}") {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! deflect: a self-service help center and ticket-deflection search engine.
+//!
+//! Markdown files in `articles/` ([`articles`]) are indexed into tantivy
+//! ([`index`]) by the [`library`], kept current by the [`watch`]er, and served
+//! to customers and other sites by the [`web`] app; [`cli`] holds the commands
+//! behind the `deflect` binary.
+
+pub mod articles;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod index;
+pub mod library;
+pub mod watch;
+pub mod web;
+
+pub use config::Config;
+pub use error::Error;
+pub use library::Library;
