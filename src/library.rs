@@ -7,10 +7,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::articles::load::{is_article_file, list_files, Catalog};
-use crate::articles::{hash_hex, load_dir, Article, ParseError, ParseErrorKind, ParseOptions};
+use crate::articles::{hash_hex, load_dir_with_progress, Article, ParseError, ParseErrorKind, ParseOptions};
 use crate::error::{Error, Result};
 use crate::index::{Opened, SearchIndex};
 
@@ -29,7 +29,10 @@ pub struct IndexReport {
 
 /// The help center's articles and their index.
 pub struct Library {
+    /// The articles folder as configured: error messages name files below it.
     root: PathBuf,
+    /// Its canonical form: what file events are matched against.
+    canonical: PathBuf,
     index: SearchIndex,
     catalog: RwLock<Catalog>,
     problems: RwLock<BTreeMap<String, ParseError>>,
@@ -40,12 +43,16 @@ impl Library {
     /// it when it is missing, unreadable or of another schema version, and
     /// otherwise bringing it up to date with the files.
     pub fn open(root: &Path, index_dir: &Path, default_locale: &str) -> Result<(Library, IndexReport)> {
-        let root = std::fs::canonicalize(root)
-            .map_err(|source| Error::Io { path: format!("articles folder {}", root.display()), source })?;
+        if !root.is_dir() {
+            return Err(Error::Io {
+                path: format!("articles folder {}", root.display()),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "not found — create it or pass --articles DIR"),
+            });
+        }
         let (index, opened) = SearchIndex::open(index_dir, default_locale)?;
-        let library = Library::with_index(root, index);
+        let library = Library::with_index(root.to_path_buf(), index);
         let report = match opened {
-            Opened::Created => library.rebuild()?,
+            Opened::Created => library.rebuild(&|_, _| {})?,
             Opened::Existing => library.sync_all()?,
         };
         Ok((library, report))
@@ -54,12 +61,18 @@ impl Library {
     /// A library over an existing index (tests use an in-memory one).
     pub fn with_index(root: PathBuf, index: SearchIndex) -> Library {
         let catalog = Catalog::new(index.default_locale());
-        Library { root, index, catalog: RwLock::new(catalog), problems: RwLock::new(BTreeMap::new()) }
+        let canonical = std::fs::canonicalize(&root).unwrap_or_else(|_| root.clone());
+        Library { root, canonical, index, catalog: RwLock::new(catalog), problems: RwLock::new(BTreeMap::new()) }
     }
 
-    /// The articles folder (canonical path).
+    /// The articles folder, as configured.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The articles folder's canonical path (what the watcher watches).
+    pub fn canonical_root(&self) -> &Path {
+        &self.canonical
     }
 
     /// The search index.
@@ -69,18 +82,19 @@ impl Library {
 
     /// Files that currently fail to parse, by path.
     pub fn problems(&self) -> Vec<ParseError> {
-        self.problems.read().map(|p| p.values().cloned().collect()).unwrap_or_default()
+        read(&self.problems).values().cloned().collect()
     }
 
-    /// Re-reads every file and replaces the index content.
-    pub fn rebuild(&self) -> Result<IndexReport> {
-        let loaded = load_dir(&self.root, self.index.default_locale());
+    /// Re-reads every file and replaces the index content, calling
+    /// `progress(done, total)` as files are parsed.
+    pub fn rebuild(&self, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<IndexReport> {
+        let loaded = load_dir_with_progress(&self.root, self.index.default_locale(), progress);
         self.index.rebuild(&loaded.articles)?;
         let mut catalog = Catalog::new(self.index.default_locale());
         for a in &loaded.articles {
             catalog.insert(&a.path, &a.slug, &a.locale);
         }
-        *self.catalog.write().expect("catalog lock") = catalog;
+        *write(&self.catalog) = catalog;
         self.set_problems(&loaded.errors);
         Ok(IndexReport { indexed: loaded.articles.len(), removed: 0, errors: loaded.errors, warnings: loaded.warnings })
     }
@@ -90,7 +104,7 @@ impl Library {
     pub fn sync_all(&self) -> Result<IndexReport> {
         let indexed = self.index.indexed_files()?;
         {
-            let mut catalog = self.catalog.write().expect("catalog lock");
+            let mut catalog = write(&self.catalog);
             for (path, (_, slug, locale)) in &indexed {
                 catalog.insert(path, slug, locale);
             }
@@ -111,7 +125,7 @@ impl Library {
         let mut fixed = Vec::new();
         let mut failed = Vec::new();
         {
-            let catalog = self.catalog.read().expect("catalog lock");
+            let catalog = read(&self.catalog);
             let opts = ParseOptions { default_locale: self.index.default_locale(), resolver: &*catalog };
             for path in paths {
                 let full = self.root.join(path);
@@ -155,7 +169,7 @@ impl Library {
             self.index.apply(&upserts, &removed)?;
         }
         {
-            let mut catalog = self.catalog.write().expect("catalog lock");
+            let mut catalog = write(&self.catalog);
             for path in &removed {
                 catalog.remove(path);
             }
@@ -164,7 +178,7 @@ impl Library {
             }
         }
         {
-            let mut problems = self.problems.write().expect("problems lock");
+            let mut problems = write(&self.problems);
             for path in removed.iter().chain(&fixed) {
                 problems.remove(path);
             }
@@ -182,17 +196,27 @@ impl Library {
 
     /// The path under the articles folder of an absolute `path` inside it.
     pub fn relative(&self, path: &Path) -> Option<String> {
-        let rel = path.strip_prefix(&self.root).ok()?;
+        let rel = path.strip_prefix(&self.canonical).or_else(|_| path.strip_prefix(&self.root)).ok()?;
         let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
         (!parts.is_empty()).then(|| parts.join("/"))
     }
 
     fn set_problems(&self, errors: &[ParseError]) {
-        let mut problems = self.problems.write().expect("problems lock");
+        let mut problems = write(&self.problems);
         problems.clear();
         for e in errors {
             let rel = Path::new(&e.path).strip_prefix(&self.root).map(|p| p.to_string_lossy().replace('\\', "/"));
             problems.insert(rel.unwrap_or_else(|_| e.path.clone()), e.clone());
         }
     }
+}
+
+// A panic while a lock was held leaves maps that are still whole (every
+// update replaces entries), so serving goes on rather than failing forever.
+fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|e| e.into_inner())
 }

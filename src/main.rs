@@ -1,1 +1,24 @@
-fn main() {}
+//! The `deflect` binary: parses the command line, sets up logging, runs the
+//! command from the library, and turns an error into exit code 2.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use deflect::cli::{run, Cli};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DEFLECT_LOG").unwrap_or_else(|_| "deflect=info,warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

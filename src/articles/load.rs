@@ -113,7 +113,13 @@ pub fn list_files(root: &Path) -> Vec<String> {
 
 /// Loads every article under `root`.
 pub fn load_dir(root: &Path, default_locale: &str) -> Loaded {
+    load_dir_with_progress(root, default_locale, &|_, _| {})
+}
+
+/// [`load_dir`], calling `progress(done, total)` as files are parsed.
+pub fn load_dir_with_progress(root: &Path, default_locale: &str, progress: &(dyn Fn(usize, usize) + Sync)) -> Loaded {
     let files = list_files(root);
+    let done = std::sync::atomic::AtomicUsize::new(0);
     // First pass: who claims which slug, so links can point at the right URL
     // even when a target sets its own `slug`.
     let claims: Vec<Option<(String, String)>> = files
@@ -138,7 +144,14 @@ pub fn load_dir(root: &Path, default_locale: &str) -> Loaded {
     }
     let opts = ParseOptions { default_locale, resolver: &catalog };
     let results: Vec<Result<Article, ParseError>> =
-        files.par_iter().map(|path| Article::from_file(root, path, &opts)).collect();
+        files
+            .par_iter()
+            .map(|path| {
+                let result = Article::from_file(root, path, &opts);
+                progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, files.len());
+                result
+            })
+            .collect();
 
     let mut loaded = Loaded::default();
     let mut owners: HashMap<(String, String), String> = HashMap::new();

@@ -1,0 +1,79 @@
+//! The command line: clap definitions and one file per subcommand. `main.rs`
+//! only parses arguments, sets up logging and turns errors into exit codes.
+
+mod check;
+mod index;
+mod search;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+
+/// deflect: a self-service help center and ticket-deflection search engine.
+#[derive(Debug, Parser)]
+#[command(name = "deflect", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Config file (default: ./deflect.toml when it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Folder of Markdown articles [config: articles; default: articles].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub articles: Option<PathBuf>,
+    /// Folder of the search index [config: index; default: index].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub index: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Index the articles if needed, watch them and serve the help center.
+    Serve(serve::Args),
+    /// Rebuild the search index from scratch.
+    Index(index::Args),
+    /// Validate every article; exits non-zero on any problem (for CI).
+    Check(check::Args),
+    /// Search the help center from the command line.
+    Search(search::Args),
+}
+
+impl Cli {
+    /// The configuration: file, then `DEFLECT_*` variables, then flags.
+    pub fn config(&self) -> Result<Config> {
+        let mut config = Config::load(self.config.as_deref(), std::env::vars())?;
+        if let Some(a) = &self.articles {
+            config.articles = a.clone();
+        }
+        if let Some(i) = &self.index {
+            config.index = i.clone();
+        }
+        Ok(config)
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let config = cli.config()?;
+    match cli.command {
+        Command::Serve(args) => serve::run(config, args),
+        Command::Index(args) => index::run(config, args),
+        Command::Check(args) => check::run(config, args),
+        Command::Search(args) => search::run(config, args),
+    }
+}
+
+/// A progress bar on stderr when it is a terminal (hidden otherwise).
+fn progress_bar(what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} ({elapsed})") {
+        bar.set_style(style);
+    }
+    bar.set_message(what.to_string());
+    bar
+}

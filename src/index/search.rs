@@ -55,15 +55,20 @@ pub struct FacetCount {
     pub count: u64,
 }
 
-/// What a search returns.
+/// What a search returns: the shape of the API's and the CLI's JSON.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SearchResults {
     pub query: String,
+    pub locale: String,
     /// Matches in the chosen category (all categories when none is chosen).
     pub total: usize,
+    pub limit: usize,
+    pub offset: usize,
     pub hits: Vec<Hit>,
     /// Matches per category, ignoring the category filter.
     pub facets: Vec<FacetCount>,
+    /// A corrected query when this one finds little.
+    pub did_you_mean: Option<String>,
 }
 
 // Field weights: where a word appears says how much an article is about it.
@@ -84,8 +89,16 @@ impl SearchIndex {
     /// words) matches nothing.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
         let searcher = self.searcher();
-        let mut results =
-            SearchResults { query: req.query.to_string(), total: 0, hits: Vec::new(), facets: Vec::new() };
+        let mut results = SearchResults {
+            query: req.query.to_string(),
+            locale: req.locale.to_string(),
+            total: 0,
+            limit: req.limit,
+            offset: req.offset,
+            hits: Vec::new(),
+            facets: Vec::new(),
+            did_you_mean: None,
+        };
         let Some(text_query) = self.text_query(&searcher, req.query, req.locale)? else {
             return Ok(results);
         };

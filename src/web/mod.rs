@@ -1,0 +1,129 @@
+//! The web app: the public help center (HTML pages rendered with tera), the
+//! versioned JSON API, static assets and health checks, on axum. Handlers are
+//! thin: they validate input, hand the CPU work (search, rendering) to a
+//! blocking thread and map errors to [`AppError`].
+
+mod error;
+mod params;
+mod routes;
+pub mod templates;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use tokio::net::TcpListener;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use error::{ApiError, AppError};
+pub use templates::Templates;
+
+use crate::config::Config;
+use crate::library::Library;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// The shared parts of [`AppState`].
+pub struct Inner {
+    pub library: Arc<Library>,
+    pub templates: Arc<Templates>,
+    pub config: Config,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(library: Arc<Library>, templates: Arc<Templates>, config: Config) -> AppState {
+        AppState(Arc::new(Inner { library, templates, config }))
+    }
+
+    /// Runs `f` on a blocking thread: searching and rendering are CPU work
+    /// that must not stall the async runtime.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&AppState) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || f(&state))
+            .await
+            .map_err(|e| AppError::Internal(format!("handler task failed: {e}")))?
+    }
+}
+
+/// All routes, with CORS on the API and the common response headers.
+pub fn router(state: AppState) -> Router {
+    let mut api = routes::api::routes();
+    if let Some(cors) = cors_layer(&state.config.cors_origins) {
+        api = api.layer(cors);
+    }
+    Router::new()
+        .merge(routes::help_center::routes())
+        .merge(api)
+        .route("/static/{file}", get(routes::assets::asset))
+        .route("/healthz", get(routes::api::healthz))
+        .fallback(routes::help_center::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), error_pages))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .with_state(state)
+}
+
+/// Serves `router(state)` on `listener` until `shutdown` completes.
+pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    Some(CorsLayer::new().allow_origin(allow).allow_methods([axum::http::Method::GET]).allow_headers([header::CONTENT_TYPE]))
+}
+
+/// Replaces the bare body of a page error with the rendered error page.
+async fn error_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    let Some(page) = res.extensions().get::<error::ErrorPage>().cloned() else { return res };
+    let template = if page.status == StatusCode::NOT_FOUND { "404.html" } else { "error.html" };
+    let locale = state.config.default_locale.clone();
+    let rendered = state
+        .run(move |s| {
+            let mut ctx = routes::help_center::base_context(s, &routes::help_center::PageLocale::default_for(s), "");
+            ctx.insert("status", &page.status.as_u16());
+            ctx.insert("message", &page.message);
+            ctx.insert("categories", &routes::help_center::category_links(s, &locale)?);
+            s.templates.render(template, &ctx).map_err(AppError::Internal)
+        })
+        .await;
+    match rendered {
+        Ok(html) => (page.status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!("error page failed to render: {e:?}");
+            res
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! HTTP errors. A handler returns [`AppError`]; pages turn it into an HTML
+//! error page (rendered by the `error_pages` middleware, which has the
+//! templates), the API into `{"error": {"code", "message"}}`. Client errors
+//! carry a message for the user; anything else is a generic 500 whose cause is
+//! logged, never shown.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+/// Why a request failed.
+#[derive(Debug)]
+pub enum AppError {
+    /// 400: the request is malformed; the message says how to fix it.
+    BadRequest(String),
+    /// 404: nothing here.
+    NotFound(String),
+    /// 500: our fault; the cause is logged.
+    Internal(String),
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::NotFound(_) => "not_found",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// What the user is told.
+    pub fn public_message(&self) -> String {
+        match self {
+            AppError::BadRequest(m) | AppError::NotFound(m) => m.clone(),
+            AppError::Internal(_) => "Something went wrong on our side. Please try again.".into(),
+        }
+    }
+
+    fn log(&self) {
+        if let AppError::Internal(cause) = self {
+            tracing::error!(cause = %cause, "request failed");
+        }
+    }
+}
+
+impl<E: Into<crate::Error>> From<E> for AppError {
+    fn from(e: E) -> Self {
+        AppError::Internal(e.into().to_string())
+    }
+}
+
+/// Marks a response as an error page for the `error_pages` middleware.
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        let page = ErrorPage { status: self.status(), message: self.public_message() };
+        let mut res = (self.status(), page.message.clone()).into_response();
+        res.extensions_mut().insert(page);
+        res
+    }
+}
+
+/// An [`AppError`] answered as JSON, for the API.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.log();
+        let body = json!({ "error": { "code": self.0.code(), "message": self.0.public_message() } });
+        (self.0.status(), Json(body)).into_response()
+    }
+}

@@ -1,0 +1,169 @@
+//! Templates, UI strings and static assets. Built-in copies are compiled into
+//! the binary so deflect runs from anywhere; files in the configured
+//! templates folder override them one by one, and [`Templates::reload`] picks
+//! up edits (a broken edit is logged and the last good set stays in use).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+
+use tera::{Context, Tera};
+
+/// Built-in templates, by name.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("home.html", include_str!("../../templates/home.html")),
+    ("category.html", include_str!("../../templates/category.html")),
+    ("article.html", include_str!("../../templates/article.html")),
+    ("search.html", include_str!("../../templates/search.html")),
+    ("404.html", include_str!("../../templates/404.html")),
+    ("error.html", include_str!("../../templates/error.html")),
+];
+
+/// Built-in UI strings, by locale.
+const STRINGS: &[(&str, &str)] =
+    &[("en", include_str!("../../templates/i18n/en.toml")), ("fr", include_str!("../../templates/i18n/fr.toml"))];
+
+/// Built-in static assets: name, content type, bytes.
+const ASSETS: &[(&str, &str, &str)] = &[
+    ("app.css", "text/css; charset=utf-8", include_str!("../../templates/static/app.css")),
+    ("suggest.js", "text/javascript; charset=utf-8", include_str!("../../templates/static/suggest.js")),
+];
+
+/// UI strings of one locale.
+pub type Strings = HashMap<String, String>;
+
+/// The loaded templates and strings.
+pub struct Templates {
+    dir: Option<PathBuf>,
+    loaded: RwLock<(Tera, HashMap<String, Strings>)>,
+}
+
+impl Templates {
+    /// Loads the built-in set, overridden by files in `dir` when it exists.
+    pub fn load(dir: Option<&Path>) -> Result<Templates, String> {
+        let dir = dir.filter(|d| d.is_dir()).map(Path::to_path_buf);
+        let loaded = load_all(dir.as_deref())?;
+        Ok(Templates { dir, loaded: RwLock::new(loaded) })
+    }
+
+    /// The folder that overrides built-ins, if any.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// Re-reads the templates folder; keeps the current set on error.
+    pub fn reload(&self) -> Result<(), String> {
+        let fresh = load_all(self.dir.as_deref())?;
+        if let Ok(mut loaded) = self.loaded.write() {
+            *loaded = fresh;
+        }
+        Ok(())
+    }
+
+    /// Renders template `name`.
+    pub fn render(&self, name: &str, ctx: &Context) -> Result<String, String> {
+        let loaded = self.loaded.read().map_err(|_| "template lock poisoned".to_string())?;
+        loaded.0.render(name, ctx).map_err(|e| error_chain(&e))
+    }
+
+    /// UI strings for `locale`: its own file over its language's over English.
+    pub fn strings(&self, locale: &str) -> Strings {
+        let Ok(loaded) = self.loaded.read() else { return Strings::new() };
+        let mut out = loaded.1.get("en").cloned().unwrap_or_default();
+        let primary = locale.split('-').next().unwrap_or(locale);
+        for key in [primary, locale] {
+            if let Some(s) = loaded.1.get(key) {
+                out.extend(s.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+        }
+        out
+    }
+
+    /// Locales that have UI strings.
+    pub fn locales(&self) -> Vec<String> {
+        self.loaded.read().map(|l| l.1.keys().cloned().collect()).unwrap_or_default()
+    }
+
+    /// A static asset by file name: (content type, bytes).
+    pub fn asset(&self, name: &str) -> Option<(&'static str, Vec<u8>)> {
+        let (_, content_type, builtin) = ASSETS.iter().find(|(n, _, _)| *n == name)?;
+        if let Some(dir) = &self.dir {
+            if let Ok(bytes) = std::fs::read(dir.join("static").join(name)) {
+                return Some((content_type, bytes));
+            }
+        }
+        Some((content_type, builtin.as_bytes().to_vec()))
+    }
+}
+
+fn load_all(dir: Option<&Path>) -> Result<(Tera, HashMap<String, Strings>), String> {
+    let mut sources: Vec<(String, String)> = TEMPLATES.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect();
+    let mut strings: HashMap<String, Strings> = HashMap::new();
+    for (locale, text) in STRINGS {
+        strings.insert(locale.to_string(), parse_strings(text).map_err(|e| format!("built-in {locale}.toml: {e}"))?);
+    }
+    if let Some(dir) = dir {
+        for (name, source) in sources.iter_mut() {
+            if let Ok(text) = std::fs::read_to_string(dir.join(&*name)) {
+                *source = text;
+            }
+        }
+        if let Ok(entries) = std::fs::read_dir(dir.join("i18n")) {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.extension().is_some_and(|e| e == "toml") {
+                    let locale = path.file_stem().map(|s| s.to_string_lossy().to_lowercase()).unwrap_or_default();
+                    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                    let parsed = parse_strings(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+                    strings.entry(locale).or_default().extend(parsed);
+                }
+            }
+        }
+    }
+    let mut tera = Tera::default();
+    tera.add_raw_templates(sources).map_err(|e| error_chain(&e))?;
+    Ok((tera, strings))
+}
+
+fn parse_strings(text: &str) -> Result<Strings, String> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
+    Ok(table.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string()))).collect())
+}
+
+/// Tera hides the useful part of an error in its source chain.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_load_and_folder_overrides() {
+        let t = Templates::load(None).unwrap();
+        assert!(t.strings("fr-ca").contains_key("search_label"));
+        assert_ne!(t.strings("fr")["search_label"], t.strings("en")["search_label"]);
+        assert!(t.asset("app.css").is_some());
+        assert!(t.asset("../Cargo.toml").is_none());
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("error.html"), "custom {{ message }}").unwrap();
+        let t = Templates::load(Some(dir.path())).unwrap();
+        let mut ctx = Context::new();
+        ctx.insert("message", "oops");
+        assert_eq!(t.render("error.html", &ctx).unwrap(), "custom oops");
+
+        std::fs::write(dir.path().join("error.html"), "{% if %}").unwrap();
+        assert!(t.reload().is_err());
+        assert_eq!(t.render("error.html", &ctx).unwrap(), "custom oops", "last good set stays");
+    }
+}
