@@ -64,7 +64,10 @@ impl Default for Config {
 impl Config {
     /// Loads `path` (or `deflect.toml` when it exists) and applies `DEFLECT_*`
     /// variables from `env` on top. Flags are applied by the caller.
-    pub fn load(path: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Config> {
+    pub fn load(
+        path: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config> {
         let mut table = match path {
             Some(p) => read_table(p)?,
             None if Path::new(CONFIG_FILE).exists() => read_table(Path::new(CONFIG_FILE))?,
@@ -74,7 +77,9 @@ impl Config {
         // read elsewhere and must not trip `deny_unknown_fields`.
         let known = toml::Table::try_from(Config::default()).context("config keys")?;
         for (name, value) in env {
-            let Some(key) = name.strip_prefix(ENV_PREFIX) else { continue };
+            let Some(key) = name.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
             let key = key.to_ascii_lowercase();
             if !known.contains_key(&key) {
                 continue;
@@ -88,8 +93,9 @@ impl Config {
                 .unwrap_or(toml::Value::String(value));
             table.insert(key, value);
         }
-        Config::deserialize(toml::Value::Table(table))
-            .with_context(|| format!("invalid configuration (from {CONFIG_FILE} or {ENV_PREFIX}* variables)"))
+        Config::deserialize(toml::Value::Table(table)).with_context(|| {
+            format!("invalid configuration (from {CONFIG_FILE} or {ENV_PREFIX}* variables)")
+        })
     }
 
     /// A configuration rooted at `root` (articles, index and templates below
@@ -107,7 +113,8 @@ impl Config {
 }
 
 fn read_table(path: &Path) -> Result<toml::Table> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
     text.parse::<toml::Table>()
         .with_context(|| format!("{} is not valid TOML", path.display()))
 }
@@ -121,7 +128,12 @@ fn string_or_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Err
         Many(Vec<String>),
     }
     Ok(match OneOrMany::deserialize(d)? {
-        OneOrMany::One(s) => s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+        OneOrMany::One(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
         OneOrMany::Many(v) => v,
     })
 }
@@ -131,7 +143,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -143,7 +158,10 @@ mod tests {
             Some(&file),
             env(&[
                 ("DEFLECT_PAGE_SIZE", "20"),
-                ("DEFLECT_CORS_ORIGINS", "https://a.example, https://b.example"),
+                (
+                    "DEFLECT_CORS_ORIGINS",
+                    "https://a.example, https://b.example",
+                ),
                 ("DEFLECT_ADDR", "0.0.0.0:9000"),
                 ("HOME", "/root"),
             ]),
@@ -151,7 +169,10 @@ mod tests {
         .unwrap();
         assert_eq!(cfg.site_name, "Acme");
         assert_eq!(cfg.page_size, 20);
-        assert_eq!(cfg.cors_origins, vec!["https://a.example", "https://b.example"]);
+        assert_eq!(
+            cfg.cors_origins,
+            vec!["https://a.example", "https://b.example"]
+        );
         assert_eq!(cfg.addr.port(), 9000);
     }
 

@@ -11,7 +11,10 @@ pub enum Error {
     #[error(transparent)]
     Index(#[from] crate::index::Error),
     #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("template error: {0}")]
     Template(String),
 }

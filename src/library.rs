@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::articles::load::{is_article_file, list_files, Catalog};
-use crate::articles::{hash_hex, load_dir_with_progress, Article, ParseError, ParseErrorKind, ParseOptions};
+use crate::articles::{
+    hash_hex, load_dir_with_progress, Article, ParseError, ParseErrorKind, ParseOptions,
+};
 use crate::error::{Error, Result};
 use crate::index::{Opened, SearchIndex};
 
@@ -42,11 +44,18 @@ impl Library {
     /// Opens the index in `index_dir` for the articles in `root`, rebuilding
     /// it when it is missing, unreadable or of another schema version, and
     /// otherwise bringing it up to date with the files.
-    pub fn open(root: &Path, index_dir: &Path, default_locale: &str) -> Result<(Library, IndexReport)> {
+    pub fn open(
+        root: &Path,
+        index_dir: &Path,
+        default_locale: &str,
+    ) -> Result<(Library, IndexReport)> {
         if !root.is_dir() {
             return Err(Error::Io {
                 path: format!("articles folder {}", root.display()),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "not found — create it or pass --articles DIR"),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "not found — create it or pass --articles DIR",
+                ),
             });
         }
         let (index, opened) = SearchIndex::open(index_dir, default_locale)?;
@@ -62,7 +71,13 @@ impl Library {
     pub fn with_index(root: PathBuf, index: SearchIndex) -> Library {
         let catalog = Catalog::new(index.default_locale());
         let canonical = std::fs::canonicalize(&root).unwrap_or_else(|_| root.clone());
-        Library { root, canonical, index, catalog: RwLock::new(catalog), problems: RwLock::new(BTreeMap::new()) }
+        Library {
+            root,
+            canonical,
+            index,
+            catalog: RwLock::new(catalog),
+            problems: RwLock::new(BTreeMap::new()),
+        }
     }
 
     /// The articles folder, as configured.
@@ -96,7 +111,12 @@ impl Library {
         }
         *write(&self.catalog) = catalog;
         self.set_problems(&loaded.errors);
-        Ok(IndexReport { indexed: loaded.articles.len(), removed: 0, errors: loaded.errors, warnings: loaded.warnings })
+        Ok(IndexReport {
+            indexed: loaded.articles.len(),
+            removed: 0,
+            errors: loaded.errors,
+            warnings: loaded.warnings,
+        })
     }
 
     /// Brings the index up to date with every file: new and changed files are
@@ -126,7 +146,10 @@ impl Library {
         let mut failed = Vec::new();
         {
             let catalog = read(&self.catalog);
-            let opts = ParseOptions { default_locale: self.index.default_locale(), resolver: &*catalog };
+            let opts = ParseOptions {
+                default_locale: self.index.default_locale(),
+                resolver: &*catalog,
+            };
             for path in paths {
                 let full = self.root.join(path);
                 if !is_article_file(path) {
@@ -139,11 +162,18 @@ impl Library {
                         continue;
                     }
                     Err(e) => {
-                        failed.push(ParseError { path: full.display().to_string(), line: 1, kind: ParseErrorKind::Io(e.to_string()) });
+                        failed.push(ParseError {
+                            path: full.display().to_string(),
+                            line: 1,
+                            kind: ParseErrorKind::Io(e.to_string()),
+                        });
                         continue;
                     }
                 };
-                if indexed_hashes.get(path).is_some_and(|(hash, _, _)| *hash == hash_hex(&bytes)) {
+                if indexed_hashes
+                    .get(path)
+                    .is_some_and(|(hash, _, _)| *hash == hash_hex(&bytes))
+                {
                     fixed.push(path.clone());
                     continue;
                 }
@@ -153,7 +183,10 @@ impl Library {
                             failed.push(ParseError {
                                 path: full.display().to_string(),
                                 line: 1,
-                                kind: ParseErrorKind::DuplicateSlug { slug: article.slug.clone(), first: self.root.join(owner).display().to_string() },
+                                kind: ParseErrorKind::DuplicateSlug {
+                                    slug: article.slug.clone(),
+                                    first: self.root.join(owner).display().to_string(),
+                                },
                             });
                         }
                         _ => {
@@ -184,7 +217,9 @@ impl Library {
             }
             for e in &failed {
                 tracing::warn!("{e} (the last good version stays served)");
-                let rel = Path::new(&e.path).strip_prefix(&self.root).map(|p| p.to_string_lossy().replace('\\', "/"));
+                let rel = Path::new(&e.path)
+                    .strip_prefix(&self.root)
+                    .map(|p| p.to_string_lossy().replace('\\', "/"));
                 problems.insert(rel.unwrap_or_else(|_| e.path.clone()), e.clone());
             }
         }
@@ -196,8 +231,14 @@ impl Library {
 
     /// The path under the articles folder of an absolute `path` inside it.
     pub fn relative(&self, path: &Path) -> Option<String> {
-        let rel = path.strip_prefix(&self.canonical).or_else(|_| path.strip_prefix(&self.root)).ok()?;
-        let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+        let rel = path
+            .strip_prefix(&self.canonical)
+            .or_else(|_| path.strip_prefix(&self.root))
+            .ok()?;
+        let parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
         (!parts.is_empty()).then(|| parts.join("/"))
     }
 
@@ -205,7 +246,9 @@ impl Library {
         let mut problems = write(&self.problems);
         problems.clear();
         for e in errors {
-            let rel = Path::new(&e.path).strip_prefix(&self.root).map(|p| p.to_string_lossy().replace('\\', "/"));
+            let rel = Path::new(&e.path)
+                .strip_prefix(&self.root)
+                .map(|p| p.to_string_lossy().replace('\\', "/"));
             problems.insert(rel.unwrap_or_else(|_| e.path.clone()), e.clone());
         }
     }

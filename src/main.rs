@@ -10,7 +10,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("DEFLECT_LOG").unwrap_or_else(|_| "deflect=info,warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("DEFLECT_LOG")
+                .unwrap_or_else(|_| "deflect=info,warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();

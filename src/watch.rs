@@ -37,7 +37,9 @@ pub fn classify<'a>(events: impl IntoIterator<Item = &'a notify::Event>) -> Vec<
         // A folder created, removed or renamed may carry articles with it.
         let folder_moved = matches!(
             event.kind,
-            EventKind::Create(CreateKind::Folder) | EventKind::Remove(RemoveKind::Folder) | EventKind::Modify(ModifyKind::Name(_))
+            EventKind::Create(CreateKind::Folder)
+                | EventKind::Remove(RemoveKind::Folder)
+                | EventKind::Modify(ModifyKind::Name(_))
         );
         if matches!(event.kind, EventKind::Access(_)) {
             continue;
@@ -72,7 +74,11 @@ pub fn apply(library: &Library, changes: &[Change]) {
         library.apply_paths(&paths)
     };
     match result {
-        Ok(r) if r.indexed + r.removed > 0 => tracing::info!(indexed = r.indexed, removed = r.removed, "articles re-indexed"),
+        Ok(r) if r.indexed + r.removed > 0 => tracing::info!(
+            indexed = r.indexed,
+            removed = r.removed,
+            "articles re-indexed"
+        ),
         Ok(_) => {}
         Err(e) => tracing::error!("re-indexing failed, the last good index stays served: {e}"),
     }
@@ -89,22 +95,28 @@ impl Watcher {
     pub fn spawn(library: Arc<Library>, debounce: Duration) -> notify::Result<Watcher> {
         let root: PathBuf = library.canonical_root().to_path_buf();
         let lib = Arc::clone(&library);
-        let mut debouncer = new_debouncer(debounce, Some(debounce / 4), move |result: DebounceEventResult| match result {
-            Ok(events) => {
-                let changes = classify(events.iter().map(|e| &e.event));
-                if !changes.is_empty() {
-                    apply(&lib, &changes);
+        let mut debouncer = new_debouncer(
+            debounce,
+            Some(debounce / 4),
+            move |result: DebounceEventResult| match result {
+                Ok(events) => {
+                    let changes = classify(events.iter().map(|e| &e.event));
+                    if !changes.is_empty() {
+                        apply(&lib, &changes);
+                    }
                 }
-            }
-            Err(errors) => {
-                for e in errors {
-                    tracing::warn!("watch error: {e}");
+                Err(errors) => {
+                    for e in errors {
+                        tracing::warn!("watch error: {e}");
+                    }
+                    apply(&lib, &[Change::Rescan]);
                 }
-                apply(&lib, &[Change::Rescan]);
-            }
-        })?;
+            },
+        )?;
         debouncer.watch(Path::new(&root), RecursiveMode::Recursive)?;
-        Ok(Watcher { _debouncer: debouncer })
+        Ok(Watcher {
+            _debouncer: debouncer,
+        })
     }
 }
 
@@ -115,17 +127,33 @@ pub struct TemplateWatcher {
 }
 
 impl TemplateWatcher {
-    pub fn spawn(templates: Arc<Templates>, dir: &Path, debounce: Duration) -> notify::Result<TemplateWatcher> {
-        let mut debouncer = new_debouncer(debounce, Some(debounce / 4), move |result: DebounceEventResult| {
-            if result.is_ok_and(|events| events.iter().any(|e| !matches!(e.event.kind, EventKind::Access(_)))) {
-                match templates.reload() {
-                    Ok(()) => tracing::info!("templates reloaded"),
-                    Err(e) => tracing::error!("templates not reloaded, the last good set stays in use: {e}"),
+    pub fn spawn(
+        templates: Arc<Templates>,
+        dir: &Path,
+        debounce: Duration,
+    ) -> notify::Result<TemplateWatcher> {
+        let mut debouncer = new_debouncer(
+            debounce,
+            Some(debounce / 4),
+            move |result: DebounceEventResult| {
+                if result.is_ok_and(|events| {
+                    events
+                        .iter()
+                        .any(|e| !matches!(e.event.kind, EventKind::Access(_)))
+                }) {
+                    match templates.reload() {
+                        Ok(()) => tracing::info!("templates reloaded"),
+                        Err(e) => tracing::error!(
+                            "templates not reloaded, the last good set stays in use: {e}"
+                        ),
+                    }
                 }
-            }
-        })?;
+            },
+        )?;
         debouncer.watch(dir, RecursiveMode::Recursive)?;
-        Ok(TemplateWatcher { _debouncer: debouncer })
+        Ok(TemplateWatcher {
+            _debouncer: debouncer,
+        })
     }
 }
 
@@ -153,16 +181,67 @@ mod tests {
         let rename = EventKind::Modify(ModifyKind::Name(RenameMode::Both));
         let cases: Vec<(&str, Vec<Event>, Vec<Change>)> = vec![
             ("edit", vec![ev(edit, &["/a/b.md"])], vec![file("/a/b.md")]),
-            ("burst of one file", vec![ev(EventKind::Create(CreateKind::File), &["/a/b.md"]), ev(edit, &["/a/b.md"]), ev(edit, &["/a/b.md"])], vec![file("/a/b.md")]),
-            ("rename reads both ends", vec![ev(rename, &["/a/old.md", "/a/new.md"])], vec![file("/a/new.md"), file("/a/old.md")]),
-            ("delete", vec![ev(EventKind::Remove(RemoveKind::File), &["/a/b.md"])], vec![file("/a/b.md")]),
-            ("editor temp files ignored", vec![ev(edit, &["/a/.b.md.swp"]), ev(edit, &["/a/b.md~"]), ev(EventKind::Create(CreateKind::File), &["/a/4913"])], vec![]),
-            ("non-article files ignored", vec![ev(edit, &["/a/logo.png"]), ev(edit, &["/a/notes.txt"])], vec![]),
-            ("hidden article files ignored", vec![ev(edit, &["/a/.draft.md"])], vec![]),
-            ("access ignored", vec![ev(EventKind::Access(AccessKind::Any), &["/a/b.md"])], vec![]),
-            ("folder moved", vec![ev(rename, &["/a/billing", "/a/payments"])], vec![Change::Rescan]),
-            ("folder removed", vec![ev(EventKind::Remove(RemoveKind::Folder), &["/a/billing"]), ev(edit, &["/a/b.md"])], vec![Change::Rescan]),
-            ("rescan flag", vec![ev(edit, &["/a/b.md"]).set_flag(Flag::Rescan)], vec![Change::Rescan]),
+            (
+                "burst of one file",
+                vec![
+                    ev(EventKind::Create(CreateKind::File), &["/a/b.md"]),
+                    ev(edit, &["/a/b.md"]),
+                    ev(edit, &["/a/b.md"]),
+                ],
+                vec![file("/a/b.md")],
+            ),
+            (
+                "rename reads both ends",
+                vec![ev(rename, &["/a/old.md", "/a/new.md"])],
+                vec![file("/a/new.md"), file("/a/old.md")],
+            ),
+            (
+                "delete",
+                vec![ev(EventKind::Remove(RemoveKind::File), &["/a/b.md"])],
+                vec![file("/a/b.md")],
+            ),
+            (
+                "editor temp files ignored",
+                vec![
+                    ev(edit, &["/a/.b.md.swp"]),
+                    ev(edit, &["/a/b.md~"]),
+                    ev(EventKind::Create(CreateKind::File), &["/a/4913"]),
+                ],
+                vec![],
+            ),
+            (
+                "non-article files ignored",
+                vec![ev(edit, &["/a/logo.png"]), ev(edit, &["/a/notes.txt"])],
+                vec![],
+            ),
+            (
+                "hidden article files ignored",
+                vec![ev(edit, &["/a/.draft.md"])],
+                vec![],
+            ),
+            (
+                "access ignored",
+                vec![ev(EventKind::Access(AccessKind::Any), &["/a/b.md"])],
+                vec![],
+            ),
+            (
+                "folder moved",
+                vec![ev(rename, &["/a/billing", "/a/payments"])],
+                vec![Change::Rescan],
+            ),
+            (
+                "folder removed",
+                vec![
+                    ev(EventKind::Remove(RemoveKind::Folder), &["/a/billing"]),
+                    ev(edit, &["/a/b.md"]),
+                ],
+                vec![Change::Rescan],
+            ),
+            (
+                "rescan flag",
+                vec![ev(edit, &["/a/b.md"]).set_flag(Flag::Rescan)],
+                vec![Change::Rescan],
+            ),
         ];
         for (name, events, expected) in cases {
             assert_eq!(classify(&events), expected, "{name}");

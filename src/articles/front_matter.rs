@@ -33,7 +33,11 @@ pub fn split(src: &str) -> Result<Split<'_>, FrontMatterError> {
     } else if src.starts_with("+++") && first_line(src).trim_end() == "+++" {
         ("+++", false)
     } else {
-        return Ok(Split { meta: Map::new(), body: src, body_line: 1 });
+        return Ok(Split {
+            meta: Map::new(),
+            body: src,
+            body_line: 1,
+        });
     };
     let start = first_line(src).len() + 1;
     let rest = src.get(start..).unwrap_or("");
@@ -50,13 +54,24 @@ pub fn split(src: &str) -> Result<Split<'_>, FrontMatterError> {
         offset += line.len();
     }
     let Some((block_end, body_start)) = end else {
-        return Err(FrontMatterError { line: 1, kind: ParseErrorKind::UnclosedFrontMatter { fence } });
+        return Err(FrontMatterError {
+            line: 1,
+            kind: ParseErrorKind::UnclosedFrontMatter { fence },
+        });
     };
     let block = &rest[..block_end];
     let body = &rest[body_start..];
     let body_line = 2 + block.matches('\n').count() + 1;
-    let meta = if is_yaml { parse_yaml(block)? } else { parse_toml(block)? };
-    Ok(Split { meta, body, body_line })
+    let meta = if is_yaml {
+        parse_yaml(block)?
+    } else {
+        parse_toml(block)?
+    };
+    Ok(Split {
+        meta,
+        body,
+        body_line,
+    })
 }
 
 fn first_line(s: &str) -> &str {
@@ -75,15 +90,22 @@ fn parse_yaml(block: &str) -> Result<Map<String, Value>, FrontMatterError> {
     match yaml_to_json(value) {
         Value::Object(map) => Ok(map),
         Value::Null => Ok(Map::new()),
-        _ => Err(FrontMatterError { line: 2, kind: ParseErrorKind::NotAMapping }),
+        _ => Err(FrontMatterError {
+            line: 2,
+            kind: ParseErrorKind::NotAMapping,
+        }),
     }
 }
 
 fn parse_toml(block: &str) -> Result<Map<String, Value>, FrontMatterError> {
-    let table: toml::Table = block.parse().map_err(|e: toml::de::Error| FrontMatterError {
-        line: e.span().map_or(1, |s| block[..s.start.min(block.len())].matches('\n').count() + 2),
-        kind: ParseErrorKind::Toml(e.message().to_string()),
-    })?;
+    let table: toml::Table = block
+        .parse()
+        .map_err(|e: toml::de::Error| FrontMatterError {
+            line: e.span().map_or(1, |s| {
+                block[..s.start.min(block.len())].matches('\n').count() + 2
+            }),
+            kind: ParseErrorKind::Toml(e.message().to_string()),
+        })?;
     match toml_to_json(toml::Value::Table(table)) {
         Value::Object(map) => Ok(map),
         _ => unreachable!("a TOML table converts to a JSON object"),
@@ -110,7 +132,9 @@ fn yaml_to_json(v: serde_yaml::Value) -> Value {
             } else if let Some(u) = n.as_u64() {
                 Value::from(u)
             } else {
-                n.as_f64().and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number)
+                n.as_f64()
+                    .and_then(serde_json::Number::from_f64)
+                    .map_or(Value::Null, Value::Number)
             }
         }
         Y::String(s) => Value::String(s),
@@ -120,7 +144,10 @@ fn yaml_to_json(v: serde_yaml::Value) -> Value {
                 .map(|(k, v)| {
                     let key = match k {
                         Y::String(s) => s,
-                        other => serde_yaml::to_string(&other).unwrap_or_default().trim().to_string(),
+                        other => serde_yaml::to_string(&other)
+                            .unwrap_or_default()
+                            .trim()
+                            .to_string(),
                     };
                     (key, yaml_to_json(v))
                 })
@@ -186,7 +213,10 @@ mod tests {
     #[test]
     fn unclosed_front_matter_is_an_error() {
         let err = split("---\ntitle: A\nbody").unwrap_err();
-        assert!(matches!(err.kind, ParseErrorKind::UnclosedFrontMatter { .. }));
+        assert!(matches!(
+            err.kind,
+            ParseErrorKind::UnclosedFrontMatter { .. }
+        ));
     }
 
     #[test]

@@ -9,7 +9,10 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::{derive_slug, front_matter, locale_from_path, Article, LinkResolver, ParseError, ParseErrorKind, ParseOptions};
+use super::{
+    derive_slug, front_matter, locale_from_path, Article, LinkResolver, ParseError, ParseErrorKind,
+    ParseOptions,
+};
 
 /// Everything found in an articles folder.
 #[derive(Debug, Default)]
@@ -31,12 +34,16 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn new(default_locale: &str) -> Catalog {
-        Catalog { default_locale: default_locale.to_string(), by_path: HashMap::new() }
+        Catalog {
+            default_locale: default_locale.to_string(),
+            by_path: HashMap::new(),
+        }
     }
 
     /// Records that the file at `path` is served as `slug` in `locale`.
     pub fn insert(&mut self, path: &str, slug: &str, locale: &str) {
-        self.by_path.insert(path.to_string(), (slug.to_string(), locale.to_string()));
+        self.by_path
+            .insert(path.to_string(), (slug.to_string(), locale.to_string()));
     }
 
     pub fn remove(&mut self, path: &str) -> Option<(String, String)> {
@@ -50,7 +57,10 @@ impl Catalog {
 
     /// The file that serves `slug` in `locale`, if any.
     pub fn path_of(&self, slug: &str, locale: &str) -> Option<&str> {
-        self.by_path.iter().find(|(_, (s, l))| s == slug && l == locale).map(|(p, _)| p.as_str())
+        self.by_path
+            .iter()
+            .find(|(_, (s, l))| s == slug && l == locale)
+            .map(|(p, _)| p.as_str())
     }
 
     pub fn len(&self) -> usize {
@@ -68,7 +78,10 @@ impl LinkResolver for Catalog {
         // an article that is added later starts working without a re-render.
         let (slug, locale) = match self.by_path.get(path) {
             Some((s, l)) => (s.clone(), l.clone()),
-            None => (derive_slug(path), locale_from_path(path).unwrap_or_else(|| self.default_locale.clone())),
+            None => (
+                derive_slug(path),
+                locale_from_path(path).unwrap_or_else(|| self.default_locale.clone()),
+            ),
         };
         Some(article_url(&self.default_locale, &locale, &slug))
     }
@@ -87,7 +100,9 @@ pub fn article_url(default_locale: &str, locale: &str, slug: &str) -> String {
 pub fn is_article_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let lower = name.to_ascii_lowercase();
-    !name.starts_with('.') && !name.starts_with('#') && (lower.ends_with(".md") || lower.ends_with(".markdown"))
+    !name.starts_with('.')
+        && !name.starts_with('#')
+        && (lower.ends_with(".md") || lower.ends_with(".markdown"))
 }
 
 /// Article files under `root`, relative, `/`-separated, sorted. Hidden files
@@ -102,7 +117,10 @@ pub fn list_files(root: &Path) -> Vec<String> {
         .filter(|e| e.file_type().is_file())
         .filter_map(|e| {
             let rel = e.path().strip_prefix(root).ok()?;
-            let rel: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
             Some(rel.join("/"))
         })
         .filter(|p| is_article_file(p))
@@ -117,7 +135,11 @@ pub fn load_dir(root: &Path, default_locale: &str) -> Loaded {
 }
 
 /// [`load_dir`], calling `progress(done, total)` as files are parsed.
-pub fn load_dir_with_progress(root: &Path, default_locale: &str, progress: &(dyn Fn(usize, usize) + Sync)) -> Loaded {
+pub fn load_dir_with_progress(
+    root: &Path,
+    default_locale: &str,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Loaded {
     let files = list_files(root);
     let done = std::sync::atomic::AtomicUsize::new(0);
     // First pass: who claims which slug, so links can point at the right URL
@@ -126,13 +148,24 @@ pub fn load_dir_with_progress(root: &Path, default_locale: &str, progress: &(dyn
         .par_iter()
         .map(|path| {
             let text = std::fs::read_to_string(root.join(path)).ok()?;
-            let text = text.strip_prefix('\u{feff}').unwrap_or(&text).replace("\r\n", "\n");
+            let text = text
+                .strip_prefix('\u{feff}')
+                .unwrap_or(&text)
+                .replace("\r\n", "\n");
             let meta = front_matter::split(&text).ok()?.meta;
-            let slug = meta.get("slug").and_then(|v| v.as_str()).map(|s| s.trim().trim_matches('/').to_string());
-            let locale = meta.get("locale").and_then(|v| v.as_str()).and_then(super::normalize_locale);
+            let slug = meta
+                .get("slug")
+                .and_then(|v| v.as_str())
+                .map(|s| s.trim().trim_matches('/').to_string());
+            let locale = meta
+                .get("locale")
+                .and_then(|v| v.as_str())
+                .and_then(super::normalize_locale);
             Some((
                 slug.unwrap_or_else(|| derive_slug(path)),
-                locale.or_else(|| locale_from_path(path)).unwrap_or_else(|| default_locale.to_string()),
+                locale
+                    .or_else(|| locale_from_path(path))
+                    .unwrap_or_else(|| default_locale.to_string()),
             ))
         })
         .collect();
@@ -142,16 +175,21 @@ pub fn load_dir_with_progress(root: &Path, default_locale: &str, progress: &(dyn
             catalog.insert(path, slug, locale);
         }
     }
-    let opts = ParseOptions { default_locale, resolver: &catalog };
-    let results: Vec<Result<Article, ParseError>> =
-        files
-            .par_iter()
-            .map(|path| {
-                let result = Article::from_file(root, path, &opts);
-                progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, files.len());
-                result
-            })
-            .collect();
+    let opts = ParseOptions {
+        default_locale,
+        resolver: &catalog,
+    };
+    let results: Vec<Result<Article, ParseError>> = files
+        .par_iter()
+        .map(|path| {
+            let result = Article::from_file(root, path, &opts);
+            progress(
+                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                files.len(),
+            );
+            result
+        })
+        .collect();
 
     let mut loaded = Loaded::default();
     let mut owners: HashMap<(String, String), String> = HashMap::new();
@@ -163,7 +201,10 @@ pub fn load_dir_with_progress(root: &Path, default_locale: &str, progress: &(dyn
                     loaded.errors.push(ParseError {
                         path: root.join(&article.path).display().to_string(),
                         line: 1,
-                        kind: ParseErrorKind::DuplicateSlug { slug: article.slug.clone(), first: root.join(first).display().to_string() },
+                        kind: ParseErrorKind::DuplicateSlug {
+                            slug: article.slug.clone(),
+                            first: root.join(first).display().to_string(),
+                        },
                     });
                     continue;
                 }
@@ -180,7 +221,9 @@ pub fn load_dir_with_progress(root: &Path, default_locale: &str, progress: &(dyn
                 loaded.warnings.push(ParseError {
                     path: root.join(&article.path).display().to_string(),
                     line: link.line,
-                    kind: ParseErrorKind::BrokenLink { dest: link.dest.clone() },
+                    kind: ParseErrorKind::BrokenLink {
+                        dest: link.dest.clone(),
+                    },
                 });
             }
         }
@@ -202,9 +245,21 @@ mod tests {
     fn loads_reports_duplicates_and_broken_links() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        write(root, "billing/refunds.md", "---\ntitle: Refunds\n---\nSee [fees](fees.md) and [gone](gone.md).\n");
-        write(root, "billing/fees.md", "---\ntitle: Fees\nslug: pricing/fees\n---\nBack to [refunds](refunds.md).\n");
-        write(root, "billing/zcopy.md", "---\ntitle: Copy\nslug: billing/refunds\n---\n");
+        write(
+            root,
+            "billing/refunds.md",
+            "---\ntitle: Refunds\n---\nSee [fees](fees.md) and [gone](gone.md).\n",
+        );
+        write(
+            root,
+            "billing/fees.md",
+            "---\ntitle: Fees\nslug: pricing/fees\n---\nBack to [refunds](refunds.md).\n",
+        );
+        write(
+            root,
+            "billing/zcopy.md",
+            "---\ntitle: Copy\nslug: billing/refunds\n---\n",
+        );
         write(root, "billing/bad.md", "---\ntitle: [unclosed\n---\n");
         write(root, ".hidden/secret.md", "---\ntitle: Hidden\n---\n");
         write(root, "notes.txt", "not an article");
@@ -213,13 +268,34 @@ mod tests {
         let slugs: Vec<_> = loaded.articles.iter().map(|a| a.slug.as_str()).collect();
         assert_eq!(slugs, ["pricing/fees", "billing/refunds"]);
         let refunds = &loaded.articles[1];
-        assert!(refunds.rendered.html.contains("href=\"/articles/pricing/fees\""), "{}", refunds.rendered.html);
+        assert!(
+            refunds
+                .rendered
+                .html
+                .contains("href=\"/articles/pricing/fees\""),
+            "{}",
+            refunds.rendered.html
+        );
 
         let errors: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
         assert_eq!(errors.len(), 2, "{errors:?}");
-        assert!(errors.iter().any(|e| e.contains("bad.md:3: invalid YAML")), "{errors:?}");
-        assert!(errors.iter().any(|e| e.contains("zcopy.md:1: slug `billing/refunds` is already used by")), "{errors:?}");
+        assert!(
+            errors.iter().any(|e| e.contains("bad.md:3: invalid YAML")),
+            "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("zcopy.md:1: slug `billing/refunds` is already used by")),
+            "{errors:?}"
+        );
         assert_eq!(loaded.warnings.len(), 1);
-        assert!(loaded.warnings[0].to_string().contains("refunds.md:4: link to `gone.md`"), "{}", loaded.warnings[0]);
+        assert!(
+            loaded.warnings[0]
+                .to_string()
+                .contains("refunds.md:4: link to `gone.md`"),
+            "{}",
+            loaded.warnings[0]
+        );
     }
 }

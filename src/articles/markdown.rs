@@ -69,8 +69,9 @@ pub fn options() -> Options {
 /// Renders `body`, the Markdown of the article at `path` whose first line is
 /// line `first_line` of its file.
 pub fn render(body: &str, first_line: usize, path: &str, resolver: &dyn LinkResolver) -> Rendered {
-    let line_starts: Vec<usize> =
-        std::iter::once(0).chain(body.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(body.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
     let line_of = |offset: usize| first_line + line_starts.partition_point(|&s| s <= offset) - 1;
 
     let mut out = Rendered::default();
@@ -90,14 +91,21 @@ pub fn render(body: &str, first_line: usize, path: &str, resolver: &dyn LinkReso
             Event::End(TagEnd::Heading(level)) => {
                 if let Some((at, _, id, text)) = heading.take() {
                     let text = text.trim().to_string();
-                    let id = unique_id(id.map_or_else(|| slugify(&text), |i| i.to_string()), &mut ids);
+                    let id = unique_id(
+                        id.map_or_else(|| slugify(&text), |i| i.to_string()),
+                        &mut ids,
+                    );
                     events[at] = Event::Start(Tag::Heading {
                         level,
                         id: Some(id.clone().into()),
                         classes: vec![],
                         attrs: vec![],
                     });
-                    out.headings.push(Heading { level: level as u8, id, text });
+                    out.headings.push(Heading {
+                        level: level as u8,
+                        id,
+                        text,
+                    });
                 }
                 events.push(Event::End(TagEnd::Heading(level)));
                 out.text.push('\n');
@@ -113,7 +121,12 @@ pub fn render(body: &str, first_line: usize, path: &str, resolver: &dyn LinkReso
                 depth -= 1;
                 events.push(Event::Html("</div>\n".into()));
             }
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 let dest_url = match article_target(&dest_url, path) {
                     Some((target, fragment)) => {
                         out.links.push(ArticleLink {
@@ -128,7 +141,12 @@ pub fn render(body: &str, first_line: usize, path: &str, resolver: &dyn LinkReso
                     }
                     None => dest_url,
                 };
-                events.push(Event::Start(Tag::Link { link_type, dest_url, title, id }));
+                events.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
             }
             Event::Start(Tag::Paragraph) => {
                 if depth == 0 && first_para.is_none() {
@@ -181,7 +199,12 @@ pub fn render(body: &str, first_line: usize, path: &str, resolver: &dyn LinkReso
     out
 }
 
-fn push_text(out: &mut Rendered, heading: &mut Option<(usize, HeadingLevel, Option<CowStr>, String)>, first: bool, t: &str) {
+fn push_text(
+    out: &mut Rendered,
+    heading: &mut Option<(usize, HeadingLevel, Option<CowStr>, String)>,
+    first: bool,
+    t: &str,
+) {
     out.text.push_str(t);
     if let Some((_, _, _, text)) = heading {
         text.push_str(t);
@@ -194,7 +217,12 @@ fn push_text(out: &mut Rendered, heading: &mut Option<(usize, HeadingLevel, Opti
 fn is_block(tag: &Tag) -> bool {
     matches!(
         tag,
-        Tag::BlockQuote(_) | Tag::List(_) | Tag::Item | Tag::CodeBlock(_) | Tag::Table(_) | Tag::FootnoteDefinition(_)
+        Tag::BlockQuote(_)
+            | Tag::List(_)
+            | Tag::Item
+            | Tag::CodeBlock(_)
+            | Tag::Table(_)
+            | Tag::FootnoteDefinition(_)
     )
 }
 
@@ -249,7 +277,11 @@ fn unique_id(base: String, seen: &mut HashSet<String>) -> String {
 /// When `dest` is a relative link to a Markdown file, the target's path under
 /// `articles/` (`None` if it climbs out) and the `#fragment` to keep.
 fn article_target(dest: &str, from: &str) -> Option<(Option<String>, String)> {
-    if dest.starts_with('/') || dest.starts_with('#') || dest.contains("://") || dest.starts_with("mailto:") {
+    if dest.starts_with('/')
+        || dest.starts_with('#')
+        || dest.contains("://")
+        || dest.starts_with("mailto:")
+    {
         return None;
     }
     let (file, fragment) = match dest.find(['#', '?']) {
@@ -260,7 +292,11 @@ fn article_target(dest: &str, from: &str) -> Option<(Option<String>, String)> {
     if !(lower.ends_with(".md") || lower.ends_with(".markdown")) {
         return None;
     }
-    let fragment = if fragment.starts_with('#') { fragment } else { String::new() };
+    let fragment = if fragment.starts_with('#') {
+        fragment
+    } else {
+        String::new()
+    };
     let mut parts: Vec<&str> = from.split('/').collect();
     parts.pop(); // the article's own file name
     for segment in file.split('/') {
@@ -279,22 +315,134 @@ fn article_target(dest: &str, from: &str) -> Option<(Option<String>, String)> {
 
 /// Elements the sanitizer knows: anything else in `<...>` is prose.
 const HTML_ELEMENTS: &[&str] = &[
-    "a", "abbr", "address", "area", "article", "aside", "audio", "b", "base", "bdi", "bdo", "blockquote", "body", "br",
-    "button", "canvas", "caption", "center", "cite", "code", "col", "colgroup", "data", "dd", "del", "details", "dfn",
-    "dialog", "div", "dl", "dt", "em", "embed", "fieldset", "figcaption", "figure", "font", "footer", "form", "frame",
-    "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hr", "html", "i", "iframe", "img", "input", "ins",
-    "kbd", "label", "legend", "li", "link", "main", "map", "mark", "meta", "meter", "nav", "noscript", "object", "ol",
-    "optgroup", "option", "output", "p", "param", "picture", "pre", "progress", "q", "rp", "rt", "ruby", "s", "samp",
-    "script", "section", "select", "small", "source", "span", "strike", "strong", "style", "sub", "summary", "sup",
-    "svg", "table", "tbody", "td", "template", "textarea", "tfoot", "th", "thead", "time", "title", "tr", "track", "tt",
-    "u", "ul", "var", "video", "wbr", "math",
+    "a",
+    "abbr",
+    "address",
+    "area",
+    "article",
+    "aside",
+    "audio",
+    "b",
+    "base",
+    "bdi",
+    "bdo",
+    "blockquote",
+    "body",
+    "br",
+    "button",
+    "canvas",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "data",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "embed",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "font",
+    "footer",
+    "form",
+    "frame",
+    "frameset",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hr",
+    "html",
+    "i",
+    "iframe",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "label",
+    "legend",
+    "li",
+    "link",
+    "main",
+    "map",
+    "mark",
+    "meta",
+    "meter",
+    "nav",
+    "noscript",
+    "object",
+    "ol",
+    "optgroup",
+    "option",
+    "output",
+    "p",
+    "param",
+    "picture",
+    "pre",
+    "progress",
+    "q",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "script",
+    "section",
+    "select",
+    "small",
+    "source",
+    "span",
+    "strike",
+    "strong",
+    "style",
+    "sub",
+    "summary",
+    "sup",
+    "svg",
+    "table",
+    "tbody",
+    "td",
+    "template",
+    "textarea",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "title",
+    "tr",
+    "track",
+    "tt",
+    "u",
+    "ul",
+    "var",
+    "video",
+    "wbr",
+    "math",
 ];
 
 fn is_unknown_tag(html: &str) -> bool {
     let t = html.trim();
-    let Some(inner) = t.strip_prefix('<').and_then(|t| t.strip_suffix('>')) else { return false };
+    let Some(inner) = t.strip_prefix('<').and_then(|t| t.strip_suffix('>')) else {
+        return false;
+    };
     let inner = inner.strip_prefix('/').unwrap_or(inner);
-    let name: String = inner.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    let name: String = inner
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
     if name.is_empty() || inner.starts_with('!') || t[1..t.len() - 1].contains(['<', '>']) {
         return false;
     }
@@ -303,23 +451,34 @@ fn is_unknown_tag(html: &str) -> bool {
 
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut b = ammonia::Builder::default();
-    b.add_tags(["input", "div", "span", "sup", "mark", "kbd", "details", "summary", "figure", "figcaption"])
-        .add_tag_attributes("input", ["type", "checked", "disabled"])
-        .add_tag_attributes("div", ["class", "id"])
-        .add_tag_attributes("p", ["class"])
-        .add_tag_attributes("span", ["class"])
-        .add_tag_attributes("sup", ["class", "id"])
-        .add_tag_attributes("code", ["class"])
-        .add_tag_attributes("li", ["id"])
-        .url_schemes(["http", "https", "mailto", "tel"].into())
-        .link_rel(Some("noopener noreferrer"))
-        .attribute_filter(|element, attribute, value| {
-            // Task-list checkboxes are the only inputs an article may hold.
-            if element == "input" && attribute == "type" && value != "checkbox" {
-                return None;
-            }
-            Some(value.into())
-        });
+    b.add_tags([
+        "input",
+        "div",
+        "span",
+        "sup",
+        "mark",
+        "kbd",
+        "details",
+        "summary",
+        "figure",
+        "figcaption",
+    ])
+    .add_tag_attributes("input", ["type", "checked", "disabled"])
+    .add_tag_attributes("div", ["class", "id"])
+    .add_tag_attributes("p", ["class"])
+    .add_tag_attributes("span", ["class"])
+    .add_tag_attributes("sup", ["class", "id"])
+    .add_tag_attributes("code", ["class"])
+    .add_tag_attributes("li", ["id"])
+    .url_schemes(["http", "https", "mailto", "tel"].into())
+    .link_rel(Some("noopener noreferrer"))
+    .attribute_filter(|element, attribute, value| {
+        // Task-list checkboxes are the only inputs an article may hold.
+        if element == "input" && attribute == "type" && value != "checkbox" {
+            return None;
+        }
+        Some(value.into())
+    });
     for h in ["h1", "h2", "h3", "h4", "h5", "h6"] {
         b.add_tag_attributes(h, ["id"]);
     }
@@ -354,7 +513,12 @@ mod tests {
     #[test]
     fn alerts_become_callouts() {
         let out = html("> [!WARNING]\n> Deleting is final.\n\n> plain quote\n");
-        assert!(out.contains("<div class=\"callout callout-warning\"><p class=\"callout-title\">Warning</p>"), "{out}");
+        assert!(
+            out.contains(
+                "<div class=\"callout callout-warning\"><p class=\"callout-title\">Warning</p>"
+            ),
+            "{out}"
+        );
         assert!(out.contains("<blockquote>"), "{out}");
     }
 
@@ -378,32 +542,73 @@ mod tests {
     #[test]
     fn relative_article_links_are_rewritten() {
         let out = render("See [refunds](refunds.md#fees), [login](../account/login.md) and [x](https://a.example/b.md).", 3, "billing/fees.md", &resolver);
-        assert!(out.html.contains("href=\"/articles/billing/refunds#fees\""), "{}", out.html);
-        assert!(out.html.contains("href=\"/articles/account/login\""), "{}", out.html);
-        assert!(out.html.contains("href=\"https://a.example/b.md\""), "{}", out.html);
-        let targets: Vec<_> = out.links.iter().map(|l| (l.target.clone(), l.line)).collect();
-        assert_eq!(targets, vec![(Some("billing/refunds.md".into()), 3), (Some("account/login.md".into()), 3)]);
+        assert!(
+            out.html.contains("href=\"/articles/billing/refunds#fees\""),
+            "{}",
+            out.html
+        );
+        assert!(
+            out.html.contains("href=\"/articles/account/login\""),
+            "{}",
+            out.html
+        );
+        assert!(
+            out.html.contains("href=\"https://a.example/b.md\""),
+            "{}",
+            out.html
+        );
+        let targets: Vec<_> = out
+            .links
+            .iter()
+            .map(|l| (l.target.clone(), l.line))
+            .collect();
+        assert_eq!(
+            targets,
+            vec![
+                (Some("billing/refunds.md".into()), 3),
+                (Some("account/login.md".into()), 3)
+            ]
+        );
     }
 
     #[test]
     fn links_climbing_out_of_articles_have_no_target() {
-        let out = render("[x](../../../etc/passwd.md)", 1, "billing/fees.md", &resolver);
+        let out = render(
+            "[x](../../../etc/passwd.md)",
+            1,
+            "billing/fees.md",
+            &resolver,
+        );
         assert_eq!(out.links[0].target, None);
         assert!(!out.html.contains("/articles/"));
     }
 
     #[test]
     fn headings_get_unique_ids_and_text() {
-        let out = render("## Step 1: Sign in\n\n## Step 1: Sign in\n\n### Custom {#mine}\n", 1, "a.md", &resolver);
+        let out = render(
+            "## Step 1: Sign in\n\n## Step 1: Sign in\n\n### Custom {#mine}\n",
+            1,
+            "a.md",
+            &resolver,
+        );
         let ids: Vec<_> = out.headings.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids, ["step-1-sign-in", "step-1-sign-in-1", "mine"]);
         assert_eq!(out.headings[0].text, "Step 1: Sign in");
-        assert!(out.html.contains("<h2 id=\"step-1-sign-in\">"), "{}", out.html);
+        assert!(
+            out.html.contains("<h2 id=\"step-1-sign-in\">"),
+            "{}",
+            out.html
+        );
     }
 
     #[test]
     fn placeholders_in_prose_stay_visible() {
-        let out = render("Replace <YourDomain> with your domain, keep <b>bold</b>.", 1, "a.md", &resolver);
+        let out = render(
+            "Replace <YourDomain> with your domain, keep <b>bold</b>.",
+            1,
+            "a.md",
+            &resolver,
+        );
         assert!(out.html.contains("&lt;YourDomain&gt;"), "{}", out.html);
         assert!(out.html.contains("<b>bold</b>"), "{}", out.html);
         assert!(out.text.contains("<YourDomain>"));
@@ -411,7 +616,12 @@ mod tests {
 
     #[test]
     fn first_paragraph_and_text() {
-        let out = render("> [!NOTE]\n> aside\n\nFirst *real* paragraph.\n\nSecond.\n\n```sh\ncurl x\n```\n", 1, "a.md", &resolver);
+        let out = render(
+            "> [!NOTE]\n> aside\n\nFirst *real* paragraph.\n\nSecond.\n\n```sh\ncurl x\n```\n",
+            1,
+            "a.md",
+            &resolver,
+        );
         assert_eq!(out.first_paragraph, "First real paragraph.");
         assert!(out.text.contains("curl x"));
     }

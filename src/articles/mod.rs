@@ -152,7 +152,11 @@ impl Article {
     /// Parses the text of the article stored at `path` (relative to
     /// `articles/`). Pure: the caller reads the file.
     pub fn parse(path: &str, source: &str, opts: &ParseOptions) -> Result<Article, ParseError> {
-        let err = |line, kind| ParseError { path: path.to_string(), line, kind };
+        let err = |line, kind| ParseError {
+            path: path.to_string(),
+            line,
+            kind,
+        };
         let content_hash = hash_hex(source.as_bytes());
         let text = normalize(source);
         let split = front_matter::split(&text).map_err(|e| err(e.line, e.kind))?;
@@ -184,7 +188,13 @@ impl Article {
 
         let locale = match take_string(&mut meta, "locale").map_err(|m| err(1, m))? {
             Some(l) => normalize_locale(&l).ok_or_else(|| {
-                err(1, invalid("locale", format!("`{l}` is not a language tag — use e.g. `en`, `fr` or `pt-br`")))
+                err(
+                    1,
+                    invalid(
+                        "locale",
+                        format!("`{l}` is not a language tag — use e.g. `en`, `fr` or `pt-br`"),
+                    ),
+                )
             })?,
             None => locale_from_path(path).unwrap_or_else(|| opts.default_locale.to_string()),
         };
@@ -207,22 +217,48 @@ impl Article {
         };
         let tags = take_tags(&mut meta).map_err(|m| err(1, m))?;
         let summary_key = take_string(&mut meta, "summary").map_err(|m| err(1, m))?;
-        let status = match take_string(&mut meta, "status").map_err(|m| err(1, m))?.as_deref() {
+        let status = match take_string(&mut meta, "status")
+            .map_err(|m| err(1, m))?
+            .as_deref()
+        {
             None | Some("published") => Status::Published,
             Some("draft") => Status::Draft,
             Some("archived") => Status::Archived,
             Some(other) => {
-                return Err(err(1, invalid("status", format!("`{other}` is unknown — use `published`, `draft` or `archived`"))))
+                return Err(err(
+                    1,
+                    invalid(
+                        "status",
+                        format!("`{other}` is unknown — use `published`, `draft` or `archived`"),
+                    ),
+                ))
             }
         };
-        let visibility = match take_string(&mut meta, "visibility").map_err(|m| err(1, m))?.as_deref() {
+        let visibility = match take_string(&mut meta, "visibility")
+            .map_err(|m| err(1, m))?
+            .as_deref()
+        {
             None | Some("public") => Visibility::Public,
             Some("internal") => Visibility::Internal,
-            Some(other) => return Err(err(1, invalid("visibility", format!("`{other}` is unknown — use `public` or `internal`")))),
+            Some(other) => {
+                return Err(err(
+                    1,
+                    invalid(
+                        "visibility",
+                        format!("`{other}` is unknown — use `public` or `internal`"),
+                    ),
+                ))
+            }
         };
         let updated = match take_string(&mut meta, "updated").map_err(|m| err(1, m))? {
             Some(s) => Some(parse_date(&s).ok_or_else(|| {
-                err(1, invalid("updated", format!("`{s}` is not a date — write it as `2026-09-14`")))
+                err(
+                    1,
+                    invalid(
+                        "updated",
+                        format!("`{s}` is not a date — write it as `2026-09-14`"),
+                    ),
+                )
             })?),
             None => None,
         };
@@ -259,11 +295,23 @@ impl Article {
     pub fn from_file(root: &Path, path: &str, opts: &ParseOptions) -> Result<Article, ParseError> {
         let full = root.join(path);
         let shown = full.display().to_string();
-        let bytes = std::fs::read(&full).map_err(|e| ParseError { path: shown.clone(), line: 1, kind: ParseErrorKind::Io(e.to_string()) })?;
-        let text = String::from_utf8(bytes).map_err(|_| ParseError { path: shown.clone(), line: 1, kind: ParseErrorKind::NotUtf8 })?;
-        let mut article = Article::parse(path, &text, opts).map_err(|e| ParseError { path: shown, ..e })?;
+        let bytes = std::fs::read(&full).map_err(|e| ParseError {
+            path: shown.clone(),
+            line: 1,
+            kind: ParseErrorKind::Io(e.to_string()),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| ParseError {
+            path: shown.clone(),
+            line: 1,
+            kind: ParseErrorKind::NotUtf8,
+        })?;
+        let mut article =
+            Article::parse(path, &text, opts).map_err(|e| ParseError { path: shown, ..e })?;
         if article.updated.is_none() {
-            article.updated = std::fs::metadata(&full).and_then(|m| m.modified()).ok().map(DateTime::<Utc>::from);
+            article.updated = std::fs::metadata(&full)
+                .and_then(|m| m.modified())
+                .ok()
+                .map(DateTime::<Utc>::from);
         }
         Ok(article)
     }
@@ -308,13 +356,19 @@ fn invalid(key: &'static str, message: String) -> ParseErrorKind {
     ParseErrorKind::InvalidField { key, message }
 }
 
-fn take_string(meta: &mut Map<String, Value>, key: &'static str) -> Result<Option<String>, ParseErrorKind> {
+fn take_string(
+    meta: &mut Map<String, Value>,
+    key: &'static str,
+) -> Result<Option<String>, ParseErrorKind> {
     match meta.remove(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
         Some(Value::Number(n)) => Ok(Some(n.to_string())),
         Some(Value::Bool(b)) => Ok(Some(b.to_string())),
-        Some(_) => Err(invalid(key, "a list or table where one value belongs — write `key: value`".into())),
+        Some(_) => Err(invalid(
+            key,
+            "a list or table where one value belongs — write `key: value`".into(),
+        )),
     }
 }
 
@@ -327,10 +381,18 @@ fn take_tags(meta: &mut Map<String, Value>) -> Result<Vec<String>, ParseErrorKin
             .map(|v| match v {
                 Value::String(s) => Ok(s.trim().to_string()),
                 Value::Number(n) => Ok(n.to_string()),
-                _ => Err(invalid("tags", "tags must be words — write them as `tags: [billing, refund]`".into())),
+                _ => Err(invalid(
+                    "tags",
+                    "tags must be words — write them as `tags: [billing, refund]`".into(),
+                )),
             })
             .collect::<Result<_, _>>()?,
-        Some(_) => return Err(invalid("tags", "tags must be words — write them as `tags: [billing, refund]`".into())),
+        Some(_) => {
+            return Err(invalid(
+                "tags",
+                "tags must be words — write them as `tags: [billing, refund]`".into(),
+            ))
+        }
     };
     Ok(tags.into_iter().filter(|t| !t.is_empty()).collect())
 }
@@ -347,7 +409,10 @@ pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(d) = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S") {
         return Some(d.and_utc());
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc())
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc())
 }
 
 /// `en`, `pt-BR` → `pt-br`; `None` when `tag` is not a plausible BCP 47 tag.
@@ -357,7 +422,8 @@ pub fn normalize_locale(tag: &str) -> Option<String> {
     let lang = parts.next()?;
     let ok = (2..=3).contains(&lang.len())
         && lang.chars().all(|c| c.is_ascii_alphabetic())
-        && parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+        && parts
+            .all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
     ok.then_some(tag)
 }
 
@@ -376,18 +442,43 @@ mod tests {
 
     fn parse(path: &str, src: &str) -> Result<Article, ParseError> {
         let resolver = |p: &str| Some(format!("/articles/{}", derive_slug(p)));
-        Article::parse(path, src, &ParseOptions { default_locale: "en", resolver: &resolver })
+        Article::parse(
+            path,
+            src,
+            &ParseOptions {
+                default_locale: "en",
+                resolver: &resolver,
+            },
+        )
     }
 
     #[test]
     fn parses_front_matter_variants() {
         let cases: &[(&str, &str)] = &[
-            ("yaml", "---\ntitle: Refunds\ntags: [billing, money]\n---\nBody text.\n"),
-            ("toml", "+++\ntitle = \"Refunds\"\ntags = [\"billing\", \"money\"]\n+++\nBody text.\n"),
-            ("bom", "\u{feff}---\ntitle: Refunds\ntags: [billing, money]\n---\nBody text.\n"),
-            ("crlf", "---\r\ntitle: Refunds\r\ntags: [billing, money]\r\n---\r\nBody text.\r\n"),
-            ("tags as string", "---\ntitle: Refunds\ntags: billing, money\n---\nBody text.\n"),
-            ("h1 title", "---\ntags: [billing, money]\n---\n# Refunds\n\nBody text.\n"),
+            (
+                "yaml",
+                "---\ntitle: Refunds\ntags: [billing, money]\n---\nBody text.\n",
+            ),
+            (
+                "toml",
+                "+++\ntitle = \"Refunds\"\ntags = [\"billing\", \"money\"]\n+++\nBody text.\n",
+            ),
+            (
+                "bom",
+                "\u{feff}---\ntitle: Refunds\ntags: [billing, money]\n---\nBody text.\n",
+            ),
+            (
+                "crlf",
+                "---\r\ntitle: Refunds\r\ntags: [billing, money]\r\n---\r\nBody text.\r\n",
+            ),
+            (
+                "tags as string",
+                "---\ntitle: Refunds\ntags: billing, money\n---\nBody text.\n",
+            ),
+            (
+                "h1 title",
+                "---\ntags: [billing, money]\n---\n# Refunds\n\nBody text.\n",
+            ),
         ];
         for (name, src) in cases {
             let a = parse("billing/refunds.md", src).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -396,7 +487,11 @@ mod tests {
             assert_eq!(a.slug, "billing/refunds", "{name}");
             assert_eq!(a.category, "billing", "{name}");
             assert_eq!(a.summary, "Body text.", "{name}");
-            assert!(!a.rendered.html.contains("<h1"), "{name}: {}", a.rendered.html);
+            assert!(
+                !a.rendered.html.contains("<h1"),
+                "{name}: {}",
+                a.rendered.html
+            );
         }
     }
 
@@ -416,7 +511,10 @@ mod tests {
             let e = parse("billing/refunds.md", src).unwrap_err();
             assert_eq!(e.line, *line, "{src:?}: {e}");
             let msg = e.to_string();
-            assert!(msg.starts_with(&format!("billing/refunds.md:{line}: ")), "{msg}");
+            assert!(
+                msg.starts_with(&format!("billing/refunds.md:{line}: ")),
+                "{msg}"
+            );
             assert!(msg.contains(needle), "{msg}");
             assert!(msg.contains(" — "), "no fix in {msg}");
         }
@@ -424,7 +522,11 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_kept_as_extra() {
-        let a = parse("a.md", "---\ntitle: A\nms.author: someone\nLocale: en-US\nauthor: jo\n---\n").unwrap();
+        let a = parse(
+            "a.md",
+            "---\ntitle: A\nms.author: someone\nLocale: en-US\nauthor: jo\n---\n",
+        )
+        .unwrap();
         assert_eq!(a.extra["ms.author"], "someone");
         assert_eq!(a.extra["Locale"], "en-US");
         assert_eq!(a.meta["author"], "jo");
@@ -433,10 +535,30 @@ mod tests {
 
     #[test]
     fn locale_from_suffix_key_or_default() {
-        assert_eq!(parse("account/login.fr.md", "---\ntitle: A\n---\n").unwrap().locale, "fr");
-        assert_eq!(parse("account/login.fr.md", "---\ntitle: A\n---\n").unwrap().slug, "account/login");
-        assert_eq!(parse("account/login.md", "---\ntitle: A\nlocale: pt_BR\n---\n").unwrap().locale, "pt-br");
-        assert_eq!(parse("account/login.md", "---\ntitle: A\n---\n").unwrap().locale, "en");
+        assert_eq!(
+            parse("account/login.fr.md", "---\ntitle: A\n---\n")
+                .unwrap()
+                .locale,
+            "fr"
+        );
+        assert_eq!(
+            parse("account/login.fr.md", "---\ntitle: A\n---\n")
+                .unwrap()
+                .slug,
+            "account/login"
+        );
+        assert_eq!(
+            parse("account/login.md", "---\ntitle: A\nlocale: pt_BR\n---\n")
+                .unwrap()
+                .locale,
+            "pt-br"
+        );
+        assert_eq!(
+            parse("account/login.md", "---\ntitle: A\n---\n")
+                .unwrap()
+                .locale,
+            "en"
+        );
     }
 
     #[test]
@@ -456,7 +578,11 @@ mod tests {
 
     #[test]
     fn link_lines_count_from_file_start() {
-        let a = parse("billing/a.md", "---\ntitle: A\n---\n# A\n\nSee [b](b.md).\n").unwrap();
+        let a = parse(
+            "billing/a.md",
+            "---\ntitle: A\n---\n# A\n\nSee [b](b.md).\n",
+        )
+        .unwrap();
         assert_eq!(a.rendered.links[0].line, 6);
     }
 }

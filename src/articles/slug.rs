@@ -12,7 +12,9 @@ pub fn is_valid_slug(slug: &str) -> bool {
                 && seg != "."
                 && seg != ".."
                 && !seg.starts_with('.')
-                && seg.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
+                && seg.chars().all(|c| {
+                    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.')
+                })
         })
 }
 
@@ -51,7 +53,11 @@ pub fn derive_slug(path: &str) -> String {
         .filter(|s| !s.is_empty())
         .map(|s| {
             let s = s.trim_start_matches('.').trim_matches('-');
-            if s.is_empty() { "-".to_string() } else { s.to_string() }
+            if s.is_empty() {
+                "-".to_string()
+            } else {
+                s.to_string()
+            }
         })
         .collect();
     segments.join("/")
@@ -76,10 +82,27 @@ mod tests {
 
     #[test]
     fn valid_and_invalid_slugs() {
-        for ok in ["billing/refunds", "a", "x/7.5/microsoft.powershell.core/foreach-object", "a_b-c"] {
+        for ok in [
+            "billing/refunds",
+            "a",
+            "x/7.5/microsoft.powershell.core/foreach-object",
+            "a_b-c",
+        ] {
             assert!(is_valid_slug(ok), "{ok}");
         }
-        for bad in ["", "../etc/passwd", "a/../b", "/abs", "a//b", "a/.hidden", "UPPER", "a b", "a\\b", "a/./b", "%2e%2e"] {
+        for bad in [
+            "",
+            "../etc/passwd",
+            "a/../b",
+            "/abs",
+            "a//b",
+            "a/.hidden",
+            "UPPER",
+            "a b",
+            "a\\b",
+            "a/./b",
+            "%2e%2e",
+        ] {
             assert!(!is_valid_slug(bad), "{bad}");
         }
     }
@@ -89,7 +112,10 @@ mod tests {
         let cases = [
             ("billing/refunds.md", "billing/refunds"),
             ("billing/refunds.fr.md", "billing/refunds"),
-            ("reference/7.5/Microsoft.PowerShell.Core/ForEach-Object.md", "reference/7.5/microsoft.powershell.core/foreach-object"),
+            (
+                "reference/7.5/Microsoft.PowerShell.Core/ForEach-Object.md",
+                "reference/7.5/microsoft.powershell.core/foreach-object",
+            ),
             ("Guides/Set up SSO!.md", "guides/set-up-sso"),
             ("about_Foo.help.md", "about_foo.help"),
         ];

@@ -20,7 +20,12 @@ pub fn run(config: Config, _args: Args) -> Result<ExitCode> {
         config.articles.display()
     );
     let loaded = load_dir(&config.articles, &config.default_locale);
-    let mut problems: Vec<String> = loaded.errors.iter().chain(&loaded.warnings).map(|e| e.to_string()).collect();
+    let mut problems: Vec<String> = loaded
+        .errors
+        .iter()
+        .chain(&loaded.warnings)
+        .map(|e| e.to_string())
+        .collect();
     problems.sort();
     for p in &problems {
         println!("{p}");
@@ -29,13 +34,20 @@ pub fn run(config: Config, _args: Args) -> Result<ExitCode> {
         eprintln!("{} articles OK", loaded.articles.len());
         Ok(ExitCode::SUCCESS)
     } else {
-        eprintln!("{} problems in {} files ({} articles OK)", problems.len(), count_files(&problems), loaded.articles.len());
+        eprintln!(
+            "{} problems in {} files ({} articles OK)",
+            problems.len(),
+            count_files(&problems),
+            loaded.articles.len()
+        );
         Ok(ExitCode::from(1))
     }
 }
 
 fn count_files(problems: &[String]) -> usize {
-    let files: std::collections::BTreeSet<&str> =
-        problems.iter().filter_map(|p| p.split(':').next()).collect();
+    let files: std::collections::BTreeSet<&str> = problems
+        .iter()
+        .filter_map(|p| p.split(':').next())
+        .collect();
     files.len()
 }

@@ -70,8 +70,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 
 /// A progress bar on stderr when it is a terminal (hidden otherwise).
 fn progress_bar(what: &str) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} ({elapsed})") {
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} ({elapsed})")
+    {
         bar.set_style(style);
     }
     bar.set_message(what.to_string());

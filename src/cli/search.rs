@@ -33,7 +33,8 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
         .context("cannot open the help center")?;
     let query = args.query.join(" ");
     let locale = match &args.locale {
-        Some(l) => crate::articles::normalize_locale(l).with_context(|| format!("`{l}` is not a locale such as `en` or `pt-br`"))?,
+        Some(l) => crate::articles::normalize_locale(l)
+            .with_context(|| format!("`{l}` is not a locale such as `en` or `pt-br`"))?,
         None => config.default_locale.clone(),
     };
     let results = library.index().search(&SearchRequest {
@@ -52,7 +53,13 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
         println!("no results for “{query}”");
     }
     for (i, hit) in results.hits.iter().enumerate() {
-        println!("{:>2}. {}  [{}]  {}", i + 1, hit.title, hit.category, hit.url);
+        println!(
+            "{:>2}. {}  [{}]  {}",
+            i + 1,
+            hit.title,
+            hit.category,
+            hit.url
+        );
         if !hit.summary.is_empty() {
             println!("    {}", hit.summary);
         }

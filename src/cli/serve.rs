@@ -46,9 +46,13 @@ pub fn run(mut config: Config, args: Args) -> Result<ExitCode> {
     let templates = Arc::new(Templates::load(Some(&config.templates)).map_err(anyhow::Error::msg)?);
     let debounce = Duration::from_millis(config.debounce_ms);
     let _watchers = if config.watch {
-        let articles = Watcher::spawn(Arc::clone(&library), debounce).context("cannot watch the articles folder")?;
+        let articles = Watcher::spawn(Arc::clone(&library), debounce)
+            .context("cannot watch the articles folder")?;
         let templates = match templates.dir() {
-            Some(dir) => Some(TemplateWatcher::spawn(Arc::clone(&templates), dir, debounce).context("cannot watch the templates folder")?),
+            Some(dir) => Some(
+                TemplateWatcher::spawn(Arc::clone(&templates), dir, debounce)
+                    .context("cannot watch the templates folder")?,
+            ),
             None => None,
         };
         Some((articles, templates))
@@ -56,11 +60,18 @@ pub fn run(mut config: Config, args: Args) -> Result<ExitCode> {
         None
     };
     let state = AppState::new(library, templates, config.clone());
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
-            .with_context(|| format!("cannot listen on {} — is another server using it? (--addr to change)", config.addr))?;
+            .with_context(|| {
+                format!(
+                    "cannot listen on {} — is another server using it? (--addr to change)",
+                    config.addr
+                )
+            })?;
         let addr = listener.local_addr()?;
         println!("deflect is serving the help center on http://{addr}/ (Ctrl-C to stop)");
         web::serve(listener, state, async {

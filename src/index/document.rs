@@ -20,7 +20,12 @@ pub fn key(locale: &str, slug: &str) -> String {
 pub fn to_document(fields: &Fields, article: &Article, _default_locale: &str) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     let lang = fields.lang(&article.locale);
-    let headings: Vec<&str> = article.rendered.headings.iter().map(|h| h.text.as_str()).collect();
+    let headings: Vec<&str> = article
+        .rendered
+        .headings
+        .iter()
+        .map(|h| h.text.as_str())
+        .collect();
     let headings = headings.join("\n");
     let tags = article.tags.join(" ");
 
@@ -28,11 +33,17 @@ pub fn to_document(fields: &Fields, article: &Article, _default_locale: &str) ->
     doc.add_text(fields.path, &article.path);
     doc.add_text(fields.slug, &article.slug);
     doc.add_text(fields.locale, &article.locale);
-    doc.add_text(fields.group, article.translation_of.as_deref().unwrap_or(&article.slug));
+    doc.add_text(
+        fields.group,
+        article.translation_of.as_deref().unwrap_or(&article.slug),
+    );
     doc.add_text(fields.status, article.status.as_str());
     doc.add_text(fields.visibility, article.visibility.as_str());
     doc.add_text(fields.category, &article.category);
-    doc.add_facet(fields.category_facet, Facet::from_path([article.category.replace('/', "-")]));
+    doc.add_facet(
+        fields.category_facet,
+        Facet::from_path([article.category.replace('/', "-")]),
+    );
     for tag in &article.tags {
         doc.add_text(fields.tags, tag);
     }
@@ -41,7 +52,10 @@ pub fn to_document(fields: &Fields, article: &Article, _default_locale: &str) ->
     doc.add_text(fields.text, &article.rendered.text);
     doc.add_text(fields.html, &article.rendered.html);
     doc.add_text(fields.markdown, &article.markdown);
-    doc.add_text(fields.toc, serde_json::to_string(&article.rendered.headings).unwrap_or_default());
+    doc.add_text(
+        fields.toc,
+        serde_json::to_string(&article.rendered.headings).unwrap_or_default(),
+    );
     let mut meta = article.meta.clone();
     if !article.extra.is_empty() {
         meta.insert("extra".into(), Json::Object(article.extra.clone()));
@@ -52,7 +66,10 @@ pub fn to_document(fields: &Fields, article: &Article, _default_locale: &str) ->
     doc.add_text(fields.meta, Json::Object(meta).to_string());
     doc.add_text(fields.hash, &article.content_hash);
     let updated = article.updated.map_or(0, |d| d.timestamp());
-    doc.add_date(fields.updated, tantivy::DateTime::from_timestamp_secs(updated));
+    doc.add_date(
+        fields.updated,
+        tantivy::DateTime::from_timestamp_secs(updated),
+    );
 
     doc.add_text(lang.title, &article.title);
     doc.add_text(lang.title_exact, &article.title);
@@ -60,7 +77,12 @@ pub fn to_document(fields: &Fields, article: &Article, _default_locale: &str) ->
     doc.add_text(lang.tags, &tags);
     doc.add_text(lang.summary, &article.summary);
     doc.add_text(lang.body, &article.rendered.text);
-    for part in [headings.as_str(), tags.as_str(), article.summary.as_str(), article.rendered.text.as_str()] {
+    for part in [
+        headings.as_str(),
+        tags.as_str(),
+        article.summary.as_str(),
+        article.rendered.text.as_str(),
+    ] {
         doc.add_text(lang.body_exact, part);
     }
     doc
@@ -104,12 +126,20 @@ pub struct ArticleRecord {
 }
 
 fn text(doc: &TantivyDocument, field: tantivy::schema::Field) -> String {
-    doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string()
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn updated(doc: &TantivyDocument, fields: &Fields) -> Option<DateTime<Utc>> {
-    let secs = doc.get_first(fields.updated).and_then(|v| v.as_datetime())?.into_timestamp_secs();
-    (secs != 0).then(|| DateTime::from_timestamp(secs, 0)).flatten()
+    let secs = doc
+        .get_first(fields.updated)
+        .and_then(|v| v.as_datetime())?
+        .into_timestamp_secs();
+    (secs != 0)
+        .then(|| DateTime::from_timestamp(secs, 0))
+        .flatten()
 }
 
 /// Reads the listing fields of a stored document.
@@ -121,7 +151,10 @@ pub fn to_summary(fields: &Fields, doc: &TantivyDocument, default_locale: &str) 
         title: text(doc, fields.title),
         summary: text(doc, fields.summary),
         category: text(doc, fields.category),
-        tags: doc.get_all(fields.tags).filter_map(|v| v.as_str().map(String::from)).collect(),
+        tags: doc
+            .get_all(fields.tags)
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect(),
         updated: updated(doc, fields),
         slug,
         locale,

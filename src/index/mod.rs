@@ -23,7 +23,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDo
 pub use document::{ArticleRecord, ArticleSummary};
 pub use schema::{build_schema, language_of, Fields, SCHEMA_VERSION};
 pub use search::{Audience, FacetCount, Hit, SearchRequest, SearchResults};
-pub use suggest::Suggestion;
+pub use suggest::{escape as escape_html, Suggestion};
 
 use crate::articles::Article;
 
@@ -33,7 +33,10 @@ pub enum Error {
     #[error("search index error: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
     #[error("cannot open index folder {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("index writer lock poisoned")]
     Poisoned,
     #[error("reading the index: {0}")]
@@ -69,7 +72,10 @@ impl SearchIndex {
     /// of this schema version or it cannot be read.
     pub fn open(dir: &Path, default_locale: &str) -> Result<(SearchIndex, Opened)> {
         let versioned = dir.join(format!("v{SCHEMA_VERSION}"));
-        let io = |source| Error::Io { path: versioned.clone(), source };
+        let io = |source| Error::Io {
+            path: versioned.clone(),
+            source,
+        };
         std::fs::create_dir_all(&versioned).map_err(io)?;
         remove_other_versions(dir);
         let (schema, fields) = build_schema();
@@ -84,7 +90,10 @@ impl SearchIndex {
                 (Index::create_in_dir(&versioned, schema)?, Opened::Created)
             }
         };
-        Ok((SearchIndex::from_index(index, fields, default_locale)?, opened))
+        Ok((
+            SearchIndex::from_index(index, fields, default_locale)?,
+            opened,
+        ))
     }
 
     /// An index held in memory, for tests and benches.
@@ -95,10 +104,21 @@ impl SearchIndex {
 
     fn from_index(index: Index, fields: Fields, default_locale: &str) -> Result<SearchIndex> {
         schema::register_tokenizers(index.tokenizers());
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(4);
         let writer = index.writer_with_num_threads(threads, WRITER_HEAP)?;
-        Ok(SearchIndex { index, reader, writer: Mutex::new(writer), fields, default_locale: default_locale.to_string() })
+        Ok(SearchIndex {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+            default_locale: default_locale.to_string(),
+        })
     }
 
     /// The schema's fields.
@@ -121,7 +141,11 @@ impl SearchIndex {
         let mut writer = self.writer.lock().map_err(|_| Error::Poisoned)?;
         writer.delete_all_documents()?;
         for article in articles {
-            writer.add_document(document::to_document(&self.fields, article, &self.default_locale))?;
+            writer.add_document(document::to_document(
+                &self.fields,
+                article,
+                &self.default_locale,
+            ))?;
         }
         writer.commit()?;
         drop(writer);
@@ -138,7 +162,11 @@ impl SearchIndex {
         }
         for article in articles {
             writer.delete_term(Term::from_field_text(self.fields.path, &article.path));
-            writer.add_document(document::to_document(&self.fields, article, &self.default_locale))?;
+            writer.add_document(document::to_document(
+                &self.fields,
+                article,
+                &self.default_locale,
+            ))?;
         }
         writer.commit()?;
         drop(writer);
@@ -163,47 +191,100 @@ impl SearchIndex {
         let mut out = HashMap::with_capacity(n);
         for (_, addr) in searcher.search(&AllQuery, &TopDocs::with_limit(n.max(1)))? {
             let doc: TantivyDocument = searcher.doc(addr)?;
-            let get = |f| doc.get_first(f).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-            out.insert(get(self.fields.path), (get(self.fields.hash), get(self.fields.slug), get(self.fields.locale)));
+            let get = |f| {
+                doc.get_first(f)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            out.insert(
+                get(self.fields.path),
+                (
+                    get(self.fields.hash),
+                    get(self.fields.slug),
+                    get(self.fields.locale),
+                ),
+            );
         }
         Ok(out)
     }
 
     /// The article stored under `slug` in `locale`, if `audience` may read it.
-    pub fn get(&self, slug: &str, locale: &str, audience: Audience) -> Result<Option<ArticleRecord>> {
+    pub fn get(
+        &self,
+        slug: &str,
+        locale: &str,
+        audience: Audience,
+    ) -> Result<Option<ArticleRecord>> {
         let key = Term::from_field_text(self.fields.key, &document::key(locale, slug));
-        let query = self.filtered(Box::new(TermQuery::new(key, IndexRecordOption::Basic)), None, audience);
+        let query = self.filtered(
+            Box::new(TermQuery::new(key, IndexRecordOption::Basic)),
+            None,
+            audience,
+        );
         let searcher = self.searcher();
-        let Some((_, addr)) = searcher.search(&query, &TopDocs::with_limit(1))?.into_iter().next() else {
+        let Some((_, addr)) = searcher
+            .search(&query, &TopDocs::with_limit(1))?
+            .into_iter()
+            .next()
+        else {
             return Ok(None);
         };
         let doc: TantivyDocument = searcher.doc(addr)?;
-        Ok(Some(document::to_record(&self.fields, &doc, &self.default_locale)))
+        Ok(Some(document::to_record(
+            &self.fields,
+            &doc,
+            &self.default_locale,
+        )))
     }
 
     /// Live articles of `locale` (optionally of one category), by title.
-    pub fn list(&self, locale: &str, category: Option<&str>, audience: Audience) -> Result<Vec<ArticleSummary>> {
+    pub fn list(
+        &self,
+        locale: &str,
+        category: Option<&str>,
+        audience: Audience,
+    ) -> Result<Vec<ArticleSummary>> {
         let query = self.filtered(Box::new(self.locale_query(locale)), category, audience);
         let searcher = self.searcher();
         let limit = searcher.num_docs().max(1) as usize;
         let mut out = Vec::new();
         for (_, addr) in searcher.search(&query, &TopDocs::with_limit(limit))? {
             let doc: TantivyDocument = searcher.doc(addr)?;
-            out.push(document::to_summary(&self.fields, &doc, &self.default_locale));
+            out.push(document::to_summary(
+                &self.fields,
+                &doc,
+                &self.default_locale,
+            ));
         }
-        out.sort_by(|a, b| a.title.to_lowercase().cmp(&b.title.to_lowercase()).then_with(|| a.slug.cmp(&b.slug)));
+        out.sort_by(|a, b| {
+            a.title
+                .to_lowercase()
+                .cmp(&b.title.to_lowercase())
+                .then_with(|| a.slug.cmp(&b.slug))
+        });
         Ok(out)
     }
 
     /// The `n` most recently updated live articles of `locale`.
-    pub fn recent(&self, locale: &str, n: usize, audience: Audience) -> Result<Vec<ArticleSummary>> {
+    pub fn recent(
+        &self,
+        locale: &str,
+        n: usize,
+        audience: Audience,
+    ) -> Result<Vec<ArticleSummary>> {
         let query = self.filtered(Box::new(self.locale_query(locale)), None, audience);
         let searcher = self.searcher();
-        let top = TopDocs::with_limit(n.max(1)).order_by_fast_field::<tantivy::DateTime>("updated", tantivy::Order::Desc);
+        let top = TopDocs::with_limit(n.max(1))
+            .order_by_fast_field::<tantivy::DateTime>("updated", tantivy::Order::Desc);
         let mut out = Vec::new();
         for (_, addr) in searcher.search(&query, &top)? {
             let doc: TantivyDocument = searcher.doc(addr)?;
-            out.push(document::to_summary(&self.fields, &doc, &self.default_locale));
+            out.push(document::to_summary(
+                &self.fields,
+                &doc,
+                &self.default_locale,
+            ));
         }
         Ok(out)
     }
@@ -215,28 +296,48 @@ impl SearchIndex {
     }
 
     /// Up to `n` live articles that share the category or tags of `article`.
-    pub fn related(&self, article: &ArticleRecord, n: usize, audience: Audience) -> Result<Vec<ArticleSummary>> {
+    pub fn related(
+        &self,
+        article: &ArticleRecord,
+        n: usize,
+        audience: Audience,
+    ) -> Result<Vec<ArticleSummary>> {
         let mut should: Vec<(Occur, Box<dyn Query>)> = article
             .tags
             .iter()
             .map(|t| -> (Occur, Box<dyn Query>) {
-                (Occur::Should, Box::new(TermQuery::new(Term::from_field_text(self.fields.tags, t), IndexRecordOption::Basic)))
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(self.fields.tags, t),
+                        IndexRecordOption::Basic,
+                    )),
+                )
             })
             .collect();
         should.push((
             Occur::Should,
             Box::new(tantivy::query::BoostQuery::new(
-                Box::new(TermQuery::new(Term::from_field_text(self.fields.category, &article.category), IndexRecordOption::Basic)),
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.category, &article.category),
+                    IndexRecordOption::Basic,
+                )),
                 0.5,
             )),
         ));
         let inner = BooleanQuery::new(vec![
-            (Occur::Must, Box::new(BooleanQuery::new(should)) as Box<dyn Query>),
+            (
+                Occur::Must,
+                Box::new(BooleanQuery::new(should)) as Box<dyn Query>,
+            ),
             (Occur::Must, Box::new(self.locale_query(&article.locale))),
             (
                 Occur::MustNot,
                 Box::new(TermQuery::new(
-                    Term::from_field_text(self.fields.key, &document::key(&article.locale, &article.slug)),
+                    Term::from_field_text(
+                        self.fields.key,
+                        &document::key(&article.locale, &article.slug),
+                    ),
                     IndexRecordOption::Basic,
                 )),
             ),
@@ -246,14 +347,25 @@ impl SearchIndex {
         let mut out = Vec::new();
         for (_, addr) in searcher.search(&query, &TopDocs::with_limit(n.max(1)))? {
             let doc: TantivyDocument = searcher.doc(addr)?;
-            out.push(document::to_summary(&self.fields, &doc, &self.default_locale));
+            out.push(document::to_summary(
+                &self.fields,
+                &doc,
+                &self.default_locale,
+            ));
         }
         Ok(out)
     }
 
     /// Other-language versions of `article` (same `translation_of` group).
-    pub fn translations(&self, article: &ArticleRecord, audience: Audience) -> Result<Vec<ArticleSummary>> {
-        let group = TermQuery::new(Term::from_field_text(self.fields.group, &article.group), IndexRecordOption::Basic);
+    pub fn translations(
+        &self,
+        article: &ArticleRecord,
+        audience: Audience,
+    ) -> Result<Vec<ArticleSummary>> {
+        let group = TermQuery::new(
+            Term::from_field_text(self.fields.group, &article.group),
+            IndexRecordOption::Basic,
+        );
         let query = self.filtered(Box::new(group), None, audience);
         let searcher = self.searcher();
         let mut out = Vec::new();
@@ -275,19 +387,33 @@ impl SearchIndex {
     }
 
     fn locale_query(&self, locale: &str) -> TermQuery {
-        TermQuery::new(Term::from_field_text(self.fields.locale, locale), IndexRecordOption::Basic)
+        TermQuery::new(
+            Term::from_field_text(self.fields.locale, locale),
+            IndexRecordOption::Basic,
+        )
     }
 
     /// `query` restricted to published articles that `audience` may read (and
     /// to `category`), with the filters adding nothing to the score.
-    fn filtered(&self, query: Box<dyn Query>, category: Option<&str>, audience: Audience) -> BooleanQuery {
+    fn filtered(
+        &self,
+        query: Box<dyn Query>,
+        category: Option<&str>,
+        audience: Audience,
+    ) -> BooleanQuery {
         let term = |field, text: &str| -> Box<dyn Query> {
             Box::new(tantivy::query::ConstScoreQuery::new(
-                Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::Basic)),
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, text),
+                    IndexRecordOption::Basic,
+                )),
                 0.0,
             ))
         };
-        let mut clauses = vec![(Occur::Must, query), (Occur::Must, term(self.fields.status, "published"))];
+        let mut clauses = vec![
+            (Occur::Must, query),
+            (Occur::Must, term(self.fields.status, "published")),
+        ];
         if audience == Audience::Public {
             clauses.push((Occur::Must, term(self.fields.visibility, "public")));
         }
@@ -300,10 +426,14 @@ impl SearchIndex {
 
 /// Index folders of other schema versions are dead weight once this one exists.
 fn remove_other_versions(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let is_version = name.strip_prefix('v').is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        let is_version = name
+            .strip_prefix('v')
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
         if is_version && name != format!("v{SCHEMA_VERSION}") {
             let _ = std::fs::remove_dir_all(entry.path());
         }

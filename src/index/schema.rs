@@ -8,12 +8,12 @@
 use std::collections::HashMap;
 
 use tantivy::schema::{
-    DateOptions, FacetOptions, Field, IndexRecordOption, Schema, SchemaBuilder, TextFieldIndexing, TextOptions, FAST,
-    STORED, STRING,
+    DateOptions, FacetOptions, Field, IndexRecordOption, Schema, SchemaBuilder, TextFieldIndexing,
+    TextOptions, FAST, STORED, STRING,
 };
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
-    TokenizerManager,
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    StopWordFilter, TextAnalyzer, TokenizerManager,
 };
 
 /// Version of the on-disk index layout; part of the index folder's name.
@@ -46,8 +46,15 @@ pub const LANGUAGES: &[(&str, Option<Language>)] = &[
 /// The language group a locale is analyzed with (`pt-br` → `pt`, `ja` → `xx`).
 pub fn language_of(locale: &str) -> &'static str {
     let primary = locale.split('-').next().unwrap_or(locale);
-    let primary = if primary == "nb" || primary == "nn" { "no" } else { primary };
-    LANGUAGES.iter().find(|(code, _)| *code == primary).map_or("xx", |(code, _)| code)
+    let primary = if primary == "nb" || primary == "nn" {
+        "no"
+    } else {
+        primary
+    };
+    LANGUAGES
+        .iter()
+        .find(|(code, _)| *code == primary)
+        .map_or("xx", |(code, _)| code)
 }
 
 /// The text fields of one language group.
@@ -116,7 +123,10 @@ pub fn build_schema() -> (Schema, Fields) {
             let indexing = TextFieldIndexing::default()
                 .set_tokenizer(tokenizer)
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions);
-            b.add_text_field(&format!("{code}_{name}"), TextOptions::default().set_indexing_options(indexing))
+            b.add_text_field(
+                &format!("{code}_{name}"),
+                TextOptions::default().set_indexing_options(indexing),
+            )
         };
         langs.insert(
             *code,
@@ -152,7 +162,10 @@ pub fn build_schema() -> (Schema, Fields) {
         toc: b.add_text_field("toc", stored_text.clone()),
         meta: b.add_text_field("meta", stored_text.clone()),
         hash: b.add_text_field("hash", stored_text),
-        updated: b.add_date_field("updated", DateOptions::default().set_indexed().set_stored().set_fast()),
+        updated: b.add_date_field(
+            "updated",
+            DateOptions::default().set_indexed().set_stored().set_fast(),
+        ),
         langs,
     };
     (b.build(), fields)
@@ -170,11 +183,23 @@ pub fn register_tokenizers(manager: &TokenizerManager) {
 /// (for the stemmed flavour) stemmed, and finally folded to ASCII so that
 /// `cafe` finds `café`.
 pub fn analyzer(language: Option<Language>, stem: bool) -> TextAnalyzer {
-    let base = TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(40)).filter(LowerCaser);
-    match (language.and_then(StopWordFilter::new), language.filter(|_| stem)) {
-        (Some(stop), Some(lang)) => base.filter(stop).filter(Stemmer::new(lang)).filter(AsciiFoldingFilter).build(),
+    let base = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser);
+    match (
+        language.and_then(StopWordFilter::new),
+        language.filter(|_| stem),
+    ) {
+        (Some(stop), Some(lang)) => base
+            .filter(stop)
+            .filter(Stemmer::new(lang))
+            .filter(AsciiFoldingFilter)
+            .build(),
         (Some(stop), None) => base.filter(stop).filter(AsciiFoldingFilter).build(),
-        (None, Some(lang)) => base.filter(Stemmer::new(lang)).filter(AsciiFoldingFilter).build(),
+        (None, Some(lang)) => base
+            .filter(Stemmer::new(lang))
+            .filter(AsciiFoldingFilter)
+            .build(),
         (None, None) => base.filter(AsciiFoldingFilter).build(),
     }
 }
@@ -203,9 +228,15 @@ mod tests {
     #[test]
     fn analyzers_stem_fold_and_drop_stop_words() {
         let en = analyzer(Some(Language::English), true);
-        assert_eq!(tokens(en, "The Refunds are processing"), ["refund", "process"]);
+        assert_eq!(
+            tokens(en, "The Refunds are processing"),
+            ["refund", "process"]
+        );
         let fr = analyzer(Some(Language::French), true);
-        assert_eq!(tokens(fr, "Réinitialiser les mots de passe"), ["reinitialis", "mot", "pass"]);
+        assert_eq!(
+            tokens(fr, "Réinitialiser les mots de passe"),
+            ["reinitialis", "mot", "pass"]
+        );
         let exact = analyzer(Some(Language::English), false);
         assert_eq!(tokens(exact, "The Refunds"), ["refunds"]);
     }

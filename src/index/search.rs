@@ -7,7 +7,9 @@
 
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, QueryClone, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, QueryClone, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
@@ -108,11 +110,20 @@ impl SearchIndex {
             g.set_max_num_chars(SNIPPET_CHARS);
             g
         };
-        let locale = Box::new(TermQuery::new(Term::from_field_text(self.fields.locale, req.locale), IndexRecordOption::Basic));
+        let locale = Box::new(TermQuery::new(
+            Term::from_field_text(self.fields.locale, req.locale),
+            IndexRecordOption::Basic,
+        ));
         let with_locale = || -> Box<dyn Query> {
             Box::new(BooleanQuery::new(vec![
                 (Occur::Must, text_query.box_clone()),
-                (Occur::Must, Box::new(tantivy::query::ConstScoreQuery::new(locale.box_clone(), 0.0))),
+                (
+                    Occur::Must,
+                    Box::new(tantivy::query::ConstScoreQuery::new(
+                        locale.box_clone(),
+                        0.0,
+                    )),
+                ),
             ]))
         };
         let all = self.filtered(with_locale(), None, req.audience);
@@ -137,9 +148,16 @@ impl SearchIndex {
         for (score, addr) in docs {
             let doc: TantivyDocument = searcher.doc(addr)?;
             let s = document::to_summary(&self.fields, &doc, &self.default_locale);
-            let text = doc.get_first(self.fields.text).and_then(|v| v.as_str()).unwrap_or_default();
+            let text = doc
+                .get_first(self.fields.text)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
             let snippet = snippets.snippet(text);
-            let snippet_html = if snippet.highlighted().is_empty() { String::new() } else { snippet.to_html() };
+            let snippet_html = if snippet.highlighted().is_empty() {
+                String::new()
+            } else {
+                snippet.to_html()
+            };
             results.hits.push(Hit {
                 slug: s.slug,
                 locale: s.locale,
@@ -156,11 +174,18 @@ impl SearchIndex {
 
     /// The scored part of a search, or `None` when the words leave nothing
     /// to search for.
-    pub(crate) fn text_query(&self, searcher: &Searcher, q: &str, locale: &str) -> Result<Option<Box<dyn Query>>> {
+    pub(crate) fn text_query(
+        &self,
+        searcher: &Searcher,
+        q: &str,
+        locale: &str,
+    ) -> Result<Option<Box<dyn Query>>> {
         let lang = self.fields.lang(locale);
         let tokenizers = self.index.tokenizers();
-        let (Some(mut stem), Some(mut exact)) = (tokenizers.get(&lang.stem_tokenizer), tokenizers.get(&lang.exact_tokenizer))
-        else {
+        let (Some(mut stem), Some(mut exact)) = (
+            tokenizers.get(&lang.stem_tokenizer),
+            tokenizers.get(&lang.exact_tokenizer),
+        ) else {
             return Ok(None);
         };
         let exact_tokens = tokens(&mut exact, q);
@@ -190,28 +215,48 @@ impl SearchIndex {
             if chars >= 4 && !known {
                 let distance = if chars >= 8 { 2 } else { 1 };
                 for field in [lang.title_exact, lang.body_exact] {
-                    let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, word), distance, true);
-                    ways.push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), W_FUZZY))));
+                    let fuzzy =
+                        FuzzyTermQuery::new(Term::from_field_text(field, word), distance, true);
+                    ways.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(fuzzy), W_FUZZY)),
+                    ));
                 }
             }
             words.push((Occur::Should, Box::new(BooleanQuery::new(ways))));
         }
         if exact_tokens.len() >= 2 {
-            let terms: Vec<(usize, Term)> =
-                exact_tokens.iter().map(|(p, w)| (*p - exact_tokens[0].0, Term::from_field_text(lang.body_exact, w))).collect();
+            let terms: Vec<(usize, Term)> = exact_tokens
+                .iter()
+                .map(|(p, w)| {
+                    (
+                        *p - exact_tokens[0].0,
+                        Term::from_field_text(lang.body_exact, w),
+                    )
+                })
+                .collect();
             let phrase = PhraseQuery::new_with_offset_and_slop(terms, 1);
-            words.push((Occur::Should, Box::new(BoostQuery::new(Box::new(phrase), W_PHRASE))));
+            words.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(phrase), W_PHRASE)),
+            ));
         }
         Ok(Some(Box::new(BooleanQuery::new(words))))
     }
 }
 
 fn term(field: Field, text: &str) -> TermQuery {
-    TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs)
+    TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    )
 }
 
 fn should(q: TermQuery, weight: f32) -> (Occur, Box<dyn Query>) {
-    (Occur::Should, Box::new(BoostQuery::new(Box::new(q), weight)))
+    (
+        Occur::Should,
+        Box::new(BoostQuery::new(Box::new(q), weight)),
+    )
 }
 
 /// (position, text) of every token `analyzer` makes of `text`.
@@ -225,7 +270,11 @@ pub(crate) fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, Str
 }
 
 /// Matches per category for `query`.
-pub fn facet_counts(searcher: &Searcher, query: &dyn Query, _fields: &Fields) -> Result<Vec<FacetCount>> {
+pub fn facet_counts(
+    searcher: &Searcher,
+    query: &dyn Query,
+    _fields: &Fields,
+) -> Result<Vec<FacetCount>> {
     let mut facets = FacetCollector::for_field("category_facet");
     facets.add_facet("/");
     Ok(to_facet_counts(&searcher.search(query, &facets)?))
@@ -235,10 +284,18 @@ fn to_facet_counts(counts: &tantivy::collector::FacetCounts) -> Vec<FacetCount> 
     let mut out: Vec<FacetCount> = counts
         .get("/")
         .map(|(facet, count)| FacetCount {
-            category: facet.to_path().last().map(|s| s.to_string()).unwrap_or_default(),
+            category: facet
+                .to_path()
+                .last()
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
             count,
         })
         .collect();
-    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.category.cmp(&b.category)));
+    out.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| a.category.cmp(&b.category))
+    });
     out
 }

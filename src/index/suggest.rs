@@ -27,27 +27,44 @@ const MAX_COMPLETIONS: usize = 24;
 
 impl SearchIndex {
     /// Up to `limit` titles for the partial query `q`.
-    pub fn suggest(&self, q: &str, locale: &str, limit: usize, audience: Audience) -> Result<Vec<Suggestion>> {
+    pub fn suggest(
+        &self,
+        q: &str,
+        locale: &str,
+        limit: usize,
+        audience: Audience,
+    ) -> Result<Vec<Suggestion>> {
         let lang = self.fields.lang(locale).clone();
         let tokenizers = self.index.tokenizers();
-        let (Some(mut stem), Some(mut exact)) = (tokenizers.get(&lang.stem_tokenizer), tokenizers.get(&lang.exact_tokenizer))
-        else {
+        let (Some(mut stem), Some(mut exact)) = (
+            tokenizers.get(&lang.stem_tokenizer),
+            tokenizers.get(&lang.exact_tokenizer),
+        ) else {
             return Ok(Vec::new());
         };
         // Lowercased and folded like the index, but keeping stop words: "how
         // to" is a fine start of a title prefix.
         let mut plain = super::schema::analyzer(None, false);
         let words = tokens(&mut plain, q);
-        let Some((_, last)) = words.last().cloned() else { return Ok(Vec::new()) };
+        let Some((_, last)) = words.last().cloned() else {
+            return Ok(Vec::new());
+        };
         let finished = q.ends_with(|c: char| !c.is_alphanumeric());
         let searcher = self.searcher();
 
         let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let complete: &[(usize, String)] = if finished { &words } else { &words[..words.len() - 1] };
+        let complete: &[(usize, String)] = if finished {
+            &words
+        } else {
+            &words[..words.len() - 1]
+        };
         for (_, word) in complete {
             // Stop words carry no signal; drop them rather than require them.
             if let Some((_, stemmed)) = tokens(&mut stem, word).into_iter().next() {
-                let t = TermQuery::new(Term::from_field_text(lang.title, &stemmed), IndexRecordOption::WithFreqs);
+                let t = TermQuery::new(
+                    Term::from_field_text(lang.title, &stemmed),
+                    IndexRecordOption::WithFreqs,
+                );
                 must.push((Occur::Must, Box::new(t)));
             }
         }
@@ -60,7 +77,13 @@ impl SearchIndex {
             let any: Vec<(Occur, Box<dyn Query>)> = completions
                 .iter()
                 .map(|w| -> (Occur, Box<dyn Query>) {
-                    (Occur::Should, Box::new(TermQuery::new(Term::from_field_text(lang.title_exact, w), IndexRecordOption::WithFreqs)))
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(lang.title_exact, w),
+                            IndexRecordOption::WithFreqs,
+                        )),
+                    )
                 })
                 .collect();
             must.push((Occur::Must, Box::new(BooleanQuery::new(any))));
@@ -70,28 +93,50 @@ impl SearchIndex {
             return Ok(Vec::new());
         }
         let _ = tokens(&mut exact, ""); // exact analyzer kept for parity of vocab with title_exact
-        let locale_q: Box<dyn Query> =
-            Box::new(TermQuery::new(Term::from_field_text(self.fields.locale, locale), IndexRecordOption::Basic));
-        must.push((Occur::Must, Box::new(tantivy::query::ConstScoreQuery::new(locale_q, 0.0))));
+        let locale_q: Box<dyn Query> = Box::new(TermQuery::new(
+            Term::from_field_text(self.fields.locale, locale),
+            IndexRecordOption::Basic,
+        ));
+        must.push((
+            Occur::Must,
+            Box::new(tantivy::query::ConstScoreQuery::new(locale_q, 0.0)),
+        ));
         let query = self.filtered(Box::new(BooleanQuery::new(must)), None, audience);
         let typed: Vec<String> = complete.iter().map(|(_, w)| w.clone()).collect();
         let mut out = Vec::new();
         for (_, addr) in searcher.search(&query, &TopDocs::with_limit(limit.max(1)))? {
             let doc: TantivyDocument = searcher.doc(addr)?;
             let s = document::to_summary(&self.fields, &doc, &self.default_locale);
-            out.push(Suggestion { title_html: highlight(&s.title, &typed, &prefixes), slug: s.slug, title: s.title, url: s.url, category: s.category });
+            out.push(Suggestion {
+                title_html: highlight(&s.title, &typed, &prefixes),
+                slug: s.slug,
+                title: s.title,
+                url: s.url,
+                category: s.category,
+            });
         }
         Ok(out)
     }
 
     /// Title words starting with `prefix`, most frequent first.
-    fn completions(&self, searcher: &tantivy::Searcher, field: tantivy::schema::Field, prefix: &str) -> Result<Vec<String>> {
+    fn completions(
+        &self,
+        searcher: &tantivy::Searcher,
+        field: tantivy::schema::Field,
+        prefix: &str,
+    ) -> Result<Vec<String>> {
         let mut found: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
         for segment in searcher.segment_readers() {
             let inverted = segment.inverted_index(field)?;
-            let mut stream = inverted.terms().range().ge(prefix.as_bytes()).into_stream()?;
+            let mut stream = inverted
+                .terms()
+                .range()
+                .ge(prefix.as_bytes())
+                .into_stream()?;
             while stream.advance() {
-                let Ok(word) = std::str::from_utf8(stream.key()) else { continue };
+                let Ok(word) = std::str::from_utf8(stream.key()) else {
+                    continue;
+                };
                 if !word.starts_with(prefix) {
                     break;
                 }
@@ -111,20 +156,29 @@ fn highlight(title: &str, words: &[String], prefixes: &[String]) -> String {
     let mut out = String::with_capacity(title.len() + 16);
     let mut rest = title;
     while !rest.is_empty() {
-        let start = rest.find(|c: char| c.is_alphanumeric()).unwrap_or(rest.len());
+        let start = rest
+            .find(|c: char| c.is_alphanumeric())
+            .unwrap_or(rest.len());
         out.push_str(&escape(&rest[..start]));
         rest = &rest[start..];
         if rest.is_empty() {
             break;
         }
-        let end = rest.find(|c: char| !c.is_alphanumeric()).unwrap_or(rest.len());
+        let end = rest
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(rest.len());
         let word = &rest[..end];
         let folded = fold(word);
-        let marked = if words.iter().any(|w| folded == *w || (w.len() >= 3 && folded.starts_with(w.as_str()))) {
+        let marked = if words
+            .iter()
+            .any(|w| folded == *w || (w.len() >= 3 && folded.starts_with(w.as_str())))
+        {
             word.len()
         } else if let Some(p) = prefixes.iter().find(|p| folded.starts_with(p.as_str())) {
             // Mark as many characters of the original word as the prefix has.
-            word.char_indices().nth(p.chars().count()).map_or(word.len(), |(i, _)| i)
+            word.char_indices()
+                .nth(p.chars().count())
+                .map_or(word.len(), |(i, _)| i)
         } else {
             0
         };
@@ -141,7 +195,11 @@ fn highlight(title: &str, words: &[String], prefixes: &[String]) -> String {
 
 fn fold(word: &str) -> String {
     let mut analyzer = super::schema::analyzer(None, false);
-    tokens(&mut analyzer, word).into_iter().map(|(_, t)| t).collect::<Vec<_>>().join("")
+    tokens(&mut analyzer, word)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect::<Vec<_>>()
+        .join("")
 }
 
 /// Minimal HTML escaping for text nodes and attribute values.
@@ -166,7 +224,13 @@ mod tests {
 
     #[test]
     fn highlight_marks_prefix_and_words_and_escapes() {
-        assert_eq!(highlight("Reset a <forgotten> password", &[], &["pas".into()]), "Reset a &lt;forgotten&gt; <mark>pas</mark>sword");
-        assert_eq!(highlight("Reset a password", &["reset".into()], &["pa".into()]), "<mark>Reset</mark> a <mark>pa</mark>ssword");
+        assert_eq!(
+            highlight("Reset a <forgotten> password", &[], &["pas".into()]),
+            "Reset a &lt;forgotten&gt; <mark>pas</mark>sword"
+        );
+        assert_eq!(
+            highlight("Reset a password", &["reset".into()], &["pa".into()]),
+            "<mark>Reset</mark> a <mark>pa</mark>ssword"
+        );
     }
 }

@@ -68,7 +68,10 @@ pub struct ErrorPage {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
-        let page = ErrorPage { status: self.status(), message: self.public_message() };
+        let page = ErrorPage {
+            status: self.status(),
+            message: self.public_message(),
+        };
         let mut res = (self.status(), page.message.clone()).into_response();
         res.extensions_mut().insert(page);
         res
@@ -88,7 +91,8 @@ impl<E: Into<AppError>> From<E> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.0.log();
-        let body = json!({ "error": { "code": self.0.code(), "message": self.0.public_message() } });
+        let body =
+            json!({ "error": { "code": self.0.code(), "message": self.0.public_message() } });
         (self.0.status(), Json(body)).into_response()
     }
 }

@@ -47,7 +47,11 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(library: Arc<Library>, templates: Arc<Templates>, config: Config) -> AppState {
-        AppState(Arc::new(Inner { library, templates, config }))
+        AppState(Arc::new(Inner {
+            library,
+            templates,
+            config,
+        }))
     }
 
     /// Runs `f` on a blocking thread: searching and rendering are CPU work
@@ -88,8 +92,14 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves `router(state)` on `listener` until `shutdown` completes.
-pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
@@ -101,22 +111,42 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
     } else {
         AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
     };
-    Some(CorsLayer::new().allow_origin(allow).allow_methods([axum::http::Method::GET]).allow_headers([header::CONTENT_TYPE]))
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([axum::http::Method::GET])
+            .allow_headers([header::CONTENT_TYPE]),
+    )
 }
 
 /// Replaces the bare body of a page error with the rendered error page.
 async fn error_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let res = next.run(req).await;
-    let Some(page) = res.extensions().get::<error::ErrorPage>().cloned() else { return res };
-    let template = if page.status == StatusCode::NOT_FOUND { "404.html" } else { "error.html" };
+    let Some(page) = res.extensions().get::<error::ErrorPage>().cloned() else {
+        return res;
+    };
+    let template = if page.status == StatusCode::NOT_FOUND {
+        "404.html"
+    } else {
+        "error.html"
+    };
     let locale = state.config.default_locale.clone();
     let rendered = state
         .run(move |s| {
-            let mut ctx = routes::help_center::base_context(s, &routes::help_center::PageLocale::default_for(s), "");
+            let mut ctx = routes::help_center::base_context(
+                s,
+                &routes::help_center::PageLocale::default_for(s),
+                "",
+            );
             ctx.insert("status", &page.status.as_u16());
             ctx.insert("message", &page.message);
-            ctx.insert("categories", &routes::help_center::category_links(s, &locale)?);
-            s.templates.render(template, &ctx).map_err(AppError::Internal)
+            ctx.insert(
+                "categories",
+                &routes::help_center::category_links(s, &locale)?,
+            );
+            s.templates
+                .render(template, &ctx)
+                .map_err(AppError::Internal)
         })
         .await;
     match rendered {

@@ -16,7 +16,9 @@ pub struct Params(HashMap<String, String>);
 impl Params {
     /// Parses a raw query string.
     pub fn parse(raw: Option<&str>) -> Params {
-        let pairs: Vec<(String, String)> = raw.and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
+        let pairs: Vec<(String, String)> = raw
+            .and_then(|q| serde_urlencoded::from_str(q).ok())
+            .unwrap_or_default();
         Params(pairs.into_iter().collect())
     }
 
@@ -37,12 +39,24 @@ impl Params {
     }
 
     /// A whole number in `min..=max`, `default` when absent.
-    pub fn number(&self, key: &str, default: usize, min: usize, max: usize) -> Result<usize, AppError> {
+    pub fn number(
+        &self,
+        key: &str,
+        default: usize,
+        min: usize,
+        max: usize,
+    ) -> Result<usize, AppError> {
         match self.text(key) {
             None => Ok(default),
-            Some(v) => v.parse::<usize>().ok().filter(|n| (min..=max).contains(n)).ok_or_else(|| {
-                AppError::BadRequest(format!("`{key}` must be a whole number from {min} to {max} (got `{v}`)."))
-            }),
+            Some(v) => v
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .ok_or_else(|| {
+                    AppError::BadRequest(format!(
+                        "`{key}` must be a whole number from {min} to {max} (got `{v}`)."
+                    ))
+                }),
         }
     }
 }
@@ -56,7 +70,11 @@ mod tests {
         let p = Params::parse(Some("q=reset+password&page=2&limit=abc&empty="));
         assert_eq!(p.query().unwrap(), "reset password");
         assert_eq!(p.number("page", 1, 1, 100).unwrap(), 2);
-        assert!(p.number("limit", 10, 1, 100).unwrap_err().public_message().contains("`limit`"));
+        assert!(p
+            .number("limit", 10, 1, 100)
+            .unwrap_err()
+            .public_message()
+            .contains("`limit`"));
         assert_eq!(p.number("offset", 0, 0, 10).unwrap(), 0);
         assert_eq!(p.text("empty"), None);
         let long = format!("q={}", "a".repeat(501));

@@ -13,7 +13,10 @@ use tera::{Context, Tera};
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("home.html", include_str!("../../templates/home.html")),
-    ("category.html", include_str!("../../templates/category.html")),
+    (
+        "category.html",
+        include_str!("../../templates/category.html"),
+    ),
     ("article.html", include_str!("../../templates/article.html")),
     ("search.html", include_str!("../../templates/search.html")),
     ("404.html", include_str!("../../templates/404.html")),
@@ -21,13 +24,23 @@ const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// Built-in UI strings, by locale.
-const STRINGS: &[(&str, &str)] =
-    &[("en", include_str!("../../templates/i18n/en.toml")), ("fr", include_str!("../../templates/i18n/fr.toml"))];
+const STRINGS: &[(&str, &str)] = &[
+    ("en", include_str!("../../templates/i18n/en.toml")),
+    ("fr", include_str!("../../templates/i18n/fr.toml")),
+];
 
 /// Built-in static assets: name, content type, bytes.
 const ASSETS: &[(&str, &str, &str)] = &[
-    ("app.css", "text/css; charset=utf-8", include_str!("../../templates/static/app.css")),
-    ("suggest.js", "text/javascript; charset=utf-8", include_str!("../../templates/static/suggest.js")),
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_str!("../../templates/static/app.css"),
+    ),
+    (
+        "suggest.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../templates/static/suggest.js"),
+    ),
 ];
 
 /// UI strings of one locale.
@@ -44,7 +57,10 @@ impl Templates {
     pub fn load(dir: Option<&Path>) -> Result<Templates, String> {
         let dir = dir.filter(|d| d.is_dir()).map(Path::to_path_buf);
         let loaded = load_all(dir.as_deref())?;
-        Ok(Templates { dir, loaded: RwLock::new(loaded) })
+        Ok(Templates {
+            dir,
+            loaded: RwLock::new(loaded),
+        })
     }
 
     /// The folder that overrides built-ins, if any.
@@ -63,13 +79,18 @@ impl Templates {
 
     /// Renders template `name`.
     pub fn render(&self, name: &str, ctx: &Context) -> Result<String, String> {
-        let loaded = self.loaded.read().map_err(|_| "template lock poisoned".to_string())?;
+        let loaded = self
+            .loaded
+            .read()
+            .map_err(|_| "template lock poisoned".to_string())?;
         loaded.0.render(name, ctx).map_err(|e| error_chain(&e))
     }
 
     /// UI strings for `locale`: its own file over its language's over English.
     pub fn strings(&self, locale: &str) -> Strings {
-        let Ok(loaded) = self.loaded.read() else { return Strings::new() };
+        let Ok(loaded) = self.loaded.read() else {
+            return Strings::new();
+        };
         let mut out = loaded.1.get("en").cloned().unwrap_or_default();
         let primary = locale.split('-').next().unwrap_or(locale);
         for key in [primary, locale] {
@@ -82,7 +103,10 @@ impl Templates {
 
     /// Locales that have UI strings.
     pub fn locales(&self) -> Vec<String> {
-        self.loaded.read().map(|l| l.1.keys().cloned().collect()).unwrap_or_default()
+        self.loaded
+            .read()
+            .map(|l| l.1.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// A static asset by file name: (content type, bytes).
@@ -98,10 +122,16 @@ impl Templates {
 }
 
 fn load_all(dir: Option<&Path>) -> Result<(Tera, HashMap<String, Strings>), String> {
-    let mut sources: Vec<(String, String)> = TEMPLATES.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect();
+    let mut sources: Vec<(String, String)> = TEMPLATES
+        .iter()
+        .map(|(n, s)| (n.to_string(), s.to_string()))
+        .collect();
     let mut strings: HashMap<String, Strings> = HashMap::new();
     for (locale, text) in STRINGS {
-        strings.insert(locale.to_string(), parse_strings(text).map_err(|e| format!("built-in {locale}.toml: {e}"))?);
+        strings.insert(
+            locale.to_string(),
+            parse_strings(text).map_err(|e| format!("built-in {locale}.toml: {e}"))?,
+        );
     }
     if let Some(dir) = dir {
         for (name, source) in sources.iter_mut() {
@@ -113,22 +143,34 @@ fn load_all(dir: Option<&Path>) -> Result<(Tera, HashMap<String, Strings>), Stri
             for entry in entries.flatten() {
                 let path = entry.path();
                 if path.extension().is_some_and(|e| e == "toml") {
-                    let locale = path.file_stem().map(|s| s.to_string_lossy().to_lowercase()).unwrap_or_default();
-                    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-                    let parsed = parse_strings(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+                    let locale = path
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().to_lowercase())
+                        .unwrap_or_default();
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    let parsed =
+                        parse_strings(&text).map_err(|e| format!("{}: {e}", path.display()))?;
                     strings.entry(locale).or_default().extend(parsed);
                 }
             }
         }
     }
     let mut tera = Tera::default();
-    tera.add_raw_templates(sources).map_err(|e| error_chain(&e))?;
+    // Tera's own escaping also turns `/` into `&#x2F;`, which is valid but
+    // makes every URL in the page unreadable; these five characters suffice.
+    tera.set_escape_fn(crate::index::escape_html);
+    tera.add_raw_templates(sources)
+        .map_err(|e| error_chain(&e))?;
     Ok((tera, strings))
 }
 
 fn parse_strings(text: &str) -> Result<Strings, String> {
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
-    Ok(table.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string()))).collect())
+    Ok(table
+        .into_iter()
+        .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
+        .collect())
 }
 
 /// Tera hides the useful part of an error in its source chain.
@@ -151,7 +193,10 @@ mod tests {
     fn builtins_load_and_folder_overrides() {
         let t = Templates::load(None).unwrap();
         assert!(t.strings("fr-ca").contains_key("search_label"));
-        assert_ne!(t.strings("fr")["search_label"], t.strings("en")["search_label"]);
+        assert_ne!(
+            t.strings("fr")["search_label"],
+            t.strings("en")["search_label"]
+        );
         assert!(t.asset("app.css").is_some());
         assert!(t.asset("../Cargo.toml").is_none());
 
@@ -164,6 +209,10 @@ mod tests {
 
         std::fs::write(dir.path().join("error.html"), "{% if %}").unwrap();
         assert!(t.reload().is_err());
-        assert_eq!(t.render("error.html", &ctx).unwrap(), "custom oops", "last good set stays");
+        assert_eq!(
+            t.render("error.html", &ctx).unwrap(),
+            "custom oops",
+            "last good set stays"
+        );
     }
 }

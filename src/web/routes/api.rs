@@ -10,7 +10,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::articles::{is_valid_slug, normalize_locale};
-use crate::index::{ArticleRecord, ArticleSummary, Audience, SearchRequest, SearchResults, Suggestion};
+use crate::index::{
+    ArticleRecord, ArticleSummary, Audience, SearchRequest, SearchResults, Suggestion,
+};
 use crate::web::params::Params;
 use crate::web::{ApiError, AppError, AppState};
 
@@ -31,13 +33,19 @@ pub fn routes() -> Router<AppState> {
 fn locale(state: &AppState, params: &Params) -> Result<String, AppError> {
     match params.text("locale") {
         None => Ok(state.config.default_locale.clone()),
-        Some(raw) => normalize_locale(raw)
-            .ok_or_else(|| AppError::BadRequest(format!("`locale` must be a language tag such as `en` or `pt-br` (got `{raw}`)."))),
+        Some(raw) => normalize_locale(raw).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "`locale` must be a language tag such as `en` or `pt-br` (got `{raw}`)."
+            ))
+        }),
     }
 }
 
 /// `GET /api/v1/search?q=&category=&limit=&offset=&locale=`
-async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Json<SearchResults>, ApiError> {
+async fn search(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<SearchResults>, ApiError> {
     let params = Params::parse(raw.as_deref());
     let q = params.query()?;
     if q.is_empty() {
@@ -69,15 +77,24 @@ struct SuggestResponse {
 }
 
 /// `GET /api/v1/suggest?q=&locale=&limit=` — titles for a partial query.
-async fn suggest(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Json<SuggestResponse>, ApiError> {
+async fn suggest(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<SuggestResponse>, ApiError> {
     let params = Params::parse(raw.as_deref());
     let q = params.query()?;
     let limit = params.number("limit", 6, 1, 20)?;
     let locale = locale(&state, &params)?;
     let response = state
         .run(move |s| {
-            let suggestions = s.library.index().suggest(&q, &locale, limit, Audience::Public)?;
-            Ok(SuggestResponse { query: q, suggestions })
+            let suggestions = s
+                .library
+                .index()
+                .suggest(&q, &locale, limit, Audience::Public)?;
+            Ok(SuggestResponse {
+                query: q,
+                suggestions,
+            })
         })
         .await?;
     Ok(Json(response))
@@ -91,14 +108,24 @@ struct ArticlesResponse {
 }
 
 /// `GET /api/v1/articles?locale=&category=` — every live article, by title.
-async fn articles(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Json<ArticlesResponse>, ApiError> {
+async fn articles(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<ArticlesResponse>, ApiError> {
     let params = Params::parse(raw.as_deref());
     let locale = locale(&state, &params)?;
     let category = params.text("category").map(String::from);
     let response = state
         .run(move |s| {
-            let articles = s.library.index().list(&locale, category.as_deref(), Audience::Public)?;
-            Ok(ArticlesResponse { locale, total: articles.len(), articles })
+            let articles =
+                s.library
+                    .index()
+                    .list(&locale, category.as_deref(), Audience::Public)?;
+            Ok(ArticlesResponse {
+                locale,
+                total: articles.len(),
+                articles,
+            })
         })
         .await?;
     Ok(Json(response))
@@ -124,7 +151,9 @@ async fn article(
             s.library
                 .index()
                 .get(&slug, &locale, Audience::Public)?
-                .ok_or_else(|| AppError::NotFound(format!("No article `{slug}` in locale `{locale}`.")))
+                .ok_or_else(|| {
+                    AppError::NotFound(format!("No article `{slug}` in locale `{locale}`."))
+                })
         })
         .await?;
     Ok(Json(record))
@@ -132,7 +161,12 @@ async fn article(
 
 /// `GET /healthz` — liveness plus what is served and what is broken.
 pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
-    let problems: Vec<String> = state.library.problems().iter().map(|p| p.to_string()).collect();
+    let problems: Vec<String> = state
+        .library
+        .problems()
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
     Json(json!({
         "status": "ok",
         "articles": state.library.index().len(),

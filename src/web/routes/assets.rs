@@ -9,8 +9,20 @@ use axum::response::{IntoResponse, Response};
 use crate::web::{AppError, AppState};
 
 /// `GET /static/{file}`
-pub async fn asset(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, AppError> {
-    let (content_type, bytes) =
-        state.templates.asset(&file).ok_or_else(|| AppError::NotFound(format!("No asset named {file}.")))?;
-    Ok(([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=300")], bytes).into_response())
+pub async fn asset(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response, AppError> {
+    let (content_type, bytes) = state
+        .templates
+        .asset(&file)
+        .ok_or_else(|| AppError::NotFound(format!("No asset named {file}.")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -46,22 +46,34 @@ pub struct PageLocale {
 
 impl PageLocale {
     pub fn default_for(state: &AppState) -> PageLocale {
-        PageLocale { locale: state.config.default_locale.clone(), prefix: String::new() }
+        PageLocale {
+            locale: state.config.default_locale.clone(),
+            prefix: String::new(),
+        }
     }
 
     /// The locale named by the `locale` path parameter, if any. Unknown or
     /// malformed locales are a 404, like any page that does not exist.
-    fn from_path(state: &AppState, params: &HashMap<String, String>) -> Result<PageLocale, AppError> {
-        let Some(raw) = params.get("locale") else { return Ok(PageLocale::default_for(state)) };
-        let locale = normalize_locale(raw).ok_or_else(|| AppError::NotFound("No such page.".into()))?;
+    fn from_path(
+        state: &AppState,
+        params: &HashMap<String, String>,
+    ) -> Result<PageLocale, AppError> {
+        let Some(raw) = params.get("locale") else {
+            return Ok(PageLocale::default_for(state));
+        };
+        let locale =
+            normalize_locale(raw).ok_or_else(|| AppError::NotFound("No such page.".into()))?;
         if locale == state.config.default_locale {
             return Ok(PageLocale::default_for(state));
         }
-        let has_strings = state.templates.locales().iter().any(|l| *l == locale);
+        let has_strings = state.templates.locales().contains(&locale);
         if !has_strings && state.library.index().count(&locale, Audience::Public)? == 0 {
             return Err(AppError::NotFound("No such page.".into()));
         }
-        Ok(PageLocale { prefix: format!("/{locale}"), locale })
+        Ok(PageLocale {
+            prefix: format!("/{locale}"),
+            locale,
+        })
     }
 }
 
@@ -109,7 +121,10 @@ pub fn category_title(state: &AppState, locale: &str, id: &str) -> String {
     }
     let words = id.replace(['-', '_'], " ");
     let mut chars = words.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn category_url(loc: &PageLocale, id: &str) -> String {
@@ -121,7 +136,10 @@ pub fn category_links(state: &AppState, locale: &str) -> Result<Vec<CategoryLink
     let loc = if locale == state.config.default_locale {
         PageLocale::default_for(state)
     } else {
-        PageLocale { locale: locale.to_string(), prefix: format!("/{locale}") }
+        PageLocale {
+            locale: locale.to_string(),
+            prefix: format!("/{locale}"),
+        }
     };
     let mut links: Vec<CategoryLink> = state
         .library
@@ -153,7 +171,10 @@ fn listed(state: &AppState, loc: &PageLocale, a: ArticleSummary) -> Listed {
     Listed {
         category_title: category_title(state, &loc.locale, &a.category),
         category_url: category_url(loc, &a.category),
-        updated: a.updated.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+        updated: a
+            .updated
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
         title: a.title,
         url: a.url,
         summary: a.summary,
@@ -161,32 +182,56 @@ fn listed(state: &AppState, loc: &PageLocale, a: ArticleSummary) -> Listed {
 }
 
 fn render(state: &AppState, template: &str, ctx: &Context) -> Result<Html<String>, AppError> {
-    state.templates.render(template, ctx).map(Html).map_err(AppError::Internal)
+    state
+        .templates
+        .render(template, ctx)
+        .map(Html)
+        .map_err(AppError::Internal)
 }
 
 /// `GET /` — search box, categories, recently updated articles.
-async fn home(State(state): State<AppState>, Path(path): Path<HashMap<String, String>>) -> Result<Html<String>, AppError> {
+async fn home(
+    State(state): State<AppState>,
+    Path(path): Path<HashMap<String, String>>,
+) -> Result<Html<String>, AppError> {
     state
         .run(move |s| {
             let loc = PageLocale::from_path(s, &path)?;
-            let recent = s.library.index().recent(&loc.locale, RECENT, Audience::Public)?;
+            let recent = s
+                .library
+                .index()
+                .recent(&loc.locale, RECENT, Audience::Public)?;
             let mut ctx = base_context(s, &loc, "");
             ctx.insert("categories", &category_links(s, &loc.locale)?);
-            ctx.insert("recent", &recent.into_iter().map(|a| listed(s, &loc, a)).collect::<Vec<_>>());
+            ctx.insert(
+                "recent",
+                &recent
+                    .into_iter()
+                    .map(|a| listed(s, &loc, a))
+                    .collect::<Vec<_>>(),
+            );
             render(s, "home.html", &ctx)
         })
         .await
 }
 
 /// `GET /categories/{category}` — the articles of one category.
-async fn category(State(state): State<AppState>, Path(path): Path<HashMap<String, String>>) -> Result<Html<String>, AppError> {
+async fn category(
+    State(state): State<AppState>,
+    Path(path): Path<HashMap<String, String>>,
+) -> Result<Html<String>, AppError> {
     state
         .run(move |s| {
             let loc = PageLocale::from_path(s, &path)?;
             let id = path.get("category").cloned().unwrap_or_default();
-            let articles = s.library.index().list(&loc.locale, Some(&id), Audience::Public)?;
+            let articles = s
+                .library
+                .index()
+                .list(&loc.locale, Some(&id), Audience::Public)?;
             if articles.is_empty() {
-                return Err(AppError::NotFound(format!("There is no category named “{id}”.")));
+                return Err(AppError::NotFound(format!(
+                    "There is no category named “{id}”."
+                )));
             }
             let mut ctx = base_context(s, &loc, "");
             ctx.insert(
@@ -198,7 +243,13 @@ async fn category(State(state): State<AppState>, Path(path): Path<HashMap<String
                     slug: id,
                 },
             );
-            ctx.insert("articles", &articles.into_iter().map(|a| listed(s, &loc, a)).collect::<Vec<_>>());
+            ctx.insert(
+                "articles",
+                &articles
+                    .into_iter()
+                    .map(|a| listed(s, &loc, a))
+                    .collect::<Vec<_>>(),
+            );
             ctx.insert("categories", &category_links(s, &loc.locale)?);
             render(s, "category.html", &ctx)
         })
@@ -235,18 +286,28 @@ struct ArticlePage {
 }
 
 /// `GET /articles/{slug}` — one article with its table of contents.
-async fn article(State(state): State<AppState>, Path(path): Path<HashMap<String, String>>) -> Result<Html<String>, AppError> {
+async fn article(
+    State(state): State<AppState>,
+    Path(path): Path<HashMap<String, String>>,
+) -> Result<Html<String>, AppError> {
     state
         .run(move |s| {
             let loc = PageLocale::from_path(s, &path)?;
-            let slug = path.get("slug").map(|s| s.trim_end_matches('/')).unwrap_or_default();
+            let slug = path
+                .get("slug")
+                .map(|s| s.trim_end_matches('/'))
+                .unwrap_or_default();
             // A slug that could name anything outside articles/ is never looked up.
             if !is_valid_slug(slug) {
-                return Err(AppError::NotFound("There is no article at this address.".into()));
+                return Err(AppError::NotFound(
+                    "There is no article at this address.".into(),
+                ));
             }
             let index = s.library.index();
             let Some(article) = index.get(slug, &loc.locale, Audience::Public)? else {
-                return Err(AppError::NotFound("There is no article at this address.".into()));
+                return Err(AppError::NotFound(
+                    "There is no article at this address.".into(),
+                ));
             };
             let related = index.related(&article, RELATED, Audience::Public)?;
             let translations = index.translations(&article, Audience::Public)?;
@@ -258,14 +319,25 @@ async fn article(State(state): State<AppState>, Path(path): Path<HashMap<String,
                         .toc
                         .iter()
                         .filter(|h| (2..=3).contains(&h.level))
-                        .map(|h| TocEntry { level: h.level, id: h.id.clone(), text: h.text.clone() })
+                        .map(|h| TocEntry {
+                            level: h.level,
+                            id: h.id.clone(),
+                            text: h.text.clone(),
+                        })
                         .collect(),
-                    updated: article.updated.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+                    updated: article
+                        .updated
+                        .map(|d| d.format("%Y-%m-%d").to_string())
+                        .unwrap_or_default(),
                     category_title: category_title(s, &loc.locale, &article.category),
                     category_url: category_url(&loc, &article.category),
                     translations: translations
                         .into_iter()
-                        .map(|t| Translation { locale: t.locale, url: t.url, title: t.title })
+                        .map(|t| Translation {
+                            locale: t.locale,
+                            url: t.url,
+                            title: t.title,
+                        })
                         .collect(),
                     title: article.title,
                     slug: article.slug,
@@ -275,7 +347,13 @@ async fn article(State(state): State<AppState>, Path(path): Path<HashMap<String,
                     summary: article.summary,
                 },
             );
-            ctx.insert("related", &related.into_iter().map(|a| listed(s, &loc, a)).collect::<Vec<_>>());
+            ctx.insert(
+                "related",
+                &related
+                    .into_iter()
+                    .map(|a| listed(s, &loc, a))
+                    .collect::<Vec<_>>(),
+            );
             render(s, "article.html", &ctx)
         })
         .await
@@ -349,7 +427,10 @@ async fn search(
                 if page > 1 {
                     pairs.push(("page", page.to_string()));
                 }
-                format!("{search_url}?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
+                format!(
+                    "{search_url}?{}",
+                    serde_urlencoded::to_string(pairs).unwrap_or_default()
+                )
             };
             let pages = results.total.div_ceil(per_page).min(MAX_PAGES);
             let hits: Vec<PageHit> = results
@@ -390,7 +471,11 @@ async fn search(
                     prev_url: (page > 1).then(|| url_for(category.as_deref(), page - 1)),
                     next_url: (page < pages).then(|| url_for(category.as_deref(), page + 1)),
                     links: (first..=last)
-                        .map(|n| PageLink { n, url: url_for(category.as_deref(), n), current: n == page })
+                        .map(|n| PageLink {
+                            n,
+                            url: url_for(category.as_deref(), n),
+                            current: n == page,
+                        })
                         .collect(),
                 },
             );
@@ -405,7 +490,11 @@ async fn search(
 pub async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
     use axum::response::IntoResponse;
     if uri.path().starts_with("/api/") {
-        return crate::web::ApiError(AppError::NotFound(format!("No API route at {}.", uri.path()))).into_response();
+        return crate::web::ApiError(AppError::NotFound(format!(
+            "No API route at {}.",
+            uri.path()
+        )))
+        .into_response();
     }
     AppError::NotFound("We couldn't find that page.".into()).into_response()
 }
@@ -415,7 +504,9 @@ fn urlencode_segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }

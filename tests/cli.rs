@@ -1,0 +1,179 @@
+//! The real `deflect` binary.
+
+use std::process::{Command, Output};
+
+use crate::harness::TestKb;
+
+fn deflect(kb: &TestKb, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_deflect"))
+        .args(args)
+        .arg("--articles")
+        .arg(kb.articles())
+        .arg("--index")
+        .arg(&kb.config.index)
+        .current_dir(kb.dir.path())
+        .env_remove("DEFLECT_LOG")
+        .output()
+        .expect("run deflect")
+}
+
+fn text(out: &[u8]) -> String {
+    String::from_utf8_lossy(out).into_owned()
+}
+
+#[test]
+fn check_passes_on_a_clean_help_center() {
+    let kb = TestKb::new();
+    let out = deflect(&kb, &["check"]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stderr).contains("8 articles OK"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn check_reports_every_problem_with_file_and_line_and_fails() {
+    let kb = TestKb::new();
+    kb.write(
+        "billing/broken.md",
+        "---\ntitle: Broken\ntags:\n  - %\n---\n",
+    )
+    .write(
+        "billing/untitled.md",
+        "---\nsummary: nothing\n---\nno title here\n",
+    )
+    .write(
+        "billing/dupe.md",
+        "---\ntitle: Dupe\nslug: billing/refunds\n---\n",
+    )
+    .write(
+        "billing/links.md",
+        "---\ntitle: Links\n---\n\nSee [gone](gone.md).\n",
+    );
+    let out = deflect(&kb, &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    assert!(
+        stdout.contains("billing/broken.md:4: invalid YAML"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("billing/untitled.md:1: missing `title`"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("billing/refunds.md:1: slug `billing/refunds` is already used by")
+            || stdout.contains("billing/dupe.md"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("billing/links.md:5: link to `gone.md` points at no article"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn index_prints_counts_and_skipped_files() {
+    let kb = TestKb::new();
+    kb.write("broken.md", "+++\ntitle = \n+++\n");
+    let out = deflect(&kb, &["index"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("indexed 8 articles"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stdout).contains("skipped 1 files"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stderr).contains("broken.md:2: invalid TOML"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn search_json_has_the_api_shape() {
+    let kb = TestKb::new();
+    let out = deflect(
+        &kb,
+        &[
+            "search", "how", "do", "i", "get", "a", "refund", "--json", "--limit", "3",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["query"], "how do i get a refund");
+    assert_eq!(v["hits"][0]["slug"], "billing/refunds");
+    assert!(v["hits"].as_array().unwrap().len() <= 3);
+    for key in ["total", "facets", "limit", "offset"] {
+        assert!(!v[key].is_null(), "{key}");
+    }
+    let out = deflect(&kb, &["search", "refund", "--category", "account"]);
+    assert!(out.status.success());
+    assert!(!text(&out.stdout).contains("Refund policy"));
+}
+
+#[test]
+fn bad_arguments_and_missing_folders_fail_clearly() {
+    let kb = TestKb::new();
+    let out = deflect(&kb, &["search", "refund", "--limit", "0"]);
+    assert_eq!(out.status.code(), Some(2), "clap usage error");
+    let out = Command::new(env!("CARGO_BIN_EXE_deflect"))
+        .args(["check", "--articles", "/nonexistent/articles"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("articles folder /nonexistent/articles not found"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn config_file_and_env_are_applied() {
+    let kb = TestKb::new();
+    let toml = format!(
+        "articles = {:?}\nindex = {:?}\n",
+        kb.articles().display().to_string(),
+        kb.config.index.display().to_string()
+    );
+    std::fs::write(kb.dir.path().join("deflect.toml"), toml).unwrap();
+    let run = |env: &[(&str, &str)]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_deflect"));
+        cmd.args(["search", "refund", "--json"])
+            .current_dir(kb.dir.path());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(&[]);
+    assert!(
+        out.status.success(),
+        "config file names the folders: {}",
+        text(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["hits"][0]["slug"], "billing/refunds");
+    let out = run(&[("DEFLECT_ARTICLES", "/nonexistent/from-env")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("/nonexistent/from-env"),
+        "env overrides the file: {}",
+        text(&out.stderr)
+    );
+}

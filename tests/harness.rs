@@ -1,0 +1,169 @@
+//! The test harness: [`TestKb`] copies the fixture help center into a temp
+//! dir, opens a real index there and drives the real router.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use deflect::index::{Audience, SearchRequest};
+use deflect::web::{self, AppState, Templates};
+use deflect::{Config, Library};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+/// The fixture articles every test starts from.
+pub fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kb")
+}
+
+/// A help center in a temp dir.
+pub struct TestKb {
+    pub dir: tempfile::TempDir,
+    pub config: Config,
+    library: Option<Arc<Library>>,
+}
+
+/// A response, read whole.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+impl TestKb {
+    /// The fixture help center.
+    pub fn new() -> TestKb {
+        let kb = TestKb::empty();
+        copy_dir(&fixture_dir(), &kb.config.articles);
+        kb
+    }
+
+    /// No articles at all.
+    pub fn empty() -> TestKb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = Config::for_test(dir.path());
+        std::fs::create_dir_all(&config.articles).expect("articles dir");
+        TestKb {
+            dir,
+            config,
+            library: None,
+        }
+    }
+
+    /// The same folders with the index closed, as after a restart.
+    pub fn reopen(self) -> TestKb {
+        TestKb {
+            dir: self.dir,
+            config: self.config,
+            library: None,
+        }
+    }
+
+    pub fn articles(&self) -> &Path {
+        &self.config.articles
+    }
+
+    /// Writes (or overwrites) an article file.
+    pub fn write(&self, path: &str, text: &str) -> &TestKb {
+        let full = self.articles().join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, text).expect("write article");
+        self
+    }
+
+    pub fn remove(&self, path: &str) {
+        std::fs::remove_file(self.articles().join(path)).expect("remove article");
+    }
+
+    /// The library over the index in the temp dir (opened on first use).
+    pub fn library(&mut self) -> Arc<Library> {
+        if self.library.is_none() {
+            let (library, _) = Library::open(
+                &self.config.articles,
+                &self.config.index,
+                &self.config.default_locale,
+            )
+            .expect("open library");
+            self.library = Some(Arc::new(library));
+        }
+        Arc::clone(self.library.as_ref().expect("library"))
+    }
+
+    pub fn state(&mut self) -> AppState {
+        let templates = Arc::new(Templates::load(None).expect("templates"));
+        AppState::new(self.library(), templates, self.config.clone())
+    }
+
+    /// `GET uri` through the router, without a network.
+    pub async fn get(&mut self, uri: &str) -> Reply {
+        self.request(Request::get(uri).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    pub async fn request(&mut self, req: Request<Body>) -> Reply {
+        let res = web::router(self.state())
+            .oneshot(req)
+            .await
+            .expect("router answers");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// Slugs found for `q` by customers in the default locale.
+    pub fn search(&mut self, q: &str) -> Vec<String> {
+        self.library()
+            .index()
+            .search(&SearchRequest {
+                query: q,
+                locale: "en",
+                category: None,
+                limit: 20,
+                offset: 0,
+                audience: Audience::Public,
+            })
+            .expect("search")
+            .hits
+            .into_iter()
+            .map(|h| h.slug)
+            .collect()
+    }
+}
+
+/// Polls `check` until it holds or `deadline` passes.
+pub fn wait_until(deadline: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < deadline {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    check()
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("walk fixture");
+        let rel = entry.path().strip_prefix(from).expect("relative");
+        let target = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! Integration tests: one binary, one module per feature, all on real parts —
+//! a tantivy index in a temp dir, the real router and server, the real binary,
+//! the real watcher and a headless Chromium.
+
+mod api;
+mod browser;
+mod cli;
+mod harness;
+mod pages;
+mod server;
+mod watch;
