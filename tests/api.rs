@@ -141,6 +141,8 @@ async fn suggest_completes_the_last_word() {
     assert_eq!(s["title"], "Reset a forgotten password");
     assert_eq!(s["title_html"], "Reset a forgotten <mark>pass</mark>word");
     assert_eq!(s["url"], "/articles/account/reset-password");
+    assert_eq!(s["category"], "account");
+    assert_eq!(s["category_title"], "Account");
     let v = kb.get("/api/v1/suggest?q=reset+forg").await.json();
     assert_eq!(v["suggestions"][0]["title"], "Reset a forgotten password");
     let v = kb.get("/api/v1/suggest?q=").await.json();

@@ -172,10 +172,11 @@
         } else {
           a.textContent = typeof s.title === 'string' ? s.title : href;
         }
-        if (typeof s.category === 'string' && s.category !== '') {
+        const categoryName = s.category_title || s.category;
+        if (typeof categoryName === 'string' && categoryName !== '') {
           const category = document.createElement('span');
           category.className = 'suggest-category';
-          category.textContent = s.category;
+          category.textContent = categoryName;
           a.appendChild(document.createTextNode(' '));
           a.appendChild(category);
         }

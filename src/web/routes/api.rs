@@ -14,6 +14,7 @@ use crate::index::{
     ArticleRecord, ArticleSummary, Audience, SearchRequest, SearchResults, Suggestion,
 };
 use crate::web::params::Params;
+use crate::web::routes::help_center::category_title;
 use crate::web::{ApiError, AppError, AppState};
 
 /// Most hits one call returns.
@@ -73,7 +74,15 @@ async fn search(
 #[derive(Serialize)]
 struct SuggestResponse {
     query: String,
-    suggestions: Vec<Suggestion>,
+    suggestions: Vec<SuggestionOut>,
+}
+
+/// A suggestion with its category's display name.
+#[derive(Serialize)]
+struct SuggestionOut {
+    #[serde(flatten)]
+    suggestion: Suggestion,
+    category_title: String,
 }
 
 /// `GET /api/v1/suggest?q=&locale=&limit=` — titles for a partial query.
@@ -90,7 +99,13 @@ async fn suggest(
             let suggestions = s
                 .library
                 .index()
-                .suggest(&q, &locale, limit, Audience::Public)?;
+                .suggest(&q, &locale, limit, Audience::Public)?
+                .into_iter()
+                .map(|suggestion| SuggestionOut {
+                    category_title: category_title(s, &locale, &suggestion.category),
+                    suggestion,
+                })
+                .collect();
             Ok(SuggestResponse {
                 query: q,
                 suggestions,
