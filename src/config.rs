@@ -24,6 +24,8 @@ pub struct Config {
     /// Folder of tera templates, static assets and UI strings; the built-in
     /// copies are used for anything missing there.
     pub templates: PathBuf,
+    /// Synonyms file (see the README for its format); none when missing.
+    pub synonyms: PathBuf,
     /// Address `deflect serve` listens on.
     pub addr: SocketAddr,
     /// Locale of articles that name none, and of visitors that ask for none.
@@ -49,6 +51,7 @@ impl Default for Config {
             articles: PathBuf::from("articles"),
             index: PathBuf::from("index"),
             templates: PathBuf::from("templates"),
+            synonyms: PathBuf::from("synonyms.txt"),
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             default_locale: "en".into(),
             site_name: "Help Center".into(),
@@ -93,9 +96,17 @@ impl Config {
                 .unwrap_or(toml::Value::String(value));
             table.insert(key, value);
         }
-        Config::deserialize(toml::Value::Table(table)).with_context(|| {
+        let mut config = Config::deserialize(toml::Value::Table(table)).with_context(|| {
             format!("invalid configuration (from {CONFIG_FILE} or {ENV_PREFIX}* variables)")
-        })
+        })?;
+        config.default_locale = crate::articles::normalize_locale(&config.default_locale)
+            .with_context(|| {
+                format!(
+                    "default_locale `{}` is not a language tag such as `en` or `pt-br`",
+                    config.default_locale
+                )
+            })?;
+        Ok(config)
     }
 
     /// A configuration rooted at `root` (articles, index and templates below
@@ -105,6 +116,7 @@ impl Config {
             articles: root.join("articles"),
             index: root.join("index"),
             templates: root.join("templates"),
+            synonyms: root.join("synonyms.txt"),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             debounce_ms: 50,
             ..Config::default()

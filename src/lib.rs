@@ -9,6 +9,7 @@ pub mod articles;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod eval;
 pub mod index;
 pub mod library;
 pub mod watch;

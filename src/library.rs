@@ -14,7 +14,7 @@ use crate::articles::{
     hash_hex, load_dir_with_progress, Article, ParseError, ParseErrorKind, ParseOptions,
 };
 use crate::error::{Error, Result};
-use crate::index::{Opened, SearchIndex};
+use crate::index::{Opened, SearchIndex, SynonymError, Synonyms};
 
 /// What an indexing run did.
 #[derive(Debug, Default)]
@@ -152,7 +152,9 @@ impl Library {
             };
             for path in paths {
                 let full = self.root.join(path);
-                if !is_article_file(path) {
+                // Hidden files and folders are never articles (the folder walk
+                // skips them too).
+                if !is_article_file(path) || path.split('/').any(|seg| seg.starts_with('.')) {
                     continue;
                 }
                 let bytes = match std::fs::read(&full) {
@@ -227,6 +229,19 @@ impl Library {
         report.removed = removed.len();
         report.errors = failed;
         Ok(report)
+    }
+
+    /// Loads the synonyms file at `path` into the search (none when the file
+    /// does not exist). On error the synonyms in use stay.
+    pub fn load_synonyms(&self, path: &Path) -> std::result::Result<usize, Vec<SynonymError>> {
+        let synonyms = if path.exists() {
+            Synonyms::from_file(path)?
+        } else {
+            Synonyms::default()
+        };
+        let n = synonyms.len();
+        self.index.set_synonyms(synonyms);
+        Ok(n)
     }
 
     /// The path under the articles folder of an absolute `path` inside it.

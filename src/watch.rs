@@ -2,7 +2,8 @@
 //! folds a burst of them (an editor's save is often several), [`classify`]
 //! reduces them to the files to re-read, and the [`Library`] re-indexes those.
 //! Re-reading a file decides what happened to it (created, edited, renamed
-//! away, deleted), so no event kind has to be trusted.
+//! away, deleted), so no event kind has to be trusted. A [`Reloader`] does the
+//! same for the templates folder and the synonyms file.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -15,7 +16,6 @@ use notify_debouncer_full::{new_debouncer, DebounceEventResult, Debouncer, Recom
 
 use crate::articles::load::is_article_file;
 use crate::library::Library;
-use crate::web::Templates;
 
 /// What a batch of file events asks for.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -120,38 +120,58 @@ impl Watcher {
     }
 }
 
-/// Reloads templates, strings and assets when the templates folder changes;
-/// a broken edit is logged and the last good set stays in use.
-pub struct TemplateWatcher {
+/// Calls a reload function when a watched file or folder changes: the
+/// templates folder (templates, strings, assets) or the synonyms file.
+pub struct Reloader {
     _debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
 }
 
-impl TemplateWatcher {
+impl Reloader {
+    /// Watches `path` (a folder, recursively, or a file — through its parent
+    /// folder, since editors often replace a file rather than write it).
     pub fn spawn(
-        templates: Arc<Templates>,
-        dir: &Path,
+        path: &Path,
         debounce: Duration,
-    ) -> notify::Result<TemplateWatcher> {
+        reload: impl Fn() + Send + 'static,
+    ) -> notify::Result<Reloader> {
+        let (dir, file) = if path.is_dir() {
+            (path.to_path_buf(), None)
+        } else {
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            (
+                dir.to_path_buf(),
+                path.file_name().map(|n| n.to_os_string()),
+            )
+        };
+        let mode = if file.is_some() {
+            RecursiveMode::NonRecursive
+        } else {
+            RecursiveMode::Recursive
+        };
         let mut debouncer = new_debouncer(
             debounce,
             Some(debounce / 4),
             move |result: DebounceEventResult| {
-                if result.is_ok_and(|events| {
-                    events
-                        .iter()
-                        .any(|e| !matches!(e.event.kind, EventKind::Access(_)))
-                }) {
-                    match templates.reload() {
-                        Ok(()) => tracing::info!("templates reloaded"),
-                        Err(e) => tracing::error!(
-                            "templates not reloaded, the last good set stays in use: {e}"
-                        ),
-                    }
+                let Ok(events) = result else { return };
+                let relevant = events.iter().any(|e| {
+                    !matches!(e.event.kind, EventKind::Access(_))
+                        && file.as_ref().is_none_or(|f| {
+                            e.event
+                                .paths
+                                .iter()
+                                .any(|p| p.file_name() == Some(f.as_os_str()))
+                        })
+                });
+                if relevant {
+                    reload();
                 }
             },
         )?;
-        debouncer.watch(dir, RecursiveMode::Recursive)?;
-        Ok(TemplateWatcher {
+        debouncer.watch(&dir, mode)?;
+        Ok(Reloader {
             _debouncer: debouncer,
         })
     }

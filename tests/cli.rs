@@ -177,3 +177,119 @@ fn config_file_and_env_are_applied() {
         text(&out.stderr)
     );
 }
+
+const GOLDEN: &str = r#"{"query": "forgot my password", "expected": ["account/reset-password"]}
+{"query": "money back", "expected": ["billing/refunds"]}
+{"query": "download invoice pdf", "expected": ["billing/invoices", "account/two-factor"]}
+{"query": "quantum physics", "expected": ["getting-started/welcome"]}
+"#;
+
+#[test]
+fn eval_prints_hand_checked_metrics_and_misses() {
+    let kb = TestKb::new();
+    let golden = kb.dir.path().join("golden.jsonl");
+    std::fs::write(&golden, GOLDEN).unwrap();
+    let out = deflect(&kb, &["eval", golden.to_str().unwrap(), "--k", "5"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    // Ranks of the first expected article: 1, 1, 1, none → MRR = P@1 = 3/4.
+    // Recall@5: 1 + 1 + 1/2 (two-factor is not found for "download invoice pdf") + 0.
+    assert!(
+        stdout.contains(
+            "4 queries  MRR 0.750  P@1 0.750  Recall@5 0.625  Recall@10 0.625  Success@5 0.750"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1 queries miss their article in the top 5"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\"quantum physics\" → getting-started/welcome (not in the top 100)"),
+        "{stdout}"
+    );
+
+    let out = deflect(&kb, &["eval", golden.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ranks: Vec<serde_json::Value> = v["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["rank"].clone())
+        .collect();
+    assert_eq!(
+        ranks,
+        [
+            serde_json::json!(1),
+            serde_json::json!(1),
+            serde_json::json!(1),
+            serde_json::Value::Null
+        ]
+    );
+    assert_eq!(v["metrics"]["mrr"], 0.75);
+}
+
+#[test]
+fn check_with_queries_guards_recall() {
+    let kb = TestKb::new();
+    let golden = kb.dir.path().join("golden.jsonl");
+    std::fs::write(&golden, GOLDEN).unwrap();
+    let g = golden.to_str().unwrap();
+    let out = deflect(&kb, &["check", "--queries", g, "--min-recall-at", "5=0.6"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let out = deflect(
+        &kb,
+        &[
+            "check",
+            "--queries",
+            g,
+            "--min-recall-at",
+            "5=0.9",
+            "--min-recall-at",
+            "10=0.5",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("Recall@5 is 0.625, below the required 0.900"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("Recall@10"),
+        "the other bar holds: {stdout}"
+    );
+    let out = deflect(&kb, &["check", "--queries", g, "--min-recall-at", "3=0.9"]);
+    assert_eq!(out.status.code(), Some(2), "recall is measured at 5 and 10");
+    std::fs::write(&golden, "{\"query\": \"x\"}\n").unwrap();
+    let out = deflect(&kb, &["check", "--queries", g]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("golden.jsonl:1: missing field `expected`"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn check_validates_the_synonyms_file() {
+    let kb = TestKb::new();
+    std::fs::write(
+        kb.dir.path().join("synonyms.txt"),
+        "refund, money back\nlonely\n",
+    )
+    .unwrap();
+    let out = deflect(&kb, &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("synonyms.txt:2: a group needs at least two"),
+        "{}",
+        text(&out.stdout)
+    );
+}

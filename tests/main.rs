@@ -7,5 +7,6 @@ mod browser;
 mod cli;
 mod harness;
 mod pages;
+mod search;
 mod server;
 mod watch;

@@ -248,6 +248,54 @@ fn callout(kind: BlockQuoteKind) -> (&'static str, &'static str) {
     }
 }
 
+/// Callout labels in the languages deflect ships UI strings or common
+/// support languages for, in the order note, tip, important, warning, caution.
+const CALLOUT_LABELS: &[(&str, [&str; 5])] = &[
+    (
+        "fr",
+        [
+            "Remarque",
+            "Conseil",
+            "Important",
+            "Avertissement",
+            "Attention",
+        ],
+    ),
+    ("de", ["Hinweis", "Tipp", "Wichtig", "Warnung", "Vorsicht"]),
+    (
+        "es",
+        ["Nota", "Consejo", "Importante", "Advertencia", "Precaución"],
+    ),
+    (
+        "it",
+        ["Nota", "Suggerimento", "Importante", "Avviso", "Attenzione"],
+    ),
+    ("pt", ["Nota", "Dica", "Importante", "Aviso", "Cuidado"]),
+    (
+        "nl",
+        ["Opmerking", "Tip", "Belangrijk", "Waarschuwing", "Let op"],
+    ),
+];
+
+/// Translates callout labels of rendered `html` into `locale`'s language
+/// (English labels stay when there is no translation).
+pub fn localize_callouts(html: String, locale: &str) -> String {
+    let language = locale.split('-').next().unwrap_or(locale);
+    let Some((_, labels)) = CALLOUT_LABELS.iter().find(|(l, _)| *l == language) else {
+        return html;
+    };
+    if !html.contains("class=\"callout-title\"") {
+        return html;
+    }
+    let english = ["Note", "Tip", "Important", "Warning", "Caution"];
+    english.iter().zip(labels).fold(html, |html, (en, local)| {
+        html.replace(
+            &format!("<p class=\"callout-title\">{en}</p>"),
+            &format!("<p class=\"callout-title\">{local}</p>"),
+        )
+    })
+}
+
 /// GitHub-style anchor id: lowercase, spaces to `-`, punctuation dropped.
 pub fn slugify(text: &str) -> String {
     let mut id = String::with_capacity(text.len());
@@ -581,6 +629,17 @@ mod tests {
         );
         assert_eq!(out.links[0].target, None);
         assert!(!out.html.contains("/articles/"));
+    }
+
+    #[test]
+    fn callout_labels_follow_the_article_language() {
+        let out = localize_callouts(html("> [!TIP]\n> Astuce.\n"), "fr-ca");
+        assert!(
+            out.contains("<p class=\"callout-title\">Conseil</p>"),
+            "{out}"
+        );
+        let out = localize_callouts(html("> [!TIP]\n> Tip.\n"), "ja");
+        assert!(out.contains("<p class=\"callout-title\">Tip</p>"), "{out}");
     }
 
     #[test]

@@ -209,7 +209,8 @@ impl Article {
             None => derive_slug(path),
         };
         let category = match take_string(&mut meta, "category").map_err(|m| err(1, m))? {
-            Some(c) => c.trim().to_string(),
+            // A category is one level: `a/b` would not survive as a facet.
+            Some(c) => c.trim().replace('/', "-"),
             None => match path.split_once('/') {
                 Some((folder, _)) => folder.to_string(),
                 None => "general".to_string(),
@@ -268,7 +269,8 @@ impl Article {
             .iter()
             .filter_map(|k| meta.remove(*k).map(|v| (k.to_string(), v)))
             .collect();
-        let rendered = markdown::render(body, body_line, path, opts.resolver);
+        let mut rendered = markdown::render(body, body_line, path, opts.resolver);
+        rendered.html = markdown::localize_callouts(rendered.html, &locale);
         let summary = summary_key.unwrap_or_else(|| truncate(&rendered.first_paragraph, 240));
         Ok(Article {
             path: path.to_string(),

@@ -2,6 +2,7 @@
 //! only parses arguments, sets up logging and turns errors into exit codes.
 
 mod check;
+mod eval;
 mod index;
 mod search;
 mod serve;
@@ -9,7 +10,7 @@ mod serve;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
@@ -41,6 +42,8 @@ pub enum Command {
     Check(check::Args),
     /// Search the help center from the command line.
     Search(search::Args),
+    /// Score search against golden queries (MRR, P@1, Recall@5/10).
+    Eval(eval::Args),
 }
 
 impl Cli {
@@ -65,6 +68,33 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Index(args) => index::run(config, args),
         Command::Check(args) => check::run(config, args),
         Command::Search(args) => search::run(config, args),
+        Command::Eval(args) => eval::run(config, args),
+    }
+}
+
+/// Opens the help center (building or syncing its index) with its synonyms;
+/// a broken synonyms file is reported and searching goes on without it.
+fn open_library(config: &Config) -> Result<crate::library::Library> {
+    let (library, report) =
+        crate::library::Library::open(&config.articles, &config.index, &config.default_locale)
+            .context("cannot open the help center")?;
+    for e in &report.errors {
+        tracing::warn!("skipped {e}");
+    }
+    if let Err(errors) = library.load_synonyms(&config.synonyms) {
+        for e in errors {
+            tracing::warn!("synonyms not loaded: {e}");
+        }
+    }
+    Ok(library)
+}
+
+/// Parses a locale flag, or the configured default.
+fn locale_arg(config: &Config, flag: Option<&str>) -> Result<String> {
+    match flag {
+        Some(l) => crate::articles::normalize_locale(l)
+            .with_context(|| format!("`{l}` is not a locale such as `en` or `pt-br`")),
+        None => Ok(config.default_locale.clone()),
     }
 }
 

@@ -3,11 +3,10 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::config::Config;
 use crate::index::{Audience, SearchRequest};
-use crate::library::Library;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -29,14 +28,9 @@ pub struct Args {
 }
 
 pub fn run(config: Config, args: Args) -> Result<ExitCode> {
-    let (library, _) = Library::open(&config.articles, &config.index, &config.default_locale)
-        .context("cannot open the help center")?;
+    let library = super::open_library(&config)?;
     let query = args.query.join(" ");
-    let locale = match &args.locale {
-        Some(l) => crate::articles::normalize_locale(l)
-            .with_context(|| format!("`{l}` is not a locale such as `en` or `pt-br`"))?,
-        None => config.default_locale.clone(),
-    };
+    let locale = super::locale_arg(&config, args.locale.as_deref())?;
     let results = library.index().search(&SearchRequest {
         query: &query,
         locale: &locale,
@@ -51,6 +45,9 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
     }
     if results.hits.is_empty() {
         println!("no results for “{query}”");
+    }
+    if let Some(better) = &results.did_you_mean {
+        println!("did you mean: {better}");
     }
     for (i, hit) in results.hits.iter().enumerate() {
         println!(

@@ -1,5 +1,5 @@
-//! `deflect serve`: brings the index up to date, starts the watchers (articles
-//! and templates) and serves the help center until Ctrl-C.
+//! `deflect serve`: brings the index up to date, starts the watchers
+//! (articles, templates, synonyms) and serves the help center until Ctrl-C.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -9,8 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use crate::config::Config;
-use crate::library::Library;
-use crate::watch::{TemplateWatcher, Watcher};
+use crate::watch::{Reloader, Watcher};
 use crate::web::{self, AppState, Templates};
 
 #[derive(Debug, clap::Args)]
@@ -18,7 +17,7 @@ pub struct Args {
     /// Address to listen on [config: addr; default: 127.0.0.1:8080].
     #[arg(long)]
     pub addr: Option<SocketAddr>,
-    /// Do not watch articles/ and templates/ for changes.
+    /// Do not watch articles, templates and synonyms for changes.
     #[arg(long)]
     pub no_watch: bool,
 }
@@ -31,31 +30,15 @@ pub fn run(mut config: Config, args: Args) -> Result<ExitCode> {
         config.watch = false;
     }
     let started = std::time::Instant::now();
-    let (library, report) = Library::open(&config.articles, &config.index, &config.default_locale)
-        .context("cannot open the help center")?;
-    for e in &report.errors {
-        tracing::warn!("skipped {e}");
-    }
-    let library = Arc::new(library);
+    let library = Arc::new(super::open_library(&config)?);
     tracing::info!(
         articles = library.index().len(),
-        skipped = report.errors.len(),
         "index ready in {:.1}s",
         started.elapsed().as_secs_f64()
     );
     let templates = Arc::new(Templates::load(Some(&config.templates)).map_err(anyhow::Error::msg)?);
-    let debounce = Duration::from_millis(config.debounce_ms);
     let _watchers = if config.watch {
-        let articles = Watcher::spawn(Arc::clone(&library), debounce)
-            .context("cannot watch the articles folder")?;
-        let templates = match templates.dir() {
-            Some(dir) => Some(
-                TemplateWatcher::spawn(Arc::clone(&templates), dir, debounce)
-                    .context("cannot watch the templates folder")?,
-            ),
-            None => None,
-        };
-        Some((articles, templates))
+        Some(watch(&config, &library, &templates)?)
     } else {
         None
     };
@@ -81,4 +64,45 @@ pub fn run(mut config: Config, args: Args) -> Result<ExitCode> {
         .context("server failed")
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Starts the watchers; dropping the result stops them.
+fn watch(
+    config: &Config,
+    library: &Arc<crate::library::Library>,
+    templates: &Arc<Templates>,
+) -> Result<(Watcher, Vec<Reloader>)> {
+    let debounce = Duration::from_millis(config.debounce_ms);
+    let articles = Watcher::spawn(Arc::clone(library), debounce)
+        .context("cannot watch the articles folder")?;
+    let mut reloaders = Vec::new();
+    if let Some(dir) = templates.dir() {
+        let t = Arc::clone(templates);
+        reloaders.push(
+            Reloader::spawn(dir, debounce, move || match t.reload() {
+                Ok(()) => tracing::info!("templates reloaded"),
+                Err(e) => {
+                    tracing::error!("templates not reloaded, the last good set stays in use: {e}")
+                }
+            })
+            .context("cannot watch the templates folder")?,
+        );
+    }
+    let (lib, path) = (Arc::clone(library), config.synonyms.clone());
+    reloaders.push(
+        Reloader::spawn(&config.synonyms, debounce, move || {
+            match lib.load_synonyms(&path) {
+                Ok(n) => tracing::info!(phrases = n, "synonyms reloaded"),
+                Err(errors) => {
+                    for e in errors {
+                        tracing::error!(
+                            "synonyms not reloaded, the last good set stays in use: {e}"
+                        );
+                    }
+                }
+            }
+        })
+        .context("cannot watch the synonyms file")?,
+    );
+    Ok((articles, reloaders))
 }

@@ -29,7 +29,9 @@ pub fn to_document(fields: &Fields, article: &Article, _default_locale: &str) ->
     let headings = headings.join("\n");
     let tags = article.tags.join(" ");
 
-    doc.add_text(fields.key, key(&article.locale, &article.slug));
+    let key = key(&article.locale, &article.slug);
+    doc.add_u64(fields.tiebreak, fnv1a(&key));
+    doc.add_text(fields.key, key);
     doc.add_text(fields.path, &article.path);
     doc.add_text(fields.slug, &article.slug);
     doc.add_text(fields.locale, &article.locale);
@@ -86,6 +88,13 @@ pub fn to_document(fields: &Fields, article: &Article, _default_locale: &str) ->
         doc.add_text(lang.body_exact, part);
     }
     doc
+}
+
+/// FNV-1a: a stable 64-bit hash (std's hasher may change between releases).
+fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// An article as listed: enough for a link with a summary.

@@ -10,10 +10,12 @@ mod document;
 pub mod schema;
 mod search;
 mod suggest;
+pub mod synonyms;
+pub mod typo;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
@@ -24,6 +26,7 @@ pub use document::{ArticleRecord, ArticleSummary};
 pub use schema::{build_schema, language_of, Fields, SCHEMA_VERSION};
 pub use search::{Audience, FacetCount, Hit, SearchRequest, SearchResults};
 pub use suggest::{escape as escape_html, Suggestion};
+pub use synonyms::{SynonymError, Synonyms};
 
 use crate::articles::Article;
 
@@ -39,6 +42,8 @@ pub enum Error {
     },
     #[error("index writer lock poisoned")]
     Poisoned,
+    #[error("the index is being written by another deflect process (a running `deflect serve`?) — stop it, or pass another --index")]
+    Busy,
     #[error("reading the index: {0}")]
     Read(#[from] std::io::Error),
 }
@@ -52,9 +57,12 @@ const WRITER_HEAP: usize = 96 * 1024 * 1024;
 pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    /// Opened on the first write, so that a reader (`deflect search` next to a
+    /// running `deflect serve`) never takes the index's write lock.
+    writer: Mutex<Option<IndexWriter>>,
     fields: Fields,
     default_locale: String,
+    synonyms: RwLock<Arc<Synonyms>>,
 }
 
 /// How [`SearchIndex::open`] found the index folder.
@@ -108,16 +116,13 @@ impl SearchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(4);
-        let writer = index.writer_with_num_threads(threads, WRITER_HEAP)?;
         Ok(SearchIndex {
             index,
             reader,
-            writer: Mutex::new(writer),
+            writer: Mutex::new(None),
             fields,
             default_locale: default_locale.to_string(),
+            synonyms: RwLock::new(Arc::new(Synonyms::default())),
         })
     }
 
@@ -131,47 +136,78 @@ impl SearchIndex {
         self.reader.searcher()
     }
 
+    /// The synonyms applied to queries.
+    pub fn synonyms(&self) -> Arc<Synonyms> {
+        Arc::clone(&self.synonyms.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Replaces the synonyms applied to queries (takes effect at once).
+    pub fn set_synonyms(&self, synonyms: Synonyms) {
+        *self.synonyms.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(synonyms);
+    }
+
     /// The locale of articles and visitors that name none.
     pub fn default_locale(&self) -> &str {
         &self.default_locale
     }
 
+    /// Runs `f` with the writer, opening it first if needed.
+    fn write<T>(&self, f: impl FnOnce(&mut IndexWriter) -> Result<T>) -> Result<T> {
+        let mut guard = self.writer.lock().map_err(|_| Error::Poisoned)?;
+        if guard.is_none() {
+            let threads = std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(4);
+            *guard = Some(
+                self.index
+                    .writer_with_num_threads(threads, WRITER_HEAP)
+                    .map_err(|e| match e {
+                        tantivy::TantivyError::LockFailure(..) => Error::Busy,
+                        e => Error::Tantivy(e),
+                    })?,
+            );
+        }
+        let writer = guard.as_mut().ok_or(Error::Poisoned)?;
+        let out = f(writer)?;
+        drop(guard);
+        self.reader.reload()?;
+        Ok(out)
+    }
+
     /// Replaces the whole content with `articles`.
     pub fn rebuild(&self, articles: &[Article]) -> Result<()> {
-        let mut writer = self.writer.lock().map_err(|_| Error::Poisoned)?;
-        writer.delete_all_documents()?;
-        for article in articles {
-            writer.add_document(document::to_document(
-                &self.fields,
-                article,
-                &self.default_locale,
-            ))?;
-        }
-        writer.commit()?;
-        drop(writer);
-        self.reader.reload()?;
-        Ok(())
+        self.write(|writer| {
+            writer.delete_all_documents()?;
+            for article in articles {
+                writer.add_document(document::to_document(
+                    &self.fields,
+                    article,
+                    &self.default_locale,
+                ))?;
+            }
+            writer.commit()?;
+            Ok(())
+        })
     }
 
     /// Upserts `articles` (by path) and removes the files at `removed`, in one
     /// commit.
     pub fn apply(&self, articles: &[Article], removed: &[String]) -> Result<()> {
-        let mut writer = self.writer.lock().map_err(|_| Error::Poisoned)?;
-        for path in removed {
-            writer.delete_term(Term::from_field_text(self.fields.path, path));
-        }
-        for article in articles {
-            writer.delete_term(Term::from_field_text(self.fields.path, &article.path));
-            writer.add_document(document::to_document(
-                &self.fields,
-                article,
-                &self.default_locale,
-            ))?;
-        }
-        writer.commit()?;
-        drop(writer);
-        self.reader.reload()?;
-        Ok(())
+        self.write(|writer| {
+            for path in removed {
+                writer.delete_term(Term::from_field_text(self.fields.path, path));
+            }
+            for article in articles {
+                writer.delete_term(Term::from_field_text(self.fields.path, &article.path));
+                writer.add_document(document::to_document(
+                    &self.fields,
+                    article,
+                    &self.default_locale,
+                ))?;
+            }
+            writer.commit()?;
+            Ok(())
+        })
     }
 
     /// Number of indexed articles, of every status and visibility.
@@ -292,7 +328,7 @@ impl SearchIndex {
     /// Live articles per category in `locale`, by category id.
     pub fn categories(&self, locale: &str, audience: Audience) -> Result<Vec<FacetCount>> {
         let query = self.filtered(Box::new(self.locale_query(locale)), None, audience);
-        search::facet_counts(&self.searcher(), &query, &self.fields)
+        search::facet_counts(&self.searcher(), &query)
     }
 
     /// Up to `n` live articles that share the category or tags of `article`.
@@ -378,6 +414,21 @@ impl SearchIndex {
         }
         out.sort_by(|a, b| a.locale.cmp(&b.locale));
         Ok(out)
+    }
+
+    /// Locales that have at least one indexed article.
+    pub fn locales(&self) -> Result<Vec<String>> {
+        let mut out = std::collections::BTreeSet::new();
+        for segment in self.searcher().segment_readers() {
+            let inverted = segment.inverted_index(self.fields.locale)?;
+            let mut stream = inverted.terms().stream()?;
+            while stream.advance() {
+                if let Ok(locale) = std::str::from_utf8(stream.key()) {
+                    out.insert(locale.to_string());
+                }
+            }
+        }
+        Ok(out.into_iter().collect())
     }
 
     /// Count of live articles visible to `audience` in `locale`.

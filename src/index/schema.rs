@@ -17,7 +17,7 @@ use tantivy::tokenizer::{
 };
 
 /// Version of the on-disk index layout; part of the index folder's name.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Language groups: a primary language subtag and its stemmer. `xx` is the
 /// plain group for every other language (lowercased and folded, no stemming).
@@ -100,6 +100,8 @@ pub struct Fields {
     pub meta: Field,
     pub updated: Field,
     pub hash: Field,
+    /// A hash of the key: orders equal scores the same way every time.
+    pub tiebreak: Field,
     pub langs: HashMap<&'static str, LangFields>,
 }
 
@@ -166,6 +168,7 @@ pub fn build_schema() -> (Schema, Fields) {
             "updated",
             DateOptions::default().set_indexed().set_stored().set_fast(),
         ),
+        tiebreak: b.add_u64_field("tiebreak", FAST),
         langs,
     };
     (b.build(), fields)

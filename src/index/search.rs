@@ -1,21 +1,28 @@
 //! Full-text search: a customer's words → ranked hits with highlighted
-//! snippets and category counts. Each query word is matched three ways, in
-//! decreasing order of weight: exactly (unstemmed fields), by stem (title >
-//! headings > tags > summary > body), and, only when the word is in no
-//! article, with typos forgiven. Word pairs found next to each other earn a
-//! phrase bonus.
+//! snippets, category counts and a "did you mean". Each query word is matched
+//! three ways, each worth less than the one before: exactly (unstemmed
+//! fields), by stem (title > headings > tags > summary > body), and — only for
+//! words the index does not know — through the vocabulary words within a
+//! typo or two ([`super::typo`]). Synonyms add their phrases as further, weaker
+//! alternatives; words found next to each other earn a phrase bonus. Equal
+//! scores are ordered by a hash of the article key, so results never depend
+//! on index layout.
+
+use std::cmp::Reverse;
 
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, QueryClone, TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, QueryClone, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, Searcher, SegmentReader, TantivyDocument, Term};
 
-use super::{document, Fields, Result, SearchIndex};
+use super::schema::LangFields;
+use super::typo::{corrections, max_edits};
+use super::{document, synonyms, Result, SearchIndex};
 
 /// Who is searching: customers never see internal articles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,22 +76,38 @@ pub struct SearchResults {
     pub hits: Vec<Hit>,
     /// Matches per category, ignoring the category filter.
     pub facets: Vec<FacetCount>,
-    /// A corrected query when this one finds little.
+    /// A corrected query when this one has words the help center does not use.
     pub did_you_mean: Option<String>,
 }
 
-// Field weights: where a word appears says how much an article is about it.
+// Where a word appears says how much an article is about it.
 const W_TITLE: f32 = 4.0;
 const W_HEADINGS: f32 = 2.5;
 const W_TAGS: f32 = 2.0;
 const W_SUMMARY: f32 = 1.5;
 const W_BODY: f32 = 1.0;
+// The unstemmed word as typed, on top of its stem.
 const W_EXACT_TITLE: f32 = 2.0;
-const W_EXACT_BODY: f32 = 0.5;
-const W_FUZZY: f32 = 0.3;
-const W_PHRASE: f32 = 1.5;
+const W_EXACT_BODY: f32 = 0.75;
+// A corrected word counts for less than any word as typed.
+const W_TYPO: [f32; 2] = [0.4, 0.2];
+// A synonym counts for less than the word the customer used.
+const W_SYNONYM: f32 = 0.6;
+const W_PHRASE_TITLE: f32 = 3.0;
+const W_PHRASE_BODY: f32 = 1.5;
+/// Corrections tried per unknown word.
+const CORRECTIONS: usize = 3;
+/// A word in at most this many articles may be a typo of a frequent word.
+const RARE: u64 = 1;
 
 const SNIPPET_CHARS: usize = 180;
+
+/// The scored part of a search and what was learnt building it.
+pub(crate) struct QueryPlan {
+    pub query: Box<dyn Query>,
+    /// The query with unknown or rare words replaced by likely corrections.
+    pub did_you_mean: Option<String>,
+}
 
 impl SearchIndex {
     /// Runs `req`. A query with no searchable word (empty, or only stop
@@ -101,33 +124,28 @@ impl SearchIndex {
             facets: Vec::new(),
             did_you_mean: None,
         };
-        let Some(text_query) = self.text_query(&searcher, req.query, req.locale)? else {
+        let Some(plan) = self.plan(&searcher, req.query, req.locale)? else {
             return Ok(results);
         };
+        results.did_you_mean = plan.did_you_mean;
         let lang = self.fields.lang(req.locale);
-        let snippets = {
-            let mut g = SnippetGenerator::create(&searcher, text_query.as_ref(), lang.body)?;
-            g.set_max_num_chars(SNIPPET_CHARS);
-            g
-        };
-        let locale = Box::new(TermQuery::new(
-            Term::from_field_text(self.fields.locale, req.locale),
-            IndexRecordOption::Basic,
-        ));
-        let with_locale = || -> Box<dyn Query> {
+        let mut snippets = SnippetGenerator::create(&searcher, plan.query.as_ref(), lang.body)?;
+        snippets.set_max_num_chars(SNIPPET_CHARS);
+        let scored = || -> Box<dyn Query> {
+            let locale = TermQuery::new(
+                Term::from_field_text(self.fields.locale, req.locale),
+                IndexRecordOption::Basic,
+            );
             Box::new(BooleanQuery::new(vec![
-                (Occur::Must, text_query.box_clone()),
+                (Occur::Must, plan.query.box_clone()),
                 (
                     Occur::Must,
-                    Box::new(tantivy::query::ConstScoreQuery::new(
-                        locale.box_clone(),
-                        0.0,
-                    )),
+                    Box::new(ConstScoreQuery::new(Box::new(locale), 0.0)),
                 ),
             ]))
         };
-        let all = self.filtered(with_locale(), None, req.audience);
-        let top = TopDocs::with_limit(req.limit.max(1)).and_offset(req.offset);
+        let all = self.filtered(scored(), None, req.audience);
+        let top = top_docs(req.limit, req.offset);
         let docs = match req.category {
             None => {
                 let mut facets = FacetCollector::for_field("category_facet");
@@ -138,14 +156,14 @@ impl SearchIndex {
                 docs
             }
             Some(category) => {
-                results.facets = facet_counts(&searcher, &all, &self.fields)?;
-                let filtered = self.filtered(with_locale(), Some(category), req.audience);
+                results.facets = facet_counts(&searcher, &all)?;
+                let filtered = self.filtered(scored(), Some(category), req.audience);
                 let (docs, total) = searcher.search(&filtered, &(top, Count))?;
                 results.total = total;
                 docs
             }
         };
-        for (score, addr) in docs {
+        for ((score, _), addr) in docs {
             let doc: TantivyDocument = searcher.doc(addr)?;
             let s = document::to_summary(&self.fields, &doc, &self.default_locale);
             let text = doc
@@ -156,7 +174,7 @@ impl SearchIndex {
             let snippet_html = if snippet.highlighted().is_empty() {
                 String::new()
             } else {
-                snippet.to_html()
+                snippet.to_html().replace('\n', " ")
             };
             results.hits.push(Hit {
                 slug: s.slug,
@@ -172,14 +190,14 @@ impl SearchIndex {
         Ok(results)
     }
 
-    /// The scored part of a search, or `None` when the words leave nothing
-    /// to search for.
-    pub(crate) fn text_query(
+    /// Builds the scored query for `q` in `locale`, or `None` when the words
+    /// leave nothing to search for.
+    pub(crate) fn plan(
         &self,
         searcher: &Searcher,
         q: &str,
         locale: &str,
-    ) -> Result<Option<Box<dyn Query>>> {
+    ) -> Result<Option<QueryPlan>> {
         let lang = self.fields.lang(locale);
         let tokenizers = self.index.tokenizers();
         let (Some(mut stem), Some(mut exact)) = (
@@ -190,59 +208,166 @@ impl SearchIndex {
         };
         let exact_tokens = tokens(&mut exact, q);
         let stem_tokens = tokens(&mut stem, q);
-        if exact_tokens.is_empty() {
+        let synonyms = self.synonyms();
+        let alternatives = synonyms.expand(&synonyms::words(q));
+        if exact_tokens.is_empty() && alternatives.is_empty() {
             return Ok(None);
         }
-        let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut replacements: Vec<(String, String)> = Vec::new();
+        let mut corrected_any = false;
         for (pos, word) in &exact_tokens {
-            let mut ways: Vec<(Occur, Box<dyn Query>)> = vec![
-                should(term(lang.title_exact, word), W_EXACT_TITLE),
-                should(term(lang.body_exact, word), W_EXACT_BODY),
-            ];
-            if let Some((_, stemmed)) = stem_tokens.iter().find(|(p, _)| p == pos) {
-                for (field, weight) in [
-                    (lang.title, W_TITLE),
-                    (lang.headings, W_HEADINGS),
-                    (lang.tags, W_TAGS),
-                    (lang.summary, W_SUMMARY),
-                    (lang.body, W_BODY),
-                ] {
-                    ways.push(should(term(field, stemmed), weight));
+            let stemmed = stem_tokens
+                .iter()
+                .find(|(p, _)| p == pos)
+                .map(|(_, s)| s.as_str());
+            let mut ways = word_clauses(lang, word, stemmed, 1.0);
+            let df = searcher.doc_freq(&Term::from_field_text(lang.body_exact, word))?
+                + searcher.doc_freq(&Term::from_field_text(lang.title_exact, word))?;
+            if df <= RARE && max_edits(word) > 0 {
+                let found = corrections(
+                    searcher,
+                    &[lang.title_exact, lang.body_exact],
+                    word,
+                    CORRECTIONS,
+                )?;
+                if df == 0 {
+                    // An unknown word: search its likely corrections instead.
+                    for c in &found {
+                        let stemmed_c = tokens(&mut stem, &c.word)
+                            .into_iter()
+                            .next()
+                            .map(|(_, s)| s);
+                        let weight = W_TYPO[usize::from(c.distance.clamp(1, 2) - 1)];
+                        ways.extend(word_clauses(lang, &c.word, stemmed_c.as_deref(), weight));
+                    }
+                }
+                // Offer a correction for an unknown word, or for a rare one
+                // that looks like a typo of a much more common word.
+                if let Some(best) = found
+                    .first()
+                    .filter(|c| df == 0 || c.doc_freq >= 10 * df.max(1))
+                {
+                    replacements.push((word.clone(), best.word.clone()));
+                    corrected_any = true;
                 }
             }
-            let chars = word.chars().count();
-            let known = searcher.doc_freq(&Term::from_field_text(lang.body_exact, word))? > 0;
-            if chars >= 4 && !known {
-                let distance = if chars >= 8 { 2 } else { 1 };
-                for field in [lang.title_exact, lang.body_exact] {
-                    let fuzzy =
-                        FuzzyTermQuery::new(Term::from_field_text(field, word), distance, true);
-                    ways.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(Box::new(fuzzy), W_FUZZY)),
-                    ));
-                }
+            clauses.push((Occur::Should, Box::new(BooleanQuery::new(ways))));
+        }
+        for phrase in &alternatives {
+            if let Some((q, words)) = phrase_clause(lang, &mut stem, phrase) {
+                // A phrase stands for one idea: weigh it like one word.
+                let weight = W_SYNONYM / words as f32;
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(q, weight))));
             }
-            words.push((Occur::Should, Box::new(BooleanQuery::new(ways))));
         }
         if exact_tokens.len() >= 2 {
-            let terms: Vec<(usize, Term)> = exact_tokens
-                .iter()
-                .map(|(p, w)| {
-                    (
-                        *p - exact_tokens[0].0,
-                        Term::from_field_text(lang.body_exact, w),
-                    )
-                })
-                .collect();
-            let phrase = PhraseQuery::new_with_offset_and_slop(terms, 1);
-            words.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(phrase), W_PHRASE)),
-            ));
+            let first = exact_tokens[0].0;
+            for (field, weight) in [
+                (lang.title_exact, W_PHRASE_TITLE),
+                (lang.body_exact, W_PHRASE_BODY),
+            ] {
+                let terms: Vec<(usize, Term)> = exact_tokens
+                    .iter()
+                    .map(|(p, w)| (p - first, Term::from_field_text(field, w)))
+                    .collect();
+                let phrase = PhraseQuery::new_with_offset_and_slop(terms, 1);
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(phrase), weight)),
+                ));
+            }
         }
-        Ok(Some(Box::new(BooleanQuery::new(words))))
+        let did_you_mean = corrected_any
+            .then(|| corrected_query(q, &replacements))
+            .filter(|c| c != &q.to_lowercase());
+        Ok(Some(QueryPlan {
+            query: Box::new(BooleanQuery::new(clauses)),
+            did_you_mean,
+        }))
     }
+}
+
+/// The ways one word can match: exactly, and by its stem, scaled by `scale`.
+fn word_clauses(
+    lang: &LangFields,
+    word: &str,
+    stemmed: Option<&str>,
+    scale: f32,
+) -> Vec<(Occur, Box<dyn Query>)> {
+    let mut ways = vec![
+        should(term(lang.title_exact, word), W_EXACT_TITLE * scale),
+        should(term(lang.body_exact, word), W_EXACT_BODY * scale),
+    ];
+    if let Some(stemmed) = stemmed {
+        for (field, weight) in [
+            (lang.title, W_TITLE),
+            (lang.headings, W_HEADINGS),
+            (lang.tags, W_TAGS),
+            (lang.summary, W_SUMMARY),
+            (lang.body, W_BODY),
+        ] {
+            ways.push(should(term(field, stemmed), weight * scale));
+        }
+    }
+    ways
+}
+
+/// A synonym phrase: every one of its words must match (by stem, any field);
+/// also returns its number of words.
+fn phrase_clause(
+    lang: &LangFields,
+    stem: &mut TextAnalyzer,
+    phrase: &[String],
+) -> Option<(Box<dyn Query>, usize)> {
+    let words = tokens(stem, &phrase.join(" "));
+    if words.is_empty() {
+        return None;
+    }
+    let must: Vec<(Occur, Box<dyn Query>)> = words
+        .iter()
+        .map(|(_, w)| -> (Occur, Box<dyn Query>) {
+            let ways: Vec<(Occur, Box<dyn Query>)> = word_clauses(lang, w, Some(w), 1.0)
+                .into_iter()
+                .skip(2)
+                .collect();
+            (Occur::Must, Box::new(BooleanQuery::new(ways)))
+        })
+        .collect();
+    let n = must.len();
+    Some((Box::new(BooleanQuery::new(must)), n))
+}
+
+/// `q` lowercased with each word of `replacements` swapped for its correction.
+fn corrected_query(q: &str, replacements: &[(String, String)]) -> String {
+    let mut analyzer = super::schema::analyzer(None, false);
+    let mut out: Vec<String> = Vec::new();
+    for (_, word) in tokens(&mut analyzer, q) {
+        let replaced = replacements
+            .iter()
+            .find(|(from, _)| *from == word)
+            .map(|(_, to)| to.clone());
+        out.push(replaced.unwrap_or(word));
+    }
+    out.join(" ")
+}
+
+/// Top documents by score, equal scores ordered by the article key's hash.
+fn top_docs(
+    limit: usize,
+    offset: usize,
+) -> impl tantivy::collector::Collector<Fruit = Vec<((f32, Reverse<u64>), DocAddress)>> {
+    TopDocs::with_limit(limit.max(1))
+        .and_offset(offset)
+        .tweak_score(move |segment: &SegmentReader| {
+            let tiebreak = segment.fast_fields().u64("tiebreak").ok();
+            move |doc, score: f32| {
+                (
+                    score,
+                    Reverse(tiebreak.as_ref().and_then(|c| c.first(doc)).unwrap_or(0)),
+                )
+            }
+        })
 }
 
 fn term(field: Field, text: &str) -> TermQuery {
@@ -270,11 +395,7 @@ pub(crate) fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, Str
 }
 
 /// Matches per category for `query`.
-pub fn facet_counts(
-    searcher: &Searcher,
-    query: &dyn Query,
-    _fields: &Fields,
-) -> Result<Vec<FacetCount>> {
+pub fn facet_counts(searcher: &Searcher, query: &dyn Query) -> Result<Vec<FacetCount>> {
     let mut facets = FacetCollector::for_field("category_facet");
     facets.add_facet("/");
     Ok(to_facet_counts(&searcher.search(query, &facets)?))

@@ -36,10 +36,7 @@ impl SearchIndex {
     ) -> Result<Vec<Suggestion>> {
         let lang = self.fields.lang(locale).clone();
         let tokenizers = self.index.tokenizers();
-        let (Some(mut stem), Some(mut exact)) = (
-            tokenizers.get(&lang.stem_tokenizer),
-            tokenizers.get(&lang.exact_tokenizer),
-        ) else {
+        let Some(mut stem) = tokenizers.get(&lang.stem_tokenizer) else {
             return Ok(Vec::new());
         };
         // Lowercased and folded like the index, but keeping stop words: "how
@@ -92,7 +89,6 @@ impl SearchIndex {
         if must.is_empty() {
             return Ok(Vec::new());
         }
-        let _ = tokens(&mut exact, ""); // exact analyzer kept for parity of vocab with title_exact
         let locale_q: Box<dyn Query> = Box::new(TermQuery::new(
             Term::from_field_text(self.fields.locale, locale),
             IndexRecordOption::Basic,

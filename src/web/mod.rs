@@ -4,6 +4,7 @@
 //! blocking thread and map errors to [`AppError`].
 
 mod error;
+pub mod locale;
 mod params;
 mod routes;
 pub mod templates;

@@ -4,6 +4,7 @@
 //! with a 4xx status for anything the caller can fix.
 
 use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
@@ -13,6 +14,7 @@ use crate::articles::{is_valid_slug, normalize_locale};
 use crate::index::{
     ArticleRecord, ArticleSummary, Audience, SearchRequest, SearchResults, Suggestion,
 };
+use crate::web::locale::negotiate;
 use crate::web::params::Params;
 use crate::web::routes::help_center::category_title;
 use crate::web::{ApiError, AppError, AppState};
@@ -30,10 +32,25 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/articles/{*slug}", get(article))
 }
 
-/// The `locale` parameter, checked; the default locale when absent.
-fn locale(state: &AppState, params: &Params) -> Result<String, AppError> {
+/// The `locale` parameter, checked; when absent, the best match of the
+/// `Accept-Language` header among locales with articles, else the default.
+fn locale(state: &AppState, params: &Params, headers: &HeaderMap) -> Result<String, AppError> {
     match params.text("locale") {
-        None => Ok(state.config.default_locale.clone()),
+        None => {
+            let header = headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let available = if header.is_empty() {
+                Vec::new()
+            } else {
+                state.library.index().locales()?
+            };
+            Ok(
+                negotiate(header, &available)
+                    .unwrap_or_else(|| state.config.default_locale.clone()),
+            )
+        }
         Some(raw) => normalize_locale(raw).ok_or_else(|| {
             AppError::BadRequest(format!(
                 "`locale` must be a language tag such as `en` or `pt-br` (got `{raw}`)."
@@ -45,6 +62,7 @@ fn locale(state: &AppState, params: &Params) -> Result<String, AppError> {
 /// `GET /api/v1/search?q=&category=&limit=&offset=&locale=`
 async fn search(
     State(state): State<AppState>,
+    headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<SearchResults>, ApiError> {
     let params = Params::parse(raw.as_deref());
@@ -54,7 +72,7 @@ async fn search(
     }
     let limit = params.number("limit", 10, 1, MAX_LIMIT)?;
     let offset = params.number("offset", 0, 0, MAX_OFFSET)?;
-    let locale = locale(&state, &params)?;
+    let locale = locale(&state, &params, &headers)?;
     let category = params.text("category").map(String::from);
     let response = state
         .run(move |s| {
@@ -88,12 +106,13 @@ struct SuggestionOut {
 /// `GET /api/v1/suggest?q=&locale=&limit=` — titles for a partial query.
 async fn suggest(
     State(state): State<AppState>,
+    headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<SuggestResponse>, ApiError> {
     let params = Params::parse(raw.as_deref());
     let q = params.query()?;
     let limit = params.number("limit", 6, 1, 20)?;
-    let locale = locale(&state, &params)?;
+    let locale = locale(&state, &params, &headers)?;
     let response = state
         .run(move |s| {
             let suggestions = s
@@ -125,10 +144,11 @@ struct ArticlesResponse {
 /// `GET /api/v1/articles?locale=&category=` — every live article, by title.
 async fn articles(
     State(state): State<AppState>,
+    headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<ArticlesResponse>, ApiError> {
     let params = Params::parse(raw.as_deref());
-    let locale = locale(&state, &params)?;
+    let locale = locale(&state, &params, &headers)?;
     let category = params.text("category").map(String::from);
     let response = state
         .run(move |s| {
@@ -150,10 +170,11 @@ async fn articles(
 async fn article(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<ArticleRecord>, ApiError> {
     let params = Params::parse(raw.as_deref());
-    let locale = locale(&state, &params)?;
+    let locale = locale(&state, &params, &headers)?;
     let slug = slug.trim_end_matches('/').to_string();
     if !is_valid_slug(&slug) {
         return Err(AppError::BadRequest(format!(

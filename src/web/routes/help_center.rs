@@ -112,10 +112,10 @@ pub struct CategoryLink {
     count: u64,
 }
 
-/// The display name of a category: a `category_<id>` UI string when there is
+/// The display name of a category: a `category_title_<id>` UI string when there is
 /// one, else the id made readable (`getting-started` → `Getting started`).
 pub fn category_title(state: &AppState, locale: &str, id: &str) -> String {
-    let key = format!("category_{}", id.replace(['-', '.', ' '], "_"));
+    let key = format!("category_title_{}", id.replace(['-', '.', ' '], "_"));
     if let Some(t) = state.templates.strings(locale).get(&key) {
         return t.clone();
     }
@@ -283,6 +283,8 @@ struct ArticlePage {
     tags: Vec<String>,
     summary: String,
     translations: Vec<Translation>,
+    /// Front-matter keys deflect does not use itself, for custom templates.
+    extra: serde_json::Value,
 }
 
 /// `GET /articles/{slug}` — one article with its table of contents.
@@ -339,6 +341,11 @@ async fn article(
                             title: t.title,
                         })
                         .collect(),
+                    extra: article
+                        .meta
+                        .get("extra")
+                        .cloned()
+                        .unwrap_or(serde_json::Value::Null),
                     title: article.title,
                     slug: article.slug,
                     url: article.url,
@@ -433,6 +440,7 @@ async fn search(
                 )
             };
             let pages = results.total.div_ceil(per_page).min(MAX_PAGES);
+            let did_you_mean = results.did_you_mean.clone();
             let hits: Vec<PageHit> = results
                 .hits
                 .into_iter()
@@ -479,7 +487,14 @@ async fn search(
                         .collect(),
                 },
             );
-            ctx.insert("did_you_mean", &None::<()>);
+            let did_you_mean = did_you_mean.map(|query| {
+                let url = format!(
+                    "{search_url}?{}",
+                    serde_urlencoded::to_string([("q", &query)]).unwrap_or_default()
+                );
+                serde_json::json!({ "query": query, "url": url })
+            });
+            ctx.insert("did_you_mean", &did_you_mean);
             ctx.insert("categories", &category_links(s, &loc.locale)?);
             render(s, "search.html", &ctx)
         })

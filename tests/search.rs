@@ -1,0 +1,273 @@
+//! Search quality on small fixtures written here: ranking order, typos,
+//! "did you mean", synonyms and locales.
+
+use std::time::Duration;
+
+use deflect::index::{Audience, SearchRequest};
+use deflect::watch::Reloader;
+
+use crate::harness::{wait_until, TestKb};
+
+fn article(title: &str, body: &str) -> String {
+    format!("---\ntitle: {title}\n---\n{body}\n")
+}
+
+#[test]
+fn exact_word_beats_stemmed_word() {
+    let mut kb = TestKb::empty();
+    kb.write(
+        "a/stemmed.md",
+        &article("Card help", "Customers pays by card every month."),
+    )
+    .write(
+        "a/exact.md",
+        &article("Card help", "Customers paying by card every month."),
+    );
+    assert_eq!(kb.search("paying"), ["a/exact", "a/stemmed"]);
+}
+
+#[test]
+fn stemmed_word_beats_typo_correction() {
+    let mut kb = TestKb::empty();
+    kb.write(
+        "a/typo.md",
+        &article("Card help", "Customers payng by card every month."),
+    )
+    .write(
+        "a/stemmed.md",
+        &article("Card help", "Customers pays by card every month."),
+    );
+    // "paying" is in no article: its stem finds one, a typo correction the other.
+    assert_eq!(kb.search("paying"), ["a/stemmed", "a/typo"]);
+}
+
+#[test]
+fn title_beats_body_and_phrase_beats_scattered_words() {
+    let mut kb = TestKb::empty();
+    kb.write(
+        "a/body.md",
+        &article(
+            "Delivery times",
+            "Our shipping partners deliver in two days.",
+        ),
+    )
+    .write(
+        "a/title.md",
+        &article(
+            "Shipping options",
+            "Our delivery partners deliver in two days.",
+        ),
+    );
+    assert_eq!(kb.search("shipping"), ["a/title", "a/body"]);
+
+    let mut kb = TestKb::empty();
+    kb.write(
+        "b/scattered.md",
+        &article(
+            "Account help",
+            "Reset the account and choose a password later.",
+        ),
+    )
+    .write(
+        "b/phrase.md",
+        &article(
+            "Account help",
+            "Choose the account and reset password later.",
+        ),
+    );
+    assert_eq!(kb.search("reset password"), ["b/phrase", "b/scattered"]);
+}
+
+#[test]
+fn equal_scores_come_in_the_same_order_whatever_the_index_layout() {
+    let orders: Vec<Vec<String>> = [false, true]
+        .iter()
+        .map(|reversed| {
+            let mut kb = TestKb::empty();
+            let mut names: Vec<String> = (0..6).map(|i| format!("same/twin-{i}.md")).collect();
+            if *reversed {
+                names.reverse();
+            }
+            for name in &names {
+                kb.write(name, &article("Twin", "Identical text about invoices."));
+            }
+            kb.search("invoices")
+        })
+        .collect();
+    assert_eq!(orders[0].len(), 6);
+    assert_eq!(orders[0], orders[1]);
+}
+
+#[test]
+fn typos_are_forgiven_by_word_length() {
+    let mut kb = TestKb::new();
+    let first = |kb: &mut TestKb, q: &str| kb.search(q).first().cloned();
+    assert_eq!(
+        first(&mut kb, "pasword").as_deref(),
+        Some("account/reset-password"),
+        "one deletion"
+    );
+    assert_eq!(
+        first(&mut kb, "pasword rseet").as_deref(),
+        Some("account/reset-password"),
+        "transposition"
+    );
+    assert_eq!(
+        first(&mut kb, "authentcaton").as_deref(),
+        Some("account/two-factor"),
+        "two edits in a long word"
+    );
+    assert_eq!(
+        first(&mut kb, "refnud").as_deref(),
+        Some("billing/refunds"),
+        "transposition is one edit"
+    );
+    assert!(
+        kb.search("rfnud").is_empty(),
+        "two edits in a six-letter word are too many"
+    );
+    assert!(
+        kb.search("sep").is_empty(),
+        "short words are never corrected (not `set`)"
+    );
+}
+
+#[test]
+fn words_that_exist_are_not_fuzzed() {
+    let mut kb = TestKb::empty();
+    kb.write("a/plan.md", &article("Plan", "Choose a plan."))
+        .write("a/clan.md", &article("Clan", "Join a clan."));
+    assert_eq!(kb.search("plan"), ["a/plan"]);
+}
+
+#[tokio::test]
+async fn did_you_mean_offers_a_corrected_query() {
+    let mut kb = TestKb::new();
+    let v = kb.get("/api/v1/search?q=pasword+reset").await.json();
+    assert_eq!(v["did_you_mean"], "password reset");
+    assert_eq!(
+        v["hits"][0]["slug"], "account/reset-password",
+        "the correction is searched too"
+    );
+    let v = kb.get("/api/v1/search?q=password+reset").await.json();
+    assert!(v["did_you_mean"].is_null());
+    let page = kb.get("/search?q=pasword+reset").await;
+    assert!(
+        page.body.contains("href=\"/search?q=password+reset\""),
+        "{}",
+        page.body
+    );
+}
+
+#[test]
+fn synonyms_expand_both_ways_and_one_way() {
+    let mut kb = TestKb::empty();
+    kb.write("b/refunds.md", &article("Refunds", "How refunds work."))
+        .write(
+            "b/cashback.md",
+            &article(
+                "Getting your money back",
+                "We send the money back within a week.",
+            ),
+        )
+        .write("s/2fa.md", &article("Security", "Turn on 2fa in settings."))
+        .write(
+            "s/tfa.md",
+            &article("Sign-in codes", "Two-factor authentication adds a code."),
+        );
+    std::fs::write(
+        &kb.config.synonyms,
+        "# groups\nrefund, money back\n2fa => two-factor authentication\n",
+    )
+    .unwrap();
+    let library = kb.library();
+    assert_eq!(library.load_synonyms(&kb.config.synonyms).unwrap(), 3);
+    assert_eq!(kb.search("money back"), ["b/cashback", "b/refunds"]);
+    assert_eq!(kb.search("refund"), ["b/refunds", "b/cashback"]);
+    assert_eq!(
+        kb.search("2fa"),
+        ["s/2fa", "s/tfa"],
+        "one-way rule adds its right side"
+    );
+    assert_eq!(
+        kb.search("two-factor authentication"),
+        ["s/tfa"],
+        "and not the reverse"
+    );
+}
+
+#[test]
+fn synonyms_file_is_reloaded_live_and_bad_edits_keep_the_old_set() {
+    let mut kb = TestKb::empty();
+    kb.write("b/refunds.md", &article("Refunds", "How refunds work."));
+    let library = kb.library();
+    let path = kb.config.synonyms.clone();
+    let (lib, p) = (library.clone(), path.clone());
+    let _reloader = Reloader::spawn(&path, Duration::from_millis(50), move || {
+        let _ = lib.load_synonyms(&p);
+    })
+    .unwrap();
+    assert!(kb.search("chargeback").is_empty());
+    std::fs::write(&path, "refund, chargeback\n").unwrap();
+    assert!(wait_until(Duration::from_secs(10), || kb
+        .search("chargeback")
+        == ["b/refunds"]));
+    std::fs::write(&path, "chargeback\n").unwrap(); // invalid: a group of one
+    std::thread::sleep(Duration::from_millis(400)); // give a reload the chance to (wrongly) happen
+    assert_eq!(
+        kb.search("chargeback"),
+        ["b/refunds"],
+        "the last good synonyms stay"
+    );
+}
+
+#[tokio::test]
+async fn search_is_restricted_to_the_visitors_locale() {
+    let mut kb = TestKb::new();
+    let fr = |q: &str| format!("/api/v1/search?q={q}&locale=fr");
+    let v = kb.get(&fr("remboursements")).await.json();
+    assert_eq!(v["hits"][0]["slug"], "billing/refunds", "French stemming");
+    assert_eq!(v["hits"][0]["title"], "Politique de remboursement");
+    let v = kb.get(&fr("refund")).await.json();
+    assert_eq!(v["total"], 0, "no English results in French search");
+
+    let ask = |lang: &str| {
+        axum::http::Request::get("/api/v1/search?q=remboursement")
+            .header("accept-language", lang)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let v = kb.request(ask("fr-CA,fr;q=0.9,en;q=0.5")).await.json();
+    assert_eq!(v["locale"], "fr");
+    assert_eq!(v["total"], 1);
+    let v = kb.request(ask("de-DE")).await.json();
+    assert_eq!(v["locale"], "en", "falls back to the default locale");
+}
+
+#[test]
+fn internal_articles_are_searchable_by_agents_only() {
+    let mut kb = TestKb::new();
+    let search = |kb: &mut TestKb, audience| {
+        kb.library()
+            .index()
+            .search(&SearchRequest {
+                query: "zebracorn",
+                locale: "en",
+                category: None,
+                limit: 10,
+                offset: 0,
+                audience,
+            })
+            .unwrap()
+            .hits
+            .into_iter()
+            .map(|h| h.slug)
+            .collect::<Vec<_>>()
+    };
+    assert!(search(&mut kb, Audience::Public).is_empty());
+    assert_eq!(
+        search(&mut kb, Audience::Agent),
+        ["internal/escalation"],
+        "drafts stay out even for agents"
+    );
+}
