@@ -41,8 +41,58 @@ pub struct Config {
     pub page_size: usize,
     /// Milliseconds the watcher waits for a burst of file events to settle.
     pub debounce_ms: u64,
-    /// Watch `articles/` and re-index on change while serving.
+    /// Watch `articles/`, `templates/` and the synonyms file while serving.
     pub watch: bool,
+    /// The SQLite store: accounts, revisions, reviews, audit log, outbox.
+    pub store: PathBuf,
+    /// Send the session cookie only over HTTPS (set when behind TLS).
+    pub secure_cookies: bool,
+    /// The review workflow (`[review]`).
+    pub review: ReviewConfig,
+    /// Publishing (`[publish]`).
+    pub publish: PublishConfig,
+    /// Notifications (`[notify]`).
+    pub notify: NotifyConfig,
+}
+
+/// `[review]`: the peer-review rules.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReviewConfig {
+    /// Approvals from agents other than the author needed to publish.
+    pub min_approvals: usize,
+    /// How often an article must be re-checked when it sets no
+    /// `review_every` (e.g. `180d`, `12w`, `6m`).
+    pub review_every: String,
+}
+
+impl Default for ReviewConfig {
+    fn default() -> Self {
+        ReviewConfig {
+            min_approvals: 1,
+            review_every: "180d".into(),
+        }
+    }
+}
+
+/// `[publish]`: what publishing does besides writing the file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PublishConfig {
+    /// When `articles/` is in a git repository, commit each publication.
+    pub git_commit: bool,
+}
+
+/// `[notify]`: where workflow events are sent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifyConfig {
+    /// URLs that receive a JSON POST on review requested, changes requested,
+    /// approved and published.
+    #[serde(deserialize_with = "string_or_list")]
+    pub webhooks: Vec<String>,
+    /// When set, each request is signed: `X-Deflect-Signature: sha256=<HMAC>`.
+    pub secret: String,
 }
 
 impl Default for Config {
@@ -60,6 +110,11 @@ impl Default for Config {
             page_size: 10,
             debounce_ms: 100,
             watch: true,
+            store: PathBuf::from("deflect.db"),
+            secure_cookies: false,
+            review: ReviewConfig::default(),
+            publish: PublishConfig::default(),
+            notify: NotifyConfig::default(),
         }
     }
 }
@@ -83,8 +138,20 @@ impl Config {
             let Some(key) = name.strip_prefix(ENV_PREFIX) else {
                 continue;
             };
+            // `DEFLECT_REVIEW__MIN_APPROVALS` is `min_approvals` in `[review]`.
             let key = key.to_ascii_lowercase();
-            if !known.contains_key(&key) {
+            let (section, key) = match key.split_once("__") {
+                Some((s, k)) => (Some(s.to_string()), k.to_string()),
+                None => (None, key),
+            };
+            let known_here = match &section {
+                Some(s) => known
+                    .get(s)
+                    .and_then(|t| t.as_table())
+                    .is_some_and(|t| t.contains_key(&key)),
+                None => known.get(&key).is_some_and(|v| !v.is_table()),
+            };
+            if !known_here {
                 continue;
             }
             // Environment values are TOML when they parse as such (`8080`,
@@ -94,7 +161,17 @@ impl Config {
                 .ok()
                 .and_then(|mut t| t.remove("v"))
                 .unwrap_or(toml::Value::String(value));
-            table.insert(key, value);
+            let target = match section {
+                Some(s) => match table
+                    .entry(s)
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+                {
+                    toml::Value::Table(t) => t,
+                    _ => continue,
+                },
+                None => &mut table,
+            };
+            target.insert(key, value);
         }
         let mut config = Config::deserialize(toml::Value::Table(table)).with_context(|| {
             format!("invalid configuration (from {CONFIG_FILE} or {ENV_PREFIX}* variables)")
@@ -113,6 +190,7 @@ impl Config {
     /// it), for tests and benches.
     pub fn for_test(root: &Path) -> Config {
         Config {
+            store: root.join("deflect.db"),
             articles: root.join("articles"),
             index: root.join("index"),
             templates: root.join("templates"),
@@ -186,6 +264,32 @@ mod tests {
             vec!["https://a.example", "https://b.example"]
         );
         assert_eq!(cfg.addr.port(), 9000);
+    }
+
+    #[test]
+    fn sections_from_file_and_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("deflect.toml");
+        std::fs::write(
+            &file,
+            "[review]\nmin_approvals = 2\n[publish]\ngit_commit = true\n",
+        )
+        .unwrap();
+        let cfg = Config::load(
+            Some(&file),
+            env(&[
+                ("DEFLECT_REVIEW__REVIEW_EVERY", "90d"),
+                ("DEFLECT_NOTIFY__WEBHOOKS", "https://hooks.example/a"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(cfg.review.min_approvals, 2);
+        assert_eq!(cfg.review.review_every, "90d");
+        assert!(cfg.publish.git_commit);
+        assert_eq!(cfg.notify.webhooks, ["https://hooks.example/a"]);
+        let cfg =
+            Config::load(Some(&file), env(&[("DEFLECT_REVIEW__MIN_APPROVALS", "3")])).unwrap();
+        assert_eq!(cfg.review.min_approvals, 3);
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub enum Error {
     },
     #[error("template error: {0}")]
     Template(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::Error),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -12,6 +12,9 @@ pub mod error;
 pub mod eval;
 pub mod index;
 pub mod library;
+pub mod notify;
+pub mod review;
+pub mod store;
 pub mod watch;
 pub mod web;
 

@@ -65,7 +65,8 @@ pub fn serve(kb: &mut TestKb) -> (tokio::runtime::Runtime, String) {
         kb.library(),
         Arc::new(Templates::load(None).unwrap()),
         kb.config.clone(),
-    );
+    )
+    .unwrap();
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();

@@ -23,6 +23,7 @@ pub struct TestKb {
     pub dir: tempfile::TempDir,
     pub config: Config,
     library: Option<Arc<Library>>,
+    state: Option<AppState>,
 }
 
 /// A response, read whole.
@@ -55,6 +56,7 @@ impl TestKb {
             dir,
             config,
             library: None,
+            state: None,
         }
     }
 
@@ -64,6 +66,7 @@ impl TestKb {
             dir: self.dir,
             config: self.config,
             library: None,
+            state: None,
         }
     }
 
@@ -97,9 +100,15 @@ impl TestKb {
         Arc::clone(self.library.as_ref().expect("library"))
     }
 
+    /// The app state (created on first use; set `config` before that).
     pub fn state(&mut self) -> AppState {
-        let templates = Arc::new(Templates::load(None).expect("templates"));
-        AppState::new(self.library(), templates, self.config.clone())
+        if self.state.is_none() {
+            let templates = Arc::new(Templates::load(None).expect("templates"));
+            self.state = Some(
+                AppState::new(self.library(), templates, self.config.clone()).expect("open store"),
+            );
+        }
+        self.state.clone().expect("state")
     }
 
     /// `GET uri` through the router, without a network.

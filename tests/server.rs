@@ -24,7 +24,8 @@ async fn real_server_answers_over_tcp_and_shuts_down() {
         kb.library(),
         Arc::new(Templates::load(None).unwrap()),
         kb.config.clone(),
-    );
+    )
+    .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

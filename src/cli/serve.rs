@@ -42,7 +42,10 @@ pub fn run(mut config: Config, args: Args) -> Result<ExitCode> {
     } else {
         None
     };
-    let state = AppState::new(library, templates, config.clone());
+    let state = AppState::new(library, templates, config.clone())
+        .with_context(|| format!("cannot open the store {}", config.store.display()))?;
+    // Deliver queued notifications (and retry failed ones) in the background.
+    state.workflow.notifier.spawn();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

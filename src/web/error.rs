@@ -14,8 +14,14 @@ use serde_json::json;
 pub enum AppError {
     /// 400: the request is malformed; the message says how to fix it.
     BadRequest(String),
+    /// 403: signed out, wrong role, or a form without a valid CSRF token.
+    Forbidden(String),
     /// 404: nothing here.
     NotFound(String),
+    /// 409: the action conflicts with the current state.
+    Conflict(String),
+    /// 429: too many attempts; try later.
+    TooMany(String),
     /// 500: our fault; the cause is logged.
     Internal(String),
 }
@@ -24,7 +30,10 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -32,7 +41,10 @@ impl AppError {
     fn code(&self) -> &'static str {
         match self {
             AppError::BadRequest(_) => "bad_request",
+            AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
+            AppError::Conflict(_) => "conflict",
+            AppError::TooMany(_) => "too_many_requests",
             AppError::Internal(_) => "internal",
         }
     }
@@ -40,7 +52,11 @@ impl AppError {
     /// What the user is told.
     pub fn public_message(&self) -> String {
         match self {
-            AppError::BadRequest(m) | AppError::NotFound(m) => m.clone(),
+            AppError::BadRequest(m)
+            | AppError::Forbidden(m)
+            | AppError::NotFound(m)
+            | AppError::Conflict(m)
+            | AppError::TooMany(m) => m.clone(),
             AppError::Internal(_) => "Something went wrong on our side. Please try again.".into(),
         }
     }
@@ -55,6 +71,22 @@ impl AppError {
 impl<E: Into<crate::Error>> From<E> for AppError {
     fn from(e: E) -> Self {
         AppError::Internal(e.into().to_string())
+    }
+}
+
+impl From<crate::review::WorkflowError> for AppError {
+    fn from(e: crate::review::WorkflowError) -> Self {
+        use crate::review::WorkflowError as W;
+        match e {
+            W::Transition(t) => AppError::Conflict(t.to_string()),
+            W::Conflict(_) => AppError::Conflict(e.to_string()),
+            W::Invalid(m) => AppError::BadRequest(m),
+            W::NotFound(m) => AppError::NotFound(m),
+            W::Store(crate::store::Error::Conflict(m)) => AppError::Conflict(m),
+            W::Store(crate::store::Error::Invalid(m)) => AppError::BadRequest(m),
+            W::Store(crate::store::Error::NotFound(m)) => AppError::NotFound(format!("No {m}.")),
+            other => AppError::Internal(other.to_string()),
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! thin: they validate input, hand the CPU work (search, rendering) to a
 //! blocking thread and map errors to [`AppError`].
 
+pub mod auth;
 mod error;
 pub mod locale;
 mod params;
@@ -27,6 +28,9 @@ pub use templates::Templates;
 
 use crate::config::Config;
 use crate::library::Library;
+use crate::notify::Notifier;
+use crate::review::Workflow;
+use crate::store::Store;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -37,6 +41,9 @@ pub struct Inner {
     pub library: Arc<Library>,
     pub templates: Arc<Templates>,
     pub config: Config,
+    pub store: Arc<Store>,
+    pub workflow: Arc<Workflow>,
+    pub login_limiter: auth::LoginLimiter,
 }
 
 impl std::ops::Deref for AppState {
@@ -47,12 +54,34 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(library: Arc<Library>, templates: Arc<Templates>, config: Config) -> AppState {
-        AppState(Arc::new(Inner {
+    /// The app over `library`, opening (creating, migrating) the store at
+    /// `config.store`.
+    pub fn new(
+        library: Arc<Library>,
+        templates: Arc<Templates>,
+        config: Config,
+    ) -> Result<AppState, crate::store::Error> {
+        let store = Arc::new(Store::open(&config.store)?);
+        let notifier = Notifier::new(
+            Arc::clone(&store),
+            config.notify.webhooks.clone(),
+            config.notify.secret.clone(),
+        );
+        let workflow = Arc::new(Workflow {
+            store: Arc::clone(&store),
+            library: Arc::clone(&library),
+            notifier,
+            min_approvals: config.review.min_approvals.max(1),
+            git_commit: config.publish.git_commit,
+        });
+        Ok(AppState(Arc::new(Inner {
             library,
             templates,
             config,
-        }))
+            store,
+            workflow,
+            login_limiter: Default::default(),
+        })))
     }
 
     /// Runs `f` on a blocking thread: searching and rendering are CPU work

@@ -1,0 +1,125 @@
+//! Versioned schema migrations, applied in order on open; `PRAGMA
+//! user_version` records how many have run. Never edit a shipped migration:
+//! append a new one.
+
+use rusqlite::Connection;
+
+/// Every migration, in order.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: accounts, sessions, the review workflow, audit log, notification outbox.
+    "CREATE TABLE accounts (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        role TEXT NOT NULL CHECK (role IN ('agent', 'lead', 'admin')),
+        password_hash TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        csrf TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE TABLE revisions (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('new', 'edit', 'review_live')),
+        slug TEXT NOT NULL,
+        locale TEXT NOT NULL,
+        path TEXT NOT NULL,
+        author_id INTEGER NOT NULL REFERENCES accounts(id),
+        state TEXT NOT NULL CHECK (state IN ('draft', 'in_review', 'changes_requested', 'approved', 'published', 'discarded')),
+        title TEXT NOT NULL,
+        category TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        visibility TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'published',
+        extra TEXT NOT NULL DEFAULT '{}',
+        body TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        base_hash TEXT,
+        version INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        published_at TEXT,
+        published_hash TEXT
+    );
+    CREATE INDEX revisions_by_article ON revisions (locale, slug, id);
+    CREATE INDEX revisions_by_author ON revisions (author_id, state);
+    CREATE INDEX revisions_by_state ON revisions (state);
+    CREATE TABLE review_requests (
+        revision_id INTEGER NOT NULL REFERENCES revisions(id) ON DELETE CASCADE,
+        reviewer_id INTEGER NOT NULL REFERENCES accounts(id),
+        PRIMARY KEY (revision_id, reviewer_id)
+    );
+    CREATE INDEX review_requests_by_reviewer ON review_requests (reviewer_id);
+    CREATE TABLE reviews (
+        id INTEGER PRIMARY KEY,
+        revision_id INTEGER NOT NULL REFERENCES revisions(id) ON DELETE CASCADE,
+        reviewer_id INTEGER NOT NULL REFERENCES accounts(id),
+        verdict TEXT NOT NULL CHECK (verdict IN ('approved', 'changes_requested')),
+        content_hash TEXT NOT NULL,
+        body TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX reviews_by_revision ON reviews (revision_id);
+    CREATE TABLE comments (
+        id INTEGER PRIMARY KEY,
+        revision_id INTEGER NOT NULL REFERENCES revisions(id) ON DELETE CASCADE,
+        author_id INTEGER NOT NULL REFERENCES accounts(id),
+        line INTEGER,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE approved_content (
+        content_hash TEXT PRIMARY KEY,
+        slug TEXT NOT NULL,
+        locale TEXT NOT NULL,
+        revision_id INTEGER REFERENCES revisions(id),
+        at TEXT NOT NULL
+    );
+    CREATE TABLE verifications (
+        id INTEGER PRIMARY KEY,
+        slug TEXT NOT NULL,
+        locale TEXT NOT NULL,
+        account_id INTEGER NOT NULL REFERENCES accounts(id),
+        content_hash TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX verifications_by_article ON verifications (locale, slug, at);
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        account_id INTEGER,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        destination TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        delivered_at TEXT,
+        last_error TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX outbox_due ON outbox (delivered_at, next_attempt_at);",
+];
+
+/// Applies the migrations the database has not seen, each in a transaction.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let done: usize = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
