@@ -32,6 +32,9 @@ pub struct Config {
     pub default_locale: String,
     /// The help center's name, shown in the header and page titles.
     pub site_name: String,
+    /// The help center's public address (e.g. `https://help.example.com`),
+    /// for absolute links such as the sitemap's; the request's host when empty.
+    pub public_url: String,
     /// Where "Contact support" links point.
     pub contact_url: String,
     /// Origins allowed to call the JSON API from a browser (`*` for any).
@@ -106,6 +109,7 @@ impl Default for Config {
             default_locale: "en".into(),
             site_name: "Help Center".into(),
             contact_url: "mailto:support@example.com".into(),
+            public_url: String::new(),
             cors_origins: Vec::new(),
             page_size: 10,
             debounce_ms: 100,

@@ -176,3 +176,95 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A signed-in agent: the session cookie and the CSRF token forms echo.
+#[derive(Clone)]
+pub struct Agent {
+    pub name: String,
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl TestKb {
+    /// Creates an account with `role` and signs it in.
+    pub fn agent(&mut self, name: &str, role: deflect::store::Role) -> Agent {
+        let state = self.state();
+        let account = state
+            .store
+            .create_account(
+                name,
+                &format!("{name}@example.com"),
+                role,
+                "correct horse battery",
+            )
+            .expect("create account");
+        let token = state.store.create_session(account.id).expect("session");
+        let csrf = state
+            .store
+            .session(&token)
+            .expect("lookup")
+            .expect("session")
+            .csrf;
+        Agent {
+            name: name.to_string(),
+            cookie: format!("deflect_session={token}"),
+            csrf,
+        }
+    }
+
+    /// `GET uri` as `agent`.
+    pub async fn get_as(&mut self, uri: &str, agent: &Agent) -> Reply {
+        self.request(
+            Request::get(uri)
+                .header("cookie", &agent.cookie)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// `POST uri` with a form as `agent` (the CSRF token added).
+    pub async fn post_as(&mut self, uri: &str, agent: &Agent, fields: &[(&str, &str)]) -> Reply {
+        let mut pairs: Vec<(&str, &str)> = vec![("csrf", &agent.csrf)];
+        pairs.extend_from_slice(fields);
+        self.post_raw(
+            uri,
+            Some(&agent.cookie),
+            &serde_urlencoded::to_string(pairs).expect("form"),
+        )
+        .await
+    }
+
+    /// `POST uri` with a raw form body and an optional cookie.
+    pub async fn post_raw(&mut self, uri: &str, cookie: Option<&str>, body: &str) -> Reply {
+        let mut req =
+            Request::post(uri).header("content-type", "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        self.request(req.body(Body::from(body.to_string())).expect("request"))
+            .await
+    }
+}
+
+impl Reply {
+    /// The `Location` of a redirect.
+    pub fn location(&self) -> &str {
+        self.headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The revision id in a `/agent/revisions/{id}...` redirect.
+    pub fn revision_id(&self) -> i64 {
+        let loc = self.location();
+        let rest = loc
+            .strip_prefix("/agent/revisions/")
+            .unwrap_or_else(|| panic!("not a revision redirect: {loc} ({})", self.status));
+        rest.split(['/', '?'])
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("revision id")
+    }
+}

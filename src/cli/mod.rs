@@ -1,6 +1,7 @@
 //! The command line: clap definitions and one file per subcommand. `main.rs`
 //! only parses arguments, sets up logging and turns errors into exit codes.
 
+mod agent;
 mod check;
 mod eval;
 mod index;
@@ -44,6 +45,8 @@ pub enum Command {
     Search(search::Args),
     /// Score search against golden queries (MRR, P@1, Recall@5/10).
     Eval(eval::Args),
+    /// Manage agent accounts (add, list, disable).
+    Agent(agent::Args),
 }
 
 impl Cli {
@@ -69,6 +72,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check(args) => check::run(config, args),
         Command::Search(args) => search::run(config, args),
         Command::Eval(args) => eval::run(config, args),
+        Command::Agent(args) => agent::run(config, args),
     }
 }
 

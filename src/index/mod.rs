@@ -65,6 +65,17 @@ pub struct SearchIndex {
     synonyms: RwLock<Arc<Synonyms>>,
 }
 
+/// A live article as the agent dashboard sees it.
+#[derive(Debug, Clone)]
+pub struct LiveArticle {
+    pub summary: ArticleSummary,
+    /// The `author` front-matter key: who owns the article.
+    pub owner: Option<String>,
+    /// The `review_every` key, when set.
+    pub review_every: Option<String>,
+    pub content_hash: String,
+}
+
 /// How [`SearchIndex::open`] found the index folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Opened {
@@ -413,6 +424,41 @@ impl SearchIndex {
             }
         }
         out.sort_by(|a, b| a.locale.cmp(&b.locale));
+        Ok(out)
+    }
+
+    /// Every published article (internal ones included) with what the agent
+    /// dashboard needs: owner, review interval, content hash.
+    pub fn live_articles(&self) -> Result<Vec<LiveArticle>> {
+        let query = self.filtered(Box::new(AllQuery), None, Audience::Agent);
+        let searcher = self.searcher();
+        let limit = searcher.num_docs().max(1) as usize;
+        let mut out = Vec::new();
+        for (_, addr) in searcher.search(&query, &TopDocs::with_limit(limit))? {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let summary = document::to_summary(&self.fields, &doc, &self.default_locale);
+            let text = |f| {
+                doc.get_first(f)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let meta: serde_json::Value =
+                serde_json::from_str(&text(self.fields.meta)).unwrap_or_default();
+            out.push(LiveArticle {
+                owner: meta
+                    .get("author")
+                    .and_then(|a| a.as_str())
+                    .map(String::from),
+                review_every: meta
+                    .get("review_every")
+                    .and_then(|a| a.as_str())
+                    .map(String::from),
+                content_hash: text(self.fields.hash),
+                summary,
+            });
+        }
+        out.sort_by(|a, b| a.summary.title.cmp(&b.summary.title));
         Ok(out)
     }
 

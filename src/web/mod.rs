@@ -105,6 +105,7 @@ pub fn router(state: AppState) -> Router {
     }
     Router::new()
         .merge(routes::help_center::routes())
+        .merge(routes::agent::routes())
         .merge(api)
         .route("/static/{file}", get(routes::assets::asset))
         .route("/healthz", get(routes::api::healthz))
@@ -127,9 +128,12 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 fn cors_layer(origins: &[String]) -> Option<CorsLayer> {

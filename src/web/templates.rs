@@ -21,6 +21,42 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("search.html", include_str!("../../templates/search.html")),
     ("404.html", include_str!("../../templates/404.html")),
     ("error.html", include_str!("../../templates/error.html")),
+    (
+        "agent/base.html",
+        include_str!("../../templates/agent/base.html"),
+    ),
+    (
+        "agent/login.html",
+        include_str!("../../templates/agent/login.html"),
+    ),
+    (
+        "agent/dashboard.html",
+        include_str!("../../templates/agent/dashboard.html"),
+    ),
+    (
+        "agent/editor.html",
+        include_str!("../../templates/agent/editor.html"),
+    ),
+    (
+        "agent/revision.html",
+        include_str!("../../templates/agent/revision.html"),
+    ),
+    (
+        "agent/history.html",
+        include_str!("../../templates/agent/history.html"),
+    ),
+    (
+        "agent/diff.html",
+        include_str!("../../templates/agent/diff.html"),
+    ),
+    (
+        "agent/accounts.html",
+        include_str!("../../templates/agent/accounts.html"),
+    ),
+    (
+        "agent/error.html",
+        include_str!("../../templates/agent/error.html"),
+    ),
 ];
 
 /// Built-in UI strings, by locale.
@@ -40,6 +76,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "suggest.js",
         "text/javascript; charset=utf-8",
         include_str!("../../templates/static/suggest.js"),
+    ),
+    (
+        "agent.css",
+        "text/css; charset=utf-8",
+        include_str!("../../templates/static/agent.css"),
+    ),
+    (
+        "editor.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../templates/static/editor.js"),
     ),
 ];
 

@@ -14,6 +14,7 @@ use crate::articles::{is_valid_slug, normalize_locale};
 use crate::index::{
     ArticleRecord, ArticleSummary, Audience, SearchRequest, SearchResults, Suggestion,
 };
+use crate::web::auth;
 use crate::web::locale::negotiate;
 use crate::web::params::Params;
 use crate::web::routes::help_center::category_title;
@@ -65,6 +66,7 @@ async fn search(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<SearchResults>, ApiError> {
+    let audience = auth::audience(&state, &headers);
     let params = Params::parse(raw.as_deref());
     let q = params.query()?;
     if q.is_empty() {
@@ -82,7 +84,7 @@ async fn search(
                 category: category.as_deref(),
                 limit,
                 offset,
-                audience: Audience::Public,
+                audience,
             })?)
         })
         .await?;
@@ -147,15 +149,16 @@ async fn articles(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<ArticlesResponse>, ApiError> {
+    let audience = auth::audience(&state, &headers);
     let params = Params::parse(raw.as_deref());
     let locale = locale(&state, &params, &headers)?;
     let category = params.text("category").map(String::from);
     let response = state
         .run(move |s| {
-            let articles =
-                s.library
-                    .index()
-                    .list(&locale, category.as_deref(), Audience::Public)?;
+            let articles = s
+                .library
+                .index()
+                .list(&locale, category.as_deref(), audience)?;
             Ok(ArticlesResponse {
                 locale,
                 total: articles.len(),
@@ -173,6 +176,7 @@ async fn article(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<ArticleRecord>, ApiError> {
+    let audience = auth::audience(&state, &headers);
     let params = Params::parse(raw.as_deref());
     let locale = locale(&state, &params, &headers)?;
     let slug = slug.trim_end_matches('/').to_string();
@@ -186,7 +190,7 @@ async fn article(
         .run(move |s| {
             s.library
                 .index()
-                .get(&slug, &locale, Audience::Public)?
+                .get(&slug, &locale, audience)?
                 .ok_or_else(|| {
                     AppError::NotFound(format!("No article `{slug}` in locale `{locale}`."))
                 })

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
@@ -13,6 +14,7 @@ use tera::Context;
 
 use crate::articles::{is_valid_slug, normalize_locale};
 use crate::index::{ArticleSummary, Audience, SearchRequest};
+use crate::web::auth;
 use crate::web::params::Params;
 use crate::web::{AppError, AppState};
 
@@ -33,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/categories/{category}", get(category))
         .route("/{locale}/categories/{category}", get(category))
         .route("/articles/{*slug}", get(article))
+        .route("/sitemap.xml", get(sitemap))
         .route("/{locale}/articles/{*slug}", get(article))
 }
 
@@ -218,16 +221,15 @@ async fn home(
 /// `GET /categories/{category}` — the articles of one category.
 async fn category(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Path(path): Path<HashMap<String, String>>,
 ) -> Result<Html<String>, AppError> {
+    let audience = auth::audience(&state, &headers);
     state
         .run(move |s| {
             let loc = PageLocale::from_path(s, &path)?;
             let id = path.get("category").cloned().unwrap_or_default();
-            let articles = s
-                .library
-                .index()
-                .list(&loc.locale, Some(&id), Audience::Public)?;
+            let articles = s.library.index().list(&loc.locale, Some(&id), audience)?;
             if articles.is_empty() {
                 return Err(AppError::NotFound(format!(
                     "There is no category named “{id}”."
@@ -290,8 +292,10 @@ struct ArticlePage {
 /// `GET /articles/{slug}` — one article with its table of contents.
 async fn article(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Path(path): Path<HashMap<String, String>>,
 ) -> Result<Html<String>, AppError> {
+    let audience = auth::audience(&state, &headers);
     state
         .run(move |s| {
             let loc = PageLocale::from_path(s, &path)?;
@@ -306,13 +310,13 @@ async fn article(
                 ));
             }
             let index = s.library.index();
-            let Some(article) = index.get(slug, &loc.locale, Audience::Public)? else {
+            let Some(article) = index.get(slug, &loc.locale, audience)? else {
                 return Err(AppError::NotFound(
                     "There is no article at this address.".into(),
                 ));
             };
-            let related = index.related(&article, RELATED, Audience::Public)?;
-            let translations = index.translations(&article, Audience::Public)?;
+            let related = index.related(&article, RELATED, audience)?;
+            let translations = index.translations(&article, audience)?;
             let mut ctx = base_context(s, &loc, "");
             ctx.insert(
                 "article",
@@ -405,9 +409,11 @@ struct Pagination {
 /// filter and pages.
 async fn search(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Path(path): Path<HashMap<String, String>>,
     RawQuery(raw): RawQuery,
 ) -> Result<Html<String>, AppError> {
+    let audience = auth::audience(&state, &headers);
     let params = Params::parse(raw.as_deref());
     let q = params.query()?;
     let page = params.number("page", 1, 1, MAX_PAGES)?;
@@ -423,7 +429,7 @@ async fn search(
                 category: category.as_deref(),
                 limit: per_page,
                 offset: (page - 1) * per_page,
-                audience: Audience::Public,
+                audience,
             })?;
             let search_url = format!("{}/search", loc.prefix);
             let url_for = |category: Option<&str>, page: usize| {
@@ -526,4 +532,49 @@ fn urlencode_segment(s: &str) -> String {
         }
     }
     out
+}
+
+/// `GET /sitemap.xml` — every public article in every locale, for crawlers.
+async fn sitemap(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    // Absolute URLs: the configured public URL, else the host asked for.
+    let base = if state.config.public_url.is_empty() {
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let scheme = if state.config.secure_cookies {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{host}")
+    } else {
+        state.config.public_url.trim_end_matches('/').to_string()
+    };
+    let xml = state
+        .run(move |s| {
+            let index = s.library.index();
+            let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+            for locale in index.locales()? {
+                for a in index.list(&locale, None, Audience::Public)? {
+                    let lastmod = a.updated.map(|d| format!("<lastmod>{}</lastmod>", d.format("%Y-%m-%d"))).unwrap_or_default();
+                    xml.push_str(&format!("  <url><loc>{}{}</loc>{lastmod}</url>\n", crate::index::escape_html(&base), crate::index::escape_html(&a.url)));
+                }
+            }
+            xml.push_str("</urlset>\n");
+            Ok(xml)
+        })
+        .await?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/xml; charset=utf-8",
+        )],
+        xml,
+    )
+        .into_response())
 }

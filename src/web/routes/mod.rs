@@ -1,6 +1,7 @@
 //! Route handlers, one file per audience: the public help center pages, the
 //! JSON API, and static assets.
 
+pub mod agent;
 pub mod api;
 pub mod assets;
 pub mod help_center;

@@ -1,0 +1,433 @@
+//! The editor: new articles, edits of live ones (a revision; the live version
+//! stays as it is), saving with conflict detection, autosave and the live
+//! preview — rendered by the same renderer as the public site.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{context, flash_from, redirect, signed_in, FormData};
+use crate::articles::load::Catalog;
+use crate::articles::markdown;
+use crate::index::Audience;
+use crate::review::WorkflowError;
+use crate::store::{Revision, RevisionFields, Role, Session};
+use crate::web::auth;
+use crate::web::params::Params;
+use crate::web::{ApiError, AppError, AppState};
+
+/// What the editor form holds.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Draft {
+    pub version: i64,
+    pub title: String,
+    pub slug: String,
+    pub category: String,
+    pub tags: String,
+    pub summary: String,
+    pub locale: String,
+    pub visibility: String,
+    pub body: String,
+}
+
+impl Draft {
+    fn from_form(form: &FormData) -> Draft {
+        let get = |k: &str| form.get(k).unwrap_or_default().to_string();
+        Draft {
+            version: form
+                .get("version")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
+            title: get("title"),
+            slug: get("slug"),
+            category: get("category"),
+            tags: get("tags"),
+            summary: get("summary"),
+            locale: get("locale"),
+            visibility: get("visibility"),
+            // The body keeps its whitespace: Markdown cares.
+            body: form
+                .0
+                .iter()
+                .rev()
+                .find(|(k, _)| k == "body")
+                .map(|(_, v)| v.replace("\r\n", "\n"))
+                .unwrap_or_default(),
+        }
+    }
+
+    fn from_revision(rev: &Revision) -> Draft {
+        let f = &rev.fields;
+        Draft {
+            version: rev.version,
+            title: f.title.clone(),
+            slug: rev.slug.clone(),
+            category: f.category.clone(),
+            tags: f.tags.join(", "),
+            summary: f.summary.clone(),
+            locale: rev.locale.clone(),
+            visibility: f.visibility.clone(),
+            body: f.body.clone(),
+        }
+    }
+
+    /// The revision fields, keeping what the form does not edit from `base`.
+    fn fields(&self, base: Option<&RevisionFields>) -> RevisionFields {
+        let category = if self.category.trim().is_empty() {
+            self.slug
+                .split_once('/')
+                .map(|(c, _)| c.to_string())
+                .unwrap_or_else(|| "general".into())
+        } else {
+            self.category.trim().to_lowercase()
+        };
+        RevisionFields {
+            title: self.title.trim().to_string(),
+            category,
+            tags: self
+                .tags
+                .split(',')
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect(),
+            summary: self.summary.trim().to_string(),
+            visibility: if self.visibility.is_empty() {
+                "public".into()
+            } else {
+                self.visibility.clone()
+            },
+            status: base.map_or("published".into(), |b| b.status.clone()),
+            extra: base.map(|b| b.extra.clone()).unwrap_or_default(),
+            body: self.body.clone(),
+        }
+    }
+}
+
+/// Renders the editor page.
+fn editor_page(
+    s: &AppState,
+    session: &Session,
+    rev: Option<&Revision>,
+    draft: &Draft,
+    errors: BTreeMap<&str, String>,
+    conflict: Option<serde_json::Value>,
+    flash: Option<super::Flash>,
+) -> Result<String, AppError> {
+    let mut ctx = context(s, Some(session), flash);
+    let is_new = rev.is_none();
+    ctx.insert(
+        "revision",
+        &json!({
+            "id": rev.map(|r| r.id), "version": draft.version, "title": draft.title, "slug": draft.slug,
+            "category": draft.category, "tags": draft.tags, "summary": draft.summary,
+            "locale": if draft.locale.is_empty() { &s.config.default_locale } else { &draft.locale },
+            "visibility": if draft.visibility.is_empty() { "public" } else { &draft.visibility },
+            "body": draft.body, "state": rev.map_or("draft", |r| r.state.as_str()), "is_new": is_new,
+        }),
+    );
+    ctx.insert("errors", &errors);
+    let categories: Vec<String> = s
+        .library
+        .index()
+        .categories(&s.config.default_locale, Audience::Agent)?
+        .into_iter()
+        .map(|c| c.category)
+        .collect();
+    ctx.insert("categories", &categories);
+    ctx.insert(
+        "action",
+        &rev.map_or("/agent/articles/new".to_string(), |r| {
+            format!("/agent/revisions/{}/edit", r.id)
+        }),
+    );
+    ctx.insert(
+        "autosave_url",
+        &rev.map_or(String::new(), |r| format!("/agent/revisions/{}", r.id)),
+    );
+    ctx.insert("preview_url", "/agent/preview");
+    ctx.insert(
+        "preview_html",
+        &preview_html(s, &draft.body, draft.slug.as_str()),
+    );
+    ctx.insert("conflict", &conflict);
+    s.templates
+        .render("agent/editor.html", &ctx)
+        .map_err(AppError::Internal)
+}
+
+/// The article HTML for Markdown being edited.
+fn preview_html(s: &AppState, body: &str, slug: &str) -> String {
+    let catalog = Catalog::new(&s.config.default_locale);
+    let path = format!("{}.md", if slug.is_empty() { "preview" } else { slug });
+    markdown::render(body, 1, &path, &catalog).html
+}
+
+/// The form's field the message is about, for showing it in place.
+fn field_of(message: &str) -> &'static str {
+    let m = message.to_lowercase();
+    for (needle, field) in [
+        ("slug", "slug"),
+        ("title", "title"),
+        ("category", "category"),
+        ("visibility", "visibility"),
+        ("locale", "locale"),
+    ] {
+        if m.contains(needle) {
+            return field;
+        }
+    }
+    "form"
+}
+
+fn with_status(status: StatusCode, html: String) -> Response {
+    (status, axum::response::Html(html)).into_response()
+}
+
+/// `GET /agent/articles/new`
+pub async fn new_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let session = match signed_in(&state, &headers, "/agent/articles/new", Role::Agent) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let params = Params::parse(raw.as_deref());
+    let draft = Draft {
+        title: params.text("title").unwrap_or_default().to_string(),
+        slug: params.text("slug").unwrap_or_default().to_string(),
+        body: params.text("body").unwrap_or_default().to_string(),
+        ..Draft::default()
+    };
+    state
+        .run(move |s| {
+            editor_page(s, &session, None, &draft, BTreeMap::new(), None, None)
+                .map(axum::response::Html)
+        })
+        .await
+        .into_response()
+}
+
+/// `POST /agent/articles/new`
+pub async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Response, AppError> {
+    let form = FormData::parse(&body)?;
+    let session = form.authorize(&state, &headers, Role::Agent)?;
+    let draft = Draft::from_form(&form);
+    state
+        .run(move |s| {
+            let locale = crate::articles::normalize_locale(if draft.locale.is_empty() {
+                &s.config.default_locale
+            } else {
+                &draft.locale
+            })
+            .ok_or_else(|| {
+                AppError::BadRequest("The locale is not a language tag such as `en`.".into())
+            })?;
+            match s
+                .workflow
+                .start_new(&session.account, &draft.slug, &locale, draft.fields(None))
+            {
+                Ok(rev) => Ok(redirect(&format!(
+                    "/agent/revisions/{}/edit?done=saved",
+                    rev.id
+                ))),
+                Err(WorkflowError::Invalid(m)) => {
+                    let errors = BTreeMap::from([(field_of(&m), m)]);
+                    Ok(with_status(
+                        StatusCode::BAD_REQUEST,
+                        editor_page(s, &session, None, &draft, errors, None, None)?,
+                    ))
+                }
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await
+}
+
+/// `GET /agent/edit?slug=&locale=` — opens the article's open revision, or
+/// starts one from the live version.
+pub async fn start_edit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let next = format!("/agent/edit?{}", raw.clone().unwrap_or_default());
+    let session = match signed_in(&state, &headers, &next, Role::Agent) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let params = Params::parse(raw.as_deref());
+    let slug = params.text("slug").unwrap_or_default().to_string();
+    let locale = params
+        .text("locale")
+        .unwrap_or(&state.config.default_locale)
+        .to_string();
+    state
+        .run(move |s| {
+            if !crate::articles::is_valid_slug(&slug) {
+                return Err(AppError::NotFound(
+                    "There is no article at this address.".into(),
+                ));
+            }
+            let rev = s.workflow.start_edit(&session.account, &slug, &locale)?;
+            Ok(redirect(&format!("/agent/revisions/{}/edit", rev.id)))
+        })
+        .await
+        .into_response()
+}
+
+/// `GET /agent/revisions/{id}/edit`
+pub async fn edit_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let session = match signed_in(
+        &state,
+        &headers,
+        &format!("/agent/revisions/{id}/edit"),
+        Role::Agent,
+    ) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let flash = flash_from(raw.as_deref());
+    state
+        .run(move |s| {
+            let rev = s
+                .store
+                .revision(id)
+                .map_err(|_| AppError::NotFound(format!("There is no revision {id}.")))?;
+            if !rev.state.is_open() {
+                return Ok(redirect(&format!("/agent/revisions/{id}")));
+            }
+            let html = editor_page(
+                s,
+                &session,
+                Some(&rev),
+                &Draft::from_revision(&rev),
+                BTreeMap::new(),
+                None,
+                flash,
+            )?;
+            Ok(axum::response::Html(html).into_response())
+        })
+        .await
+        .into_response()
+}
+
+/// `POST /agent/revisions/{id}/edit`
+pub async fn save(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: String,
+) -> Result<Response, AppError> {
+    let form = FormData::parse(&body)?;
+    let session = form.authorize(&state, &headers, Role::Agent)?;
+    let mut draft = Draft::from_form(&form);
+    state
+        .run(move |s| {
+            let rev = s.store.revision(id).map_err(|_| AppError::NotFound(format!("There is no revision {id}.")))?;
+            match s.workflow.save(&session.account, id, draft.version, draft.fields(Some(&rev.fields))) {
+                Ok(_) => Ok(redirect(&format!("/agent/revisions/{id}/edit?done=saved"))),
+                Err(WorkflowError::Conflict(theirs)) => {
+                    // Keep both: the form shows the user's text, the notice theirs;
+                    // saving again (now from their version) is a deliberate choice.
+                    let conflict = json!({
+                        "their_title": theirs.fields.title, "their_body": theirs.fields.body, "their_version": theirs.version,
+                        "message": format!("{} saved this draft while you were editing. Your text is below; theirs is shown for comparison. Merge them and save again.", theirs.author),
+                    });
+                    draft.version = theirs.version;
+                    let html = editor_page(s, &session, Some(&theirs), &draft, BTreeMap::new(), Some(conflict), None)?;
+                    Ok(with_status(StatusCode::CONFLICT, html))
+                }
+                Err(WorkflowError::Invalid(m)) => {
+                    let errors = BTreeMap::from([(field_of(&m), m)]);
+                    Ok(with_status(StatusCode::BAD_REQUEST, editor_page(s, &session, Some(&rev), &draft, errors, None, None)?))
+                }
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await
+}
+
+/// The session of a script request, checked against `X-CSRF-Token`.
+fn script_session(state: &AppState, headers: &HeaderMap) -> Result<Session, ApiError> {
+    let session = auth::require(state, headers, Role::Agent)?;
+    auth::check_csrf(
+        &session,
+        headers.get("x-csrf-token").and_then(|v| v.to_str().ok()),
+    )?;
+    Ok(session)
+}
+
+/// `PUT /agent/revisions/{id}` — autosave from the editor script.
+pub async fn autosave(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: String,
+) -> Result<Response, ApiError> {
+    let session = script_session(&state, &headers)?;
+    let draft: Draft = serde_json::from_str(&body)
+        .map_err(|e| AppError::BadRequest(format!("Not a draft: {e}.")))?;
+    state
+        .run(move |s| {
+            let rev = s.store.revision(id).map_err(|_| AppError::NotFound(format!("There is no revision {id}.")))?;
+            Ok(match s.workflow.save(&session.account, id, draft.version, draft.fields(Some(&rev.fields))) {
+                Ok(saved) => Json(json!({ "version": saved.version, "saved_at": saved.updated_at })).into_response(),
+                Err(WorkflowError::Conflict(theirs)) => (
+                    StatusCode::CONFLICT,
+                    Json(json!({
+                        "error": { "code": "conflict", "message": format!("{} saved this draft while you were editing; your text was not saved.", theirs.author) },
+                        "theirs": { "version": theirs.version, "title": theirs.fields.title, "body": theirs.fields.body },
+                    })),
+                )
+                    .into_response(),
+                Err(e) => ApiError(e.into()).into_response(),
+            })
+        })
+        .await
+        .map_err(ApiError)
+}
+
+#[derive(Deserialize)]
+pub struct PreviewRequest {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    slug: String,
+}
+
+/// `POST /agent/preview` — `{body}` → `{html}`, sanitized like the public site.
+pub async fn preview(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    script_session(&state, &headers)?;
+    let req: PreviewRequest = serde_json::from_str(&body)
+        .map_err(|e| AppError::BadRequest(format!("Not a preview request: {e}.")))?;
+    if req.body.len() > 1_000_000 {
+        return Err(
+            AppError::BadRequest("The article is too long to preview (over 1 MB).".into()).into(),
+        );
+    }
+    let html = state
+        .run(move |s| Ok(preview_html(s, &req.body, &req.slug)))
+        .await?;
+    Ok(Json(json!({ "html": html })))
+}

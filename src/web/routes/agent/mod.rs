@@ -1,0 +1,216 @@
+//! The agent workspace under `/agent`: sign-in, the dashboard, the editor,
+//! review pages, history and accounts. Every page needs a signed-in agent
+//! (a sign-in redirect otherwise); every POST checks the session's CSRF token.
+
+mod accounts;
+mod dashboard;
+mod editor;
+mod login;
+mod revision;
+
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Serialize;
+use tera::Context;
+
+use super::help_center::{base_context, PageLocale};
+use crate::review::valid_approvals;
+use crate::store::{Revision, Role, Session};
+use crate::web::auth;
+use crate::web::{AppError, AppState};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/agent/login", get(login::form).post(login::submit))
+        .route("/agent/logout", post(login::logout))
+        .route("/agent", get(dashboard::page))
+        .route(
+            "/agent/articles/new",
+            get(editor::new_form).post(editor::create),
+        )
+        .route("/agent/edit", get(editor::start_edit))
+        .route("/agent/preview", post(editor::preview))
+        .route(
+            "/agent/revisions/{id}",
+            get(revision::page).put(editor::autosave),
+        )
+        .route(
+            "/agent/revisions/{id}/edit",
+            get(editor::edit_form).post(editor::save),
+        )
+        .route("/agent/revisions/{id}/{action}", post(revision::act))
+        .route("/agent/history", get(revision::history))
+        .route("/agent/diff", get(revision::diff))
+        .route("/agent/articles/verify", post(revision::verify))
+        .route("/agent/articles/review-live", post(revision::review_live))
+        .route(
+            "/agent/accounts",
+            get(accounts::page).post(accounts::create),
+        )
+        .route("/agent/accounts/{name}/disable", post(accounts::disable))
+}
+
+/// A urlencoded form body, keeping repeated keys.
+pub struct FormData(Vec<(String, String)>);
+
+impl FormData {
+    pub fn parse(body: &str) -> Result<FormData, AppError> {
+        serde_urlencoded::from_str(body)
+            .map(FormData)
+            .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}.")))
+    }
+
+    /// The trimmed value of `key` (the last one when repeated).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.trim())
+    }
+
+    /// Every value of `key`.
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// The session, checked against the form's CSRF token.
+    pub fn authorize(
+        &self,
+        state: &AppState,
+        headers: &HeaderMap,
+        role: Role,
+    ) -> Result<Session, AppError> {
+        let session = auth::require(state, headers, role)?;
+        auth::check_csrf(&session, self.get("csrf"))?;
+        Ok(session)
+    }
+}
+
+/// A one-line message shown at the top of the next page.
+#[derive(Serialize, Clone)]
+pub struct Flash {
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// The session for a page load, or a redirect to the sign-in page.
+pub fn signed_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    next: &str,
+    role: Role,
+) -> Result<Session, Response> {
+    match auth::session(state, headers) {
+        Some(s) if s.account.role >= role => Ok(s),
+        Some(_) => Err(
+            AppError::Forbidden(format!("This page needs the {} role.", role.as_str()))
+                .into_response(),
+        ),
+        None => Err(redirect(&format!(
+            "/agent/login?{}",
+            serde_urlencoded::to_string([("next", next)]).unwrap_or_default()
+        ))),
+    }
+}
+
+/// A 303 redirect (after a POST, the browser GETs the target).
+pub fn redirect(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+}
+
+/// What every agent page gets.
+pub fn context(state: &AppState, session: Option<&Session>, flash: Option<Flash>) -> Context {
+    let mut ctx = base_context(state, &PageLocale::default_for(state), "");
+    ctx.insert("me", &session.map(|s| &s.account));
+    ctx.insert("csrf", &session.map(|s| s.csrf.as_str()).unwrap_or(""));
+    ctx.insert("flash", &flash);
+    ctx
+}
+
+/// A flash message from the `?done=` key a redirect carried.
+pub fn flash_from(query: Option<&str>) -> Option<Flash> {
+    let params = crate::web::params::Params::parse(query);
+    let text = match params.text("done")? {
+        "saved" => "Draft saved.",
+        "submitted" => "Submitted for review.",
+        "approved" => "Approved.",
+        "changes_requested" => "Changes requested: the author has been told.",
+        "commented" => "Comment added.",
+        "published" => "Published: the article is live.",
+        "discarded" => "Revision discarded.",
+        "verified" => "Marked as still accurate.",
+        "created" => "Account created.",
+        "disabled" => "Account disabled.",
+        _ => return None,
+    };
+    Some(Flash {
+        kind: "ok",
+        text: text.into(),
+    })
+}
+
+pub fn render(state: &AppState, template: &str, ctx: &Context) -> Result<Html<String>, AppError> {
+    state
+        .templates
+        .render(template, ctx)
+        .map(Html)
+        .map_err(AppError::Internal)
+}
+
+/// A revision as listed on the dashboard and elsewhere.
+#[derive(Serialize)]
+pub struct RevisionRow {
+    id: i64,
+    title: String,
+    slug: String,
+    locale: String,
+    state: &'static str,
+    state_label: String,
+    author: String,
+    updated_at: String,
+    url: String,
+    approvals: usize,
+    needed: usize,
+}
+
+pub fn row(state: &AppState, rev: &Revision) -> Result<RevisionRow, AppError> {
+    let approvals = valid_approvals(rev, &state.store.reviews(rev.id)?);
+    Ok(RevisionRow {
+        id: rev.id,
+        title: rev.fields.title.clone(),
+        slug: rev.slug.clone(),
+        locale: rev.locale.clone(),
+        state: rev.state.as_str(),
+        state_label: state_label(rev.state.as_str()),
+        author: rev.author.clone(),
+        updated_at: short_time(&rev.updated_at),
+        url: format!("/agent/revisions/{}", rev.id),
+        approvals,
+        needed: state.workflow.min_approvals,
+    })
+}
+
+/// `draft` → `Draft`, `in_review` → `In review`.
+pub fn state_label(state: &str) -> String {
+    let words = state.replace('_', " ");
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// `2026-11-23T10:11:12.123Z` → `2026-11-23 10:11`.
+pub fn short_time(rfc3339: &str) -> String {
+    rfc3339
+        .get(..16)
+        .map(|s| s.replace('T', " "))
+        .unwrap_or_else(|| rfc3339.to_string())
+}

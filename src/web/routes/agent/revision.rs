@@ -1,0 +1,399 @@
+//! A revision's review page and what can be done there (submit, approve,
+//! request changes, comment, publish, discard, restore, archive), an
+//! article's history, diffs between revisions, "still accurate" and "review
+//! this" for live articles.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::json;
+use similar::{ChangeTag, TextDiff};
+
+use super::{context, flash_from, redirect, render, short_time, signed_in, state_label, FormData};
+use crate::index::Audience;
+use crate::review::{check, valid_approvals, Action};
+use crate::store::{RevisionKind, Role};
+use crate::web::params::Params;
+use crate::web::{AppError, AppState};
+
+/// One line of a unified diff.
+#[derive(Serialize, Debug, PartialEq)]
+pub struct DiffLine {
+    kind: &'static str,
+    old_no: Option<usize>,
+    new_no: Option<usize>,
+    text: String,
+}
+
+/// A readable line diff with three lines of context and `gap` markers.
+pub fn diff_lines(old: &str, new: &str) -> Vec<DiffLine> {
+    let diff = TextDiff::from_lines(old, new);
+    let mut out = Vec::new();
+    for (i, group) in diff.grouped_ops(3).iter().enumerate() {
+        if i > 0 {
+            out.push(DiffLine {
+                kind: "gap",
+                old_no: None,
+                new_no: None,
+                text: String::new(),
+            });
+        }
+        for op in group {
+            for change in diff.iter_changes(op) {
+                let kind = match change.tag() {
+                    ChangeTag::Delete => "del",
+                    ChangeTag::Insert => "add",
+                    ChangeTag::Equal => "ctx",
+                };
+                out.push(DiffLine {
+                    kind,
+                    old_no: change.old_index().map(|n| n + 1),
+                    new_no: change.new_index().map(|n| n + 1),
+                    text: change.value().trim_end_matches('\n').to_string(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `GET /agent/revisions/{id}`
+pub async fn page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let session = match signed_in(
+        &state,
+        &headers,
+        &format!("/agent/revisions/{id}"),
+        Role::Agent,
+    ) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let flash = flash_from(raw.as_deref());
+    state
+        .run(move |s| {
+            let rev = s.store.revision(id).map_err(|_| AppError::NotFound(format!("There is no revision {id}.")))?;
+            let reviews = s.store.reviews(id)?;
+            let approvals = valid_approvals(&rev, &reviews);
+            let min = s.workflow.min_approvals;
+            let me = &session.account;
+            let can = |a| check(a, &rev, me, approvals, min).is_ok();
+            let live = s.library.index().get(&rev.slug, &rev.locale, Audience::Agent)?;
+            let diff = match (&live, rev.kind) {
+                (Some(l), RevisionKind::Edit) => Some(diff_lines(&l.markdown, &rev.fields.body)),
+                _ => None,
+            };
+            let publish_blocker = match check(Action::Publish, &rev, me, approvals, min) {
+                Ok(_) => None,
+                Err(e) if rev.state.is_open() => Some(e.to_string()),
+                Err(_) => None,
+            };
+            let agents: Vec<_> = s
+                .store
+                .accounts()?
+                .into_iter()
+                .filter(|a| !a.disabled && a.id != rev.author_id)
+                .map(|a| json!({ "name": a.name }))
+                .collect();
+            let mut ctx = context(s, Some(&session), flash);
+            ctx.insert(
+                "revision",
+                &json!({
+                    "id": rev.id, "title": rev.fields.title, "slug": rev.slug, "locale": rev.locale,
+                    "state": rev.state.as_str(), "state_label": state_label(rev.state.as_str()), "author": rev.author,
+                    "category": rev.fields.category, "tags": rev.fields.tags, "summary": rev.fields.summary,
+                    "visibility": rev.fields.visibility, "content_hash": rev.content_hash.get(..12).unwrap_or(""),
+                    "created_at": short_time(&rev.created_at), "updated_at": short_time(&rev.updated_at),
+                    "approvals": reviews.iter().filter(|r| r.verdict == crate::store::Verdict::Approved).map(|r| json!({
+                        "reviewer": r.reviewer, "at": short_time(&r.created_at),
+                        "valid": r.content_hash == rev.content_hash && r.reviewer_id != rev.author_id,
+                    })).collect::<Vec<_>>(),
+                    "reviewers": s.store.requested_reviewers(id)?,
+                    "kind": match rev.kind { RevisionKind::New => "new", RevisionKind::Edit => "edit", RevisionKind::ReviewLive => "review_live" },
+                    "status": rev.fields.status,
+                }),
+            );
+            ctx.insert("preview_html", &crate::articles::markdown::render(&rev.fields.body, 1, &rev.path, &crate::articles::load::Catalog::new(&s.config.default_locale)).html);
+            ctx.insert("diff", &diff);
+            let comments: Vec<_> = s.store.comments(id)?.into_iter().map(|c| json!({
+                "author": c.author, "at": short_time(&c.created_at), "line": c.line, "body": c.body,
+            })).collect();
+            ctx.insert("comments", &comments);
+            let body_lines: Vec<_> = rev.fields.body.lines().enumerate().map(|(i, l)| json!({ "no": i + 1, "text": l })).collect();
+            ctx.insert("body_lines", &body_lines);
+            ctx.insert(
+                "can",
+                &json!({
+                    "edit": can(Action::Edit) && rev.kind != RevisionKind::ReviewLive,
+                    "submit": can(Action::Submit), "approve": can(Action::Approve),
+                    "request_changes": can(Action::RequestChanges), "publish": can(Action::Publish),
+                    "discard": can(Action::Discard), "comment": can(Action::Comment),
+                }),
+            );
+            ctx.insert("agents", &agents);
+            ctx.insert("publish_blocker", &publish_blocker);
+            let base = format!("/agent/revisions/{id}");
+            for (key, action) in [
+                ("submit_url", "submit"), ("approve_url", "approve"), ("request_changes_url", "request-changes"),
+                ("publish_url", "publish"), ("comment_url", "comment"), ("discard_url", "discard"),
+            ] {
+                ctx.insert(key, &format!("{base}/{action}"));
+            }
+            ctx.insert("edit_url", &format!("{base}/edit"));
+            let query = serde_urlencoded::to_string([("slug", &rev.slug), ("locale", &rev.locale)]).unwrap_or_default();
+            ctx.insert("history_url", &format!("/agent/history?{query}"));
+            ctx.insert("live_url", &live.map(|l| l.url));
+            render(s, "agent/revision.html", &ctx)
+        })
+        .await
+        .into_response()
+}
+
+/// `POST /agent/revisions/{id}/{action}`
+pub async fn act(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((id, action)): Path<(i64, String)>,
+    body: String,
+) -> Result<Response, AppError> {
+    let form = FormData::parse(&body)?;
+    let session = form.authorize(&state, &headers, Role::Agent)?;
+    state
+        .run(move |s| {
+            let me = &session.account;
+            let wf = &s.workflow;
+            let text = form.get("body").unwrap_or_default();
+            let back = |done: &str| Ok(redirect(&format!("/agent/revisions/{id}?done={done}")));
+            match action.as_str() {
+                "submit" => {
+                    wf.submit(me, id, &form.all("reviewers"))?;
+                    back("submitted")
+                }
+                "approve" => {
+                    wf.approve(me, id, text)?;
+                    back("approved")
+                }
+                "request-changes" => {
+                    wf.request_changes(me, id, text)?;
+                    back("changes_requested")
+                }
+                "comment" => {
+                    let line = match form.get("line").filter(|l| !l.is_empty()) {
+                        Some(l) => Some(l.parse::<i64>().map_err(|_| {
+                            AppError::BadRequest(format!("`{l}` is not a line number."))
+                        })?),
+                        None => None,
+                    };
+                    wf.comment(me, id, line, text)?;
+                    back("commented")
+                }
+                "publish" => {
+                    wf.publish(me, id)?;
+                    back("published")
+                }
+                "discard" => {
+                    wf.discard(me, id)?;
+                    back("discarded")
+                }
+                "restore" => {
+                    let rev = wf.restore(me, id)?;
+                    Ok(redirect(&format!(
+                        "/agent/revisions/{}/edit?done=saved",
+                        rev.id
+                    )))
+                }
+                "archive" => {
+                    let rev = s.store.revision(id)?;
+                    let fields = crate::store::RevisionFields {
+                        status: "archived".into(),
+                        ..rev.fields
+                    };
+                    wf.save(me, id, rev.version, fields)?;
+                    back("saved")
+                }
+                other => Err(AppError::NotFound(format!("There is no action `{other}`."))),
+            }
+        })
+        .await
+}
+
+/// `GET /agent/history?slug=&locale=`
+pub async fn history(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let next = format!("/agent/history?{}", raw.clone().unwrap_or_default());
+    let session = match signed_in(&state, &headers, &next, Role::Agent) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let params = Params::parse(raw.as_deref());
+    let slug = params.text("slug").unwrap_or_default().to_string();
+    let locale = params
+        .text("locale")
+        .unwrap_or(&state.config.default_locale)
+        .to_string();
+    state
+        .run(move |s| {
+            let revisions = s.store.history(&slug, &locale)?;
+            let live = s.library.index().get(&slug, &locale, Audience::Agent)?;
+            if revisions.is_empty() && live.is_none() {
+                return Err(AppError::NotFound(format!("There is no article `{slug}`.")));
+            }
+            let title = live.as_ref().map(|l| l.title.clone()).or_else(|| revisions.first().map(|r| r.fields.title.clone())).unwrap_or_default();
+            let mut ctx = context(s, Some(&session), None);
+            ctx.insert("article", &json!({ "title": title, "slug": slug, "url": live.map(|l| l.url) }));
+            let rows: Vec<_> = revisions
+                .iter()
+                .map(|r| json!({
+                    "id": r.id, "state": r.state.as_str(), "state_label": state_label(r.state.as_str()), "author": r.author,
+                    "created_at": short_time(&r.created_at), "published_at": r.published_at.as_deref().map(short_time),
+                    "url": format!("/agent/revisions/{}", r.id), "restore_url": format!("/agent/revisions/{}/restore", r.id),
+                }))
+                .collect();
+            ctx.insert("revisions", &rows);
+            render(s, "agent/history.html", &ctx)
+        })
+        .await
+        .into_response()
+}
+
+/// `GET /agent/diff?from=&to=` — any two revisions of the same article.
+pub async fn diff(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let next = format!("/agent/diff?{}", raw.clone().unwrap_or_default());
+    let session = match signed_in(&state, &headers, &next, Role::Agent) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let params = Params::parse(raw.as_deref());
+    let ids = (
+        params.number("from", 0, 1, i64::MAX as usize),
+        params.number("to", 0, 1, i64::MAX as usize),
+    );
+    state
+        .run(move |s| {
+            let (from, to) = (ids.0? as i64, ids.1? as i64);
+            let (a, b) = (s.store.revision(from)?, s.store.revision(to)?);
+            if (a.slug.as_str(), a.locale.as_str()) != (b.slug.as_str(), b.locale.as_str()) {
+                return Err(AppError::BadRequest(
+                    "Those revisions belong to different articles.".into(),
+                ));
+            }
+            let mut ctx = context(s, Some(&session), None);
+            let label = |r: &crate::store::Revision| {
+                format!(
+                    "#{} · {} · {} · {}",
+                    r.id,
+                    state_label(r.state.as_str()),
+                    r.author,
+                    short_time(&r.updated_at)
+                )
+            };
+            ctx.insert("from", &json!({ "id": a.id, "label": label(&a) }));
+            ctx.insert("to", &json!({ "id": b.id, "label": label(&b) }));
+            let old = format!("# {}\n\n{}", a.fields.title, a.fields.body);
+            let new = format!("# {}\n\n{}", b.fields.title, b.fields.body);
+            ctx.insert("lines", &diff_lines(&old, &new));
+            let query = serde_urlencoded::to_string([("slug", &a.slug), ("locale", &a.locale)])
+                .unwrap_or_default();
+            ctx.insert("back_url", &format!("/agent/history?{query}"));
+            render(s, "agent/diff.html", &ctx)
+        })
+        .await
+        .into_response()
+}
+
+/// The article a live-article action names (`slug`, `locale` in the query).
+fn target(
+    state: &AppState,
+    raw: Option<&str>,
+    form: &FormData,
+) -> Result<(String, String), AppError> {
+    let params = Params::parse(raw);
+    let slug = params
+        .text("slug")
+        .or(form.get("slug"))
+        .unwrap_or_default()
+        .to_string();
+    let locale = params
+        .text("locale")
+        .or(form.get("locale"))
+        .unwrap_or(&state.config.default_locale)
+        .to_string();
+    if !crate::articles::is_valid_slug(&slug) {
+        return Err(AppError::BadRequest(format!(
+            "`{slug}` is not a valid slug."
+        )));
+    }
+    Ok((slug, locale))
+}
+
+/// `POST /agent/articles/verify?slug=&locale=` — "still accurate".
+pub async fn verify(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    body: String,
+) -> Result<Response, AppError> {
+    let form = FormData::parse(&body)?;
+    let session = form.authorize(&state, &headers, Role::Agent)?;
+    let (slug, locale) = target(&state, raw.as_deref(), &form)?;
+    state
+        .run(move |s| {
+            s.workflow.verify(&session.account, &slug, &locale)?;
+            Ok(redirect("/agent?done=verified"))
+        })
+        .await
+}
+
+/// `POST /agent/articles/review-live?slug=&locale=` — review a hand edit.
+pub async fn review_live(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    body: String,
+) -> Result<Response, AppError> {
+    let form = FormData::parse(&body)?;
+    let session = form.authorize(&state, &headers, Role::Agent)?;
+    let (slug, locale) = target(&state, raw.as_deref(), &form)?;
+    state
+        .run(move |s| {
+            let rev = s.workflow.review_live(&session.account, &slug, &locale)?;
+            Ok(redirect(&format!("/agent/revisions/{}", rev.id)))
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_marks_changes_with_line_numbers() {
+        let lines = diff_lines("a\nb\nc\n", "a\nB\nc\nd\n");
+        let kinds: Vec<_> = lines
+            .iter()
+            .map(|l| (l.kind, l.old_no, l.new_no, l.text.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("ctx", Some(1), Some(1), "a"),
+                ("del", Some(2), None, "b"),
+                ("add", None, Some(2), "B"),
+                ("ctx", Some(3), Some(3), "c"),
+                ("add", None, Some(4), "d")
+            ]
+        );
+    }
+}

@@ -1,0 +1,605 @@
+//! The agent workspace and the review workflow's invariants, through the real
+//! router with a real SQLite store in the temp dir.
+
+use axum::http::StatusCode;
+use deflect::store::Role;
+
+use crate::harness::{Agent, TestKb};
+
+const NEW_ARTICLE: &[(&str, &str)] = &[
+    ("title", "Gift cards"),
+    ("slug", "billing/gift-cards"),
+    ("category", "billing"),
+    ("tags", "gift, voucher"),
+    ("summary", "Buy and redeem gift cards."),
+    ("visibility", "public"),
+    (
+        "body",
+        "Redeem a wallabycard at checkout.\n\n## Expiry\n\nCards never expire.\n",
+    ),
+];
+
+async fn create(kb: &mut TestKb, agent: &Agent) -> i64 {
+    let r = kb.post_as("/agent/articles/new", agent, NEW_ARTICLE).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    r.revision_id()
+}
+
+async fn public_sees(kb: &mut TestKb, slug: &str) -> bool {
+    kb.get(&format!("/articles/{slug}")).await.status == StatusCode::OK
+}
+
+#[tokio::test]
+async fn sign_in_flow_with_csrf_cookie_and_rate_limit() {
+    let mut kb = TestKb::new();
+    kb.state()
+        .store
+        .create_account(
+            "ana",
+            "ana@example.com",
+            Role::Agent,
+            "correct horse battery",
+        )
+        .unwrap();
+    let r = kb.get("/agent").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/agent/login?next=%2Fagent");
+
+    let form = kb.get("/agent/login?next=%2Fagent").await;
+    assert_eq!(form.status, StatusCode::OK);
+    let set_cookie = form.headers["set-cookie"].to_str().unwrap().to_string();
+    let csrf = set_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_string();
+    assert!(form.body.contains(&csrf), "the form carries the token");
+    let cookie = format!("deflect_login_csrf={csrf}");
+    let login = |pw: &str, token: &str| {
+        serde_urlencoded::to_string([
+            ("name", "ana"),
+            ("password", pw),
+            ("csrf", token),
+            ("next", "/agent"),
+        ])
+        .unwrap()
+    };
+
+    let r = kb
+        .post_raw(
+            "/agent/login",
+            Some(&cookie),
+            &login("correct horse battery", "forged"),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "a form without the matching token is refused"
+    );
+    let r = kb
+        .post_raw(
+            "/agent/login",
+            Some(&cookie),
+            &login("wrong password", &csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains("do not match"), "{}", r.body);
+
+    let r = kb
+        .post_raw(
+            "/agent/login",
+            Some(&cookie),
+            &login("correct horse battery", &csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let session = r.headers["set-cookie"].to_str().unwrap();
+    for flag in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(session.contains(flag), "{session}");
+    }
+    assert!(!session.contains("Secure"), "not behind TLS by default");
+    let agent = Agent {
+        name: "ana".into(),
+        cookie: session.split(';').next().unwrap().to_string(),
+        csrf: String::new(),
+    };
+    let dash = kb.get_as("/agent", &agent).await;
+    assert_eq!(dash.status, StatusCode::OK);
+    assert!(dash.body.contains("ana"));
+
+    for _ in 0..5 {
+        kb.post_raw("/agent/login", Some(&cookie), &login("wrong again", &csrf))
+            .await;
+    }
+    let r = kb
+        .post_raw(
+            "/agent/login",
+            Some(&cookie),
+            &login("correct horse battery", &csrf),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "five failures lock the name out"
+    );
+}
+
+#[tokio::test]
+async fn a_draft_is_never_visible_to_customers_until_reviewed_and_published() {
+    let mut kb = TestKb::new();
+    let ana = kb.agent("ana", Role::Agent);
+    let bo = kb.agent("bo", Role::Agent);
+    let id = create(&mut kb, &ana).await;
+
+    assert!(!public_sees(&mut kb, "billing/gift-cards").await);
+    assert!(kb.search("wallabycard").is_empty());
+    assert_eq!(
+        kb.get("/api/v1/articles/billing/gift-cards").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        kb.get("/api/v1/suggest?q=gift").await.json()["suggestions"],
+        serde_json::json!([])
+    );
+    assert!(
+        !kb.articles().join("billing/gift-cards.md").exists(),
+        "nothing written before publishing"
+    );
+
+    let r = kb
+        .post_as(&format!("/agent/revisions/{id}/publish"), &ana, &[])
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "publish without approvals");
+    assert!(r.body.contains("needs 1 approval"), "{}", r.body);
+
+    let r = kb
+        .post_as(
+            &format!("/agent/revisions/{id}/submit"),
+            &ana,
+            &[("reviewers", "bo")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = kb
+        .post_as(&format!("/agent/revisions/{id}/approve"), &ana, &[])
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "self-approval is refused");
+    assert!(r.body.contains("you wrote this revision"), "{}", r.body);
+
+    let dash = kb.get_as("/agent", &bo).await;
+    assert!(
+        dash.body.contains("Gift cards"),
+        "assigned to bo: {}",
+        dash.body
+    );
+    let r = kb
+        .post_as(
+            &format!("/agent/revisions/{id}/approve"),
+            &bo,
+            &[("body", "Looks right.")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    // An edit after the approval needs a new approval.
+    let rev = kb.state().store.revision(id).unwrap();
+    let mut edited: Vec<(&str, &str)> = NEW_ARTICLE.to_vec();
+    let version = rev.version.to_string();
+    edited.push(("version", &version));
+    edited.retain(|(k, _)| *k != "body");
+    edited.push((
+        "body",
+        "Redeem a wallabycard at checkout. Edited after approval.\n",
+    ));
+    let r = kb
+        .post_as(&format!("/agent/revisions/{id}/edit"), &ana, &edited)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = kb
+        .post_as(&format!("/agent/revisions/{id}/publish"), &ana, &[])
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "the approval covered the old content"
+    );
+    assert!(!public_sees(&mut kb, "billing/gift-cards").await);
+
+    kb.post_as(&format!("/agent/revisions/{id}/approve"), &bo, &[])
+        .await;
+    let r = kb
+        .post_as(&format!("/agent/revisions/{id}/publish"), &ana, &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        public_sees(&mut kb, "billing/gift-cards").await,
+        "live at once after publishing"
+    );
+    assert_eq!(kb.search("wallabycard"), ["billing/gift-cards"]);
+    let file = std::fs::read_to_string(kb.articles().join("billing/gift-cards.md")).unwrap();
+    assert!(
+        file.contains("author: ana")
+            && file.contains("reviewed_by:\n- bo")
+            && file.contains("reviewed_at:"),
+        "{file}"
+    );
+}
+
+#[tokio::test]
+async fn the_live_version_stays_unchanged_while_its_revision_is_in_review() {
+    let mut kb = TestKb::new();
+    let ana = kb.agent("ana", Role::Agent);
+    let bo = kb.agent("bo", Role::Agent);
+    let r = kb.get_as("/agent/edit?slug=billing/refunds", &ana).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = r.revision_id();
+    let editor = kb
+        .get_as(&format!("/agent/revisions/{id}/edit"), &ana)
+        .await;
+    assert!(
+        editor.body.contains("We refund yearly plans"),
+        "editor holds the live Markdown"
+    );
+    let rev = kb.state().store.revision(id).unwrap();
+    let version = rev.version.to_string();
+    let fields = [
+        ("version", version.as_str()),
+        ("title", "Refund policy"),
+        ("category", "billing"),
+        ("tags", "refund, money back"),
+        ("summary", "When and how we refund subscription charges."),
+        ("visibility", "public"),
+        (
+            "body",
+            "We refund every plan within 30 days: numbatrefund.\n",
+        ),
+    ];
+    assert_eq!(
+        kb.post_as(&format!("/agent/revisions/{id}/edit"), &ana, &fields)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    kb.post_as(&format!("/agent/revisions/{id}/submit"), &ana, &[])
+        .await;
+    assert!(
+        kb.get(&format!("/articles/billing/refunds"))
+            .await
+            .body
+            .contains("We refund yearly plans"),
+        "live version unchanged"
+    );
+    assert!(kb.search("numbatrefund").is_empty());
+    let review = kb.get_as(&format!("/agent/revisions/{id}"), &bo).await;
+    assert!(
+        review.body.contains("numbatrefund"),
+        "the review page shows the change"
+    );
+    kb.post_as(&format!("/agent/revisions/{id}/approve"), &bo, &[])
+        .await;
+    assert_eq!(
+        kb.post_as(&format!("/agent/revisions/{id}/publish"), &bo, &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(kb.search("numbatrefund"), ["billing/refunds"]);
+    let history = kb
+        .get_as("/agent/history?slug=billing/refunds&locale=en", &ana)
+        .await;
+    assert!(
+        history.body.contains(&format!("/agent/revisions/{id}")),
+        "{}",
+        history.body
+    );
+}
+
+#[tokio::test]
+async fn pages_need_the_right_role_and_forms_need_the_csrf_token() {
+    let mut kb = TestKb::new();
+    let ana = kb.agent("ana", Role::Agent);
+    let root = kb.agent("root", Role::Admin);
+    assert_eq!(
+        kb.get_as("/agent/accounts", &ana).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        kb.get_as("/agent/accounts", &root).await.status,
+        StatusCode::OK
+    );
+    let r = kb
+        .post_as(
+            "/agent/accounts",
+            &ana,
+            &[
+                ("name", "eve"),
+                ("email", "eve@example.com"),
+                ("role", "admin"),
+                ("password", "0123456789ab"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "agents cannot create accounts"
+    );
+
+    // No token, a wrong token, or no session at all.
+    let body = serde_urlencoded::to_string(NEW_ARTICLE).unwrap();
+    assert_eq!(
+        kb.post_raw("/agent/articles/new", Some(&ana.cookie), &body)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let forged = format!("csrf=forged&{body}");
+    assert_eq!(
+        kb.post_raw("/agent/articles/new", Some(&ana.cookie), &forged)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let with_token = format!("csrf={}&{body}", ana.csrf);
+    assert_eq!(
+        kb.post_raw("/agent/articles/new", None, &with_token)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(kb.state().store.drafts_of(1).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn path_traversal_slugs_are_refused() {
+    let mut kb = TestKb::new();
+    let ana = kb.agent("ana", Role::Agent);
+    for slug in [
+        "../../etc/passwd",
+        "billing/../../x",
+        "UPPER/case",
+        ".hidden/x",
+    ] {
+        let mut fields: Vec<(&str, &str)> = NEW_ARTICLE
+            .iter()
+            .filter(|(k, _)| *k != "slug")
+            .cloned()
+            .collect();
+        fields.push(("slug", slug));
+        let r = kb.post_as("/agent/articles/new", &ana, &fields).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{slug}: {}", r.body);
+        assert!(r.body.contains("not a valid slug"), "{slug}");
+    }
+    assert_eq!(
+        kb.get_as("/agent/edit?slug=../../etc/passwd", &ana)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(!kb.dir.path().join("etc").exists());
+}
+
+#[tokio::test]
+async fn concurrent_edits_conflict_instead_of_losing_one() {
+    let mut kb = TestKb::new();
+    let ana = kb.agent("ana", Role::Agent);
+    let bo = kb.agent("bo", Role::Agent);
+    let id = create(&mut kb, &ana).await;
+    let version = kb.state().store.revision(id).unwrap().version;
+    let put = |agent: &Agent, body: &str| {
+        axum::http::Request::put(format!("/agent/revisions/{id}"))
+            .header("cookie", &agent.cookie)
+            .header("x-csrf-token", &agent.csrf)
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(
+                serde_json::json!({ "version": version, "title": "Gift cards", "slug": "billing/gift-cards", "category": "billing", "visibility": "public", "body": body }).to_string(),
+            ))
+            .unwrap()
+    };
+    let first = kb.request(put(&ana, "ana's text")).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!(first.json()["version"], version + 1);
+    let second = kb.request(put(&bo, "bo's text")).await;
+    assert_eq!(second.status, StatusCode::CONFLICT, "{}", second.body);
+    assert_eq!(
+        second.json()["theirs"]["body"],
+        "ana's text",
+        "the other edit comes back to the editor"
+    );
+    assert_eq!(
+        kb.state().store.revision(id).unwrap().fields.body,
+        "ana's text",
+        "nothing overwritten"
+    );
+
+    // The form path says the same and keeps the user's text on the page.
+    let r = kb
+        .post_as(
+            &format!("/agent/revisions/{id}/edit"),
+            &bo,
+            &[
+                ("version", &version.to_string()),
+                ("title", "Gift cards"),
+                ("category", "billing"),
+                ("visibility", "public"),
+                ("body", "bo again"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.body.contains("bo again") && r.body.contains("ana&#39;s text"),
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn internal_articles_are_for_signed_in_agents_only() {
+    let mut kb = TestKb::new();
+    let ana = kb.agent("ana", Role::Agent);
+    assert_eq!(
+        kb.get("/articles/internal/escalation").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        kb.get_as("/articles/internal/escalation", &ana)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let r = kb.get_as("/search?q=zebracorn", &ana).await;
+    assert!(
+        r.body.contains("Zebracorn escalation runbook"),
+        "agents find internal articles"
+    );
+    assert!(!kb
+        .get("/search?q=zebracorn")
+        .await
+        .body
+        .contains("Zebracorn escalation"));
+    let api = kb
+        .get_as("/api/v1/articles/internal/escalation", &ana)
+        .await;
+    assert_eq!(api.status, StatusCode::OK);
+    assert_eq!(
+        kb.get_as("/api/v1/suggest?q=zebra", &ana).await.json()["suggestions"],
+        serde_json::json!([]),
+        "never in suggestions"
+    );
+    assert!(!kb
+        .get("/sitemap.xml")
+        .await
+        .body
+        .contains("internal/escalation"));
+}
+
+#[tokio::test]
+async fn hand_edits_show_as_unreviewed_until_someone_reviews_them() {
+    let mut kb = TestKb::new();
+    let ana = kb.agent("ana", Role::Lead);
+    let bo = kb.agent("bo", Role::Agent);
+    let dash = kb.get_as("/agent", &ana).await;
+    assert!(
+        dash.body
+            .contains("review-live?slug=billing%2Frefunds&amp;locale=en"),
+        "fixture files were never reviewed: {}",
+        dash.body
+    );
+    let r = kb
+        .post_as(
+            "/agent/articles/review-live?slug=billing%2Frefunds&locale=en",
+            &ana,
+            &[],
+        )
+        .await;
+    let id = r.revision_id();
+    kb.post_as(&format!("/agent/revisions/{id}/approve"), &bo, &[])
+        .await;
+    let dash = kb.get_as("/agent", &ana).await;
+    assert!(
+        !dash
+            .body
+            .contains("review-live?slug=billing%2Frefunds&amp;locale=en"),
+        "reviewed content is no longer flagged"
+    );
+
+    kb.write(
+        "billing/refunds.md",
+        "---\ntitle: Refund policy\n---\nHand edit without review.\n",
+    );
+    kb.library()
+        .apply_paths(&["billing/refunds.md".to_string()])
+        .unwrap();
+    let dash = kb.get_as("/agent", &ana).await;
+    assert!(
+        dash.body
+            .contains("review-live?slug=billing%2Frefunds&amp;locale=en"),
+        "a hand edit is flagged again"
+    );
+}
+
+#[tokio::test]
+async fn stale_articles_are_listed_until_verified() {
+    let mut kb = TestKb::new();
+    kb.write("billing/old.md", "---\ntitle: Old pricing\nupdated: 2020-01-01\nreview_every: 30d\nauthor: ana\n---\nOld text.\n");
+    let ana = kb.agent("ana", Role::Agent);
+    let dash = kb.get_as("/agent", &ana).await;
+    assert!(dash.body.contains("Old pricing"), "{}", dash.body);
+    assert!(dash.body.contains("verify?slug=billing%2Fold"));
+    let r = kb
+        .post_as(
+            "/agent/articles/verify?slug=billing%2Fold&locale=en",
+            &ana,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let dash = kb.get_as("/agent", &ana).await;
+    assert!(
+        !dash.body.contains("verify?slug=billing%2Fold"),
+        "verified articles are not stale"
+    );
+}
+
+#[tokio::test]
+async fn history_diff_and_restore() {
+    let mut kb = TestKb::new();
+    let ana = kb.agent("ana", Role::Agent);
+    let bo = kb.agent("bo", Role::Agent);
+    let first = create(&mut kb, &ana).await;
+    kb.post_as(&format!("/agent/revisions/{first}/submit"), &ana, &[])
+        .await;
+    kb.post_as(&format!("/agent/revisions/{first}/approve"), &bo, &[])
+        .await;
+    kb.post_as(&format!("/agent/revisions/{first}/publish"), &ana, &[])
+        .await;
+    let r = kb.get_as("/agent/edit?slug=billing/gift-cards", &bo).await;
+    let second = r.revision_id();
+    let version = kb
+        .state()
+        .store
+        .revision(second)
+        .unwrap()
+        .version
+        .to_string();
+    kb.post_as(
+        &format!("/agent/revisions/{second}/edit"),
+        &bo,
+        &[
+            ("version", &version),
+            ("title", "Gift cards"),
+            ("category", "billing"),
+            ("visibility", "public"),
+            ("body", "Cards expire after a year.\n"),
+        ],
+    )
+    .await;
+    let diff = kb
+        .get_as(&format!("/agent/diff?from={first}&to={second}"), &ana)
+        .await;
+    assert_eq!(diff.status, StatusCode::OK);
+    assert!(
+        diff.body.contains("Cards expire after a year.")
+            && diff.body.contains("Cards never expire."),
+        "{}",
+        diff.body
+    );
+    kb.post_as(&format!("/agent/revisions/{second}/discard"), &bo, &[])
+        .await;
+    let r = kb
+        .post_as(&format!("/agent/revisions/{first}/restore"), &ana, &[])
+        .await;
+    let restored = r.revision_id();
+    assert_ne!(restored, first);
+    assert_eq!(
+        kb.state().store.revision(restored).unwrap().fields.body,
+        NEW_ARTICLE[6].1
+    );
+}
