@@ -603,3 +603,160 @@ async fn history_diff_and_restore() {
         NEW_ARTICLE[6].1
     );
 }
+
+/// A webhook receiver on loopback that fails its first `fail` requests.
+async fn receiver(
+    fail: usize,
+) -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<(String, String, String)>>>,
+) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    let got: Arc<Mutex<Vec<(String, String, String)>>> = Arc::default();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let (g, s) = (got.clone(), seen.clone());
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let (g, s) = (g.clone(), s.clone());
+            async move {
+                if s.fetch_add(1, Ordering::SeqCst) < fail {
+                    return StatusCode::SERVICE_UNAVAILABLE;
+                }
+                let h = |k: &str| {
+                    headers
+                        .get(k)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_string()
+                };
+                g.lock()
+                    .unwrap()
+                    .push((h("x-deflect-event"), h("x-deflect-signature"), body));
+                StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, got)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workflow_events_reach_the_webhook_signed_and_retried() {
+    let (url, got) = receiver(2).await;
+    let mut kb = TestKb::new();
+    kb.config.notify.webhooks = vec![url];
+    kb.config.notify.secret = "s3cret".into();
+    let ana = kb.agent("ana", Role::Agent);
+    let bo = kb.agent("bo", Role::Agent);
+    let id = create(&mut kb, &ana).await;
+    kb.post_as(&format!("/agent/revisions/{id}/submit"), &ana, &[])
+        .await;
+    kb.post_as(
+        &format!("/agent/revisions/{id}/request-changes"),
+        &bo,
+        &[("body", "Add the expiry date.")],
+    )
+    .await;
+    kb.post_as(&format!("/agent/revisions/{id}/submit"), &ana, &[])
+        .await;
+    kb.post_as(&format!("/agent/revisions/{id}/approve"), &bo, &[])
+        .await;
+    let r = kb
+        .post_as(&format!("/agent/revisions/{id}/publish"), &ana, &[])
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "the workflow never waits for the webhook"
+    );
+
+    let state = kb.state();
+    let notifier = state.workflow.notifier.clone();
+    let store = state.store.clone();
+    // The receiver fails twice: deliver, let the backoff pass, deliver again.
+    let delivered = tokio::task::spawn_blocking(move || {
+        let mut total = 0;
+        for _ in 0..3 {
+            total += notifier.deliver_due().unwrap();
+            store.read(|c| Ok(c.execute("UPDATE outbox SET next_attempt_at = '2000-01-01T00:00:00.000Z' WHERE delivered_at IS NULL", [])?)).unwrap();
+        }
+        total
+    })
+    .await
+    .unwrap();
+    assert_eq!(delivered, 5);
+    let got = got.lock().unwrap();
+    let mut events: Vec<&str> = got.iter().map(|(e, _, _)| e.as_str()).collect();
+    events.sort();
+    // Each event exactly once (retries reorder the first two).
+    assert_eq!(
+        events,
+        [
+            "approved",
+            "changes_requested",
+            "published",
+            "review_requested",
+            "review_requested"
+        ]
+    );
+    for (_, signature, body) in got.iter() {
+        assert_eq!(
+            *signature,
+            deflect::notify::sign("s3cret", body.as_bytes()),
+            "signed body"
+        );
+    }
+    assert!(kb.state().store.undelivered().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn publishing_commits_to_git_with_reviewed_by_trailers() {
+    let mut kb = TestKb::new();
+    let dir = kb.articles().to_path_buf();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&dir)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    git(&["init", "-q"]);
+    git(&["-c", "user.name=t", "-c", "user.email=t@x", "add", "-A"]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@x",
+        "commit",
+        "-qm",
+        "start",
+    ]);
+    kb.config.publish.git_commit = true;
+    let ana = kb.agent("ana", Role::Agent);
+    let bo = kb.agent("bo", Role::Agent);
+    let id = create(&mut kb, &ana).await;
+    kb.post_as(&format!("/agent/revisions/{id}/submit"), &ana, &[])
+        .await;
+    kb.post_as(&format!("/agent/revisions/{id}/approve"), &bo, &[])
+        .await;
+    kb.post_as(&format!("/agent/revisions/{id}/publish"), &ana, &[])
+        .await;
+    let log = git(&["log", "-1", "--format=%an <%ae>%n%B"]);
+    assert!(
+        log.starts_with("ana <ana@example.com>\nPublish billing/gift-cards: Gift cards"),
+        "{log}"
+    );
+    assert!(log.contains("Reviewed-by: bo <bo@example.com>"), "{log}");
+    assert_eq!(git(&["status", "--porcelain"]), "", "everything committed");
+}

@@ -293,3 +293,75 @@ fn check_validates_the_synonyms_file() {
         text(&out.stdout)
     );
 }
+
+#[test]
+fn agent_accounts_from_the_command_line() {
+    let kb = TestKb::new();
+    let run = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_deflect"))
+            .args(args)
+            .current_dir(kb.dir.path())
+            .env("DEFLECT_STORE", kb.dir.path().join("team.db"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run(
+        &[
+            "agent",
+            "add",
+            "ana",
+            "--email",
+            "ana@example.com",
+            "--role",
+            "lead",
+            "--password-stdin",
+        ],
+        "correct horse battery\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("created ana <ana@example.com> as lead"));
+    let out = run(
+        &[
+            "agent",
+            "add",
+            "bo",
+            "--email",
+            "bo@example.com",
+            "--password-stdin",
+        ],
+        "short\n",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("at least 10 characters"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&["agent", "disable", "ana"], "");
+    assert!(out.status.success());
+    let out = run(&["agent", "list"], "");
+    assert!(
+        text(&out.stdout).contains("ana") && text(&out.stdout).contains("disabled"),
+        "{}",
+        text(&out.stdout)
+    );
+    let store = deflect::store::Store::open(&kb.dir.path().join("team.db")).unwrap();
+    assert!(
+        store
+            .verify_password("ana", "correct horse battery")
+            .unwrap()
+            .is_none(),
+        "disabled accounts cannot sign in"
+    );
+}
