@@ -151,6 +151,10 @@ async fn a_draft_is_never_visible_to_customers_until_reviewed_and_published() {
         !kb.articles().join("billing/gift-cards.md").exists(),
         "nothing written before publishing"
     );
+    assert!(
+        !kb.get("/sitemap.xml").await.body.contains("gift-cards"),
+        "not in the sitemap"
+    );
 
     let r = kb
         .post_as(&format!("/agent/revisions/{id}/publish"), &ana, &[])
@@ -222,6 +226,11 @@ async fn a_draft_is_never_visible_to_customers_until_reviewed_and_published() {
         "live at once after publishing"
     );
     assert_eq!(kb.search("wallabycard"), ["billing/gift-cards"]);
+    assert!(kb
+        .get("/sitemap.xml")
+        .await
+        .body
+        .contains("/articles/billing/gift-cards</loc>"));
     let file = std::fs::read_to_string(kb.articles().join("billing/gift-cards.md")).unwrap();
     assert!(
         file.contains("author: ana")
@@ -448,11 +457,19 @@ async fn internal_articles_are_for_signed_in_agents_only() {
         kb.get("/articles/internal/escalation").await.status,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(
-        kb.get_as("/articles/internal/escalation", &ana)
+    let page = kb.get_as("/articles/internal/escalation", &ana).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("href=\"/agent/edit?slug=internal%2Fescalation&amp;locale=en\""),
+        "agents get an edit link"
+    );
+    assert!(
+        !kb.get("/articles/billing/refunds")
             .await
-            .status,
-        StatusCode::OK
+            .body
+            .contains("/agent/edit"),
+        "customers do not"
     );
     let r = kb.get_as("/search?q=zebracorn", &ana).await;
     assert!(

@@ -287,6 +287,7 @@ struct ArticlePage {
     translations: Vec<Translation>,
     /// Front-matter keys deflect does not use itself, for custom templates.
     extra: serde_json::Value,
+    visibility: String,
 }
 
 /// `GET /articles/{slug}` — one article with its table of contents.
@@ -310,6 +311,7 @@ async fn article(
                 ));
             }
             let index = s.library.index();
+            let slug_owned = slug.to_string();
             let Some(article) = index.get(slug, &loc.locale, audience)? else {
                 return Err(AppError::NotFound(
                     "There is no article at this address.".into(),
@@ -350,6 +352,7 @@ async fn article(
                         .get("extra")
                         .cloned()
                         .unwrap_or(serde_json::Value::Null),
+                    visibility: article.visibility.clone(),
                     title: article.title,
                     slug: article.slug,
                     url: article.url,
@@ -365,6 +368,13 @@ async fn article(
                     .map(|a| listed(s, &loc, a))
                     .collect::<Vec<_>>(),
             );
+            let agent_edit_url = (audience == Audience::Agent).then(|| {
+                let query =
+                    serde_urlencoded::to_string([("slug", &slug_owned), ("locale", &loc.locale)])
+                        .unwrap_or_default();
+                format!("/agent/edit?{query}")
+            });
+            ctx.insert("agent_edit_url", &agent_edit_url);
             render(s, "article.html", &ctx)
         })
         .await

@@ -145,6 +145,7 @@ pub async fn page(
                 ctx.insert(key, &format!("{base}/{action}"));
             }
             ctx.insert("edit_url", &format!("{base}/edit"));
+            ctx.insert("archive_url", &format!("{base}/archive"));
             let query = serde_urlencoded::to_string([("slug", &rev.slug), ("locale", &rev.locale)]).unwrap_or_default();
             ctx.insert("history_url", &format!("/agent/history?{query}"));
             ctx.insert("live_url", &live.map(|l| l.url));
