@@ -17,7 +17,7 @@ pub fn key(locale: &str, slug: &str) -> String {
 }
 
 /// Builds the index document for `article`.
-pub fn to_document(fields: &Fields, article: &Article, _default_locale: &str) -> TantivyDocument {
+pub fn to_document(fields: &Fields, article: &Article) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     let lang = fields.lang(&article.locale);
     let headings: Vec<&str> = article

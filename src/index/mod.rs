@@ -190,11 +190,7 @@ impl SearchIndex {
         self.write(|writer| {
             writer.delete_all_documents()?;
             for article in articles {
-                writer.add_document(document::to_document(
-                    &self.fields,
-                    article,
-                    &self.default_locale,
-                ))?;
+                writer.add_document(document::to_document(&self.fields, article))?;
             }
             writer.commit()?;
             Ok(())
@@ -210,11 +206,7 @@ impl SearchIndex {
             }
             for article in articles {
                 writer.delete_term(Term::from_field_text(self.fields.path, &article.path));
-                writer.add_document(document::to_document(
-                    &self.fields,
-                    article,
-                    &self.default_locale,
-                ))?;
+                writer.add_document(document::to_document(&self.fields, article))?;
             }
             writer.commit()?;
             Ok(())
@@ -293,17 +285,8 @@ impl SearchIndex {
         audience: Audience,
     ) -> Result<Vec<ArticleSummary>> {
         let query = self.filtered(Box::new(self.locale_query(locale)), category, audience);
-        let searcher = self.searcher();
-        let limit = searcher.num_docs().max(1) as usize;
-        let mut out = Vec::new();
-        for (_, addr) in searcher.search(&query, &TopDocs::with_limit(limit))? {
-            let doc: TantivyDocument = searcher.doc(addr)?;
-            out.push(document::to_summary(
-                &self.fields,
-                &doc,
-                &self.default_locale,
-            ));
-        }
+        let limit = self.searcher().num_docs().max(1) as usize;
+        let mut out = self.summaries(&query, &TopDocs::with_limit(limit))?;
         out.sort_by(|a, b| {
             a.title
                 .to_lowercase()
@@ -321,11 +304,20 @@ impl SearchIndex {
         audience: Audience,
     ) -> Result<Vec<ArticleSummary>> {
         let query = self.filtered(Box::new(self.locale_query(locale)), None, audience);
-        let searcher = self.searcher();
         let top = TopDocs::with_limit(n.max(1))
             .order_by_fast_field::<tantivy::DateTime>("updated", tantivy::Order::Desc);
+        Ok(self.summaries(&query, &top)?)
+    }
+
+    /// The summaries of the documents `collector` picks for `query`.
+    fn summaries<S>(
+        &self,
+        query: &dyn Query,
+        collector: &impl tantivy::collector::Collector<Fruit = Vec<(S, tantivy::DocAddress)>>,
+    ) -> Result<Vec<ArticleSummary>> {
+        let searcher = self.searcher();
         let mut out = Vec::new();
-        for (_, addr) in searcher.search(&query, &top)? {
+        for (_, addr) in searcher.search(query, collector)? {
             let doc: TantivyDocument = searcher.doc(addr)?;
             out.push(document::to_summary(
                 &self.fields,
@@ -390,17 +382,7 @@ impl SearchIndex {
             ),
         ]);
         let query = self.filtered(Box::new(inner), None, audience);
-        let searcher = self.searcher();
-        let mut out = Vec::new();
-        for (_, addr) in searcher.search(&query, &TopDocs::with_limit(n.max(1)))? {
-            let doc: TantivyDocument = searcher.doc(addr)?;
-            out.push(document::to_summary(
-                &self.fields,
-                &doc,
-                &self.default_locale,
-            ));
-        }
-        Ok(out)
+        self.summaries(&query, &TopDocs::with_limit(n.max(1)))
     }
 
     /// Other-language versions of `article` (same `translation_of` group).
@@ -414,15 +396,8 @@ impl SearchIndex {
             IndexRecordOption::Basic,
         );
         let query = self.filtered(Box::new(group), None, audience);
-        let searcher = self.searcher();
-        let mut out = Vec::new();
-        for (_, addr) in searcher.search(&query, &TopDocs::with_limit(64))? {
-            let doc: TantivyDocument = searcher.doc(addr)?;
-            let s = document::to_summary(&self.fields, &doc, &self.default_locale);
-            if s.locale != article.locale {
-                out.push(s);
-            }
-        }
+        let mut out = self.summaries(&query, &TopDocs::with_limit(64))?;
+        out.retain(|s| s.locale != article.locale);
         out.sort_by(|a, b| a.locale.cmp(&b.locale));
         Ok(out)
     }
