@@ -56,6 +56,71 @@ pub struct Config {
     pub publish: PublishConfig,
     /// Notifications (`[notify]`).
     pub notify: NotifyConfig,
+    /// Where contact-form tickets go (`[tickets]`).
+    pub tickets: TicketsConfig,
+    /// Deflection analytics (`[analytics]`).
+    pub analytics: AnalyticsConfig,
+}
+
+/// `[tickets]`: delivery of contact-form tickets (stored first, then sent).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TicketsConfig {
+    /// A URL that receives each ticket as a JSON POST.
+    pub webhook: String,
+    /// When set, webhook requests carry `X-Deflect-Signature: sha256=<HMAC>`.
+    pub secret: String,
+    /// An address that receives each ticket by email (needs `smtp_host`).
+    pub email_to: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_username: String,
+    pub smtp_password: String,
+    /// Sender address of ticket emails.
+    pub smtp_from: String,
+    /// `starttls` (default), `tls` (implicit, port 465) or `none` (local relays).
+    pub smtp_security: String,
+    /// Tickets one client address may submit per hour.
+    pub per_ip_per_hour: usize,
+}
+
+impl Default for TicketsConfig {
+    fn default() -> Self {
+        TicketsConfig {
+            webhook: String::new(),
+            secret: String::new(),
+            email_to: String::new(),
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_username: String::new(),
+            smtp_password: String::new(),
+            smtp_from: "deflect@localhost".into(),
+            smtp_security: "starttls".into(),
+            per_ip_per_hour: 10,
+        }
+    }
+}
+
+/// `[analytics]`: anonymous deflection events.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnalyticsConfig {
+    /// Record events at all.
+    pub enabled: bool,
+    /// Record nothing (and set no cookie) for browsers that send `DNT: 1` or `Sec-GPC: 1`.
+    pub honor_dnt: bool,
+    /// Days events are kept.
+    pub retention_days: u64,
+}
+
+impl Default for AnalyticsConfig {
+    fn default() -> Self {
+        AnalyticsConfig {
+            enabled: true,
+            honor_dnt: true,
+            retention_days: 180,
+        }
+    }
 }
 
 /// `[review]`: the peer-review rules.
@@ -119,6 +184,8 @@ impl Default for Config {
             review: ReviewConfig::default(),
             publish: PublishConfig::default(),
             notify: NotifyConfig::default(),
+            tickets: TicketsConfig::default(),
+            analytics: AnalyticsConfig::default(),
         }
     }
 }

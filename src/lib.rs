@@ -5,6 +5,7 @@
 //! to customers and other sites by the [`web`] app; [`cli`] holds the commands
 //! behind the `deflect` binary.
 
+pub mod analytics;
 pub mod articles;
 pub mod cli;
 pub mod config;
@@ -13,6 +14,7 @@ pub mod eval;
 pub mod index;
 pub mod library;
 pub mod notify;
+pub mod pii;
 pub mod review;
 pub mod store;
 pub mod watch;

@@ -1,8 +1,9 @@
-//! Notifications to other systems: workflow events (and later tickets) are
+//! Deliveries to other systems: workflow events and customer tickets are
 //! written to the store's outbox first, then a background thread delivers
-//! them as JSON POSTs, retrying with backoff until the receiver accepts.
-//! Enqueueing is one insert, so a slow or failing receiver never blocks the
-//! workflow. With a secret configured, each request carries
+//! them — a JSON POST to a webhook, or an email for `mailto:` destinations —
+//! retrying with backoff until the receiver accepts. Enqueueing is one
+//! insert, so a slow or failing receiver never blocks a request. With a
+//! secret configured, each webhook request carries
 //! `X-Deflect-Signature: sha256=<hex HMAC of the body>`.
 
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
@@ -14,12 +15,14 @@ use sha2::Sha256;
 
 use crate::store::{OutboxItem, Store};
 
-/// Queues and delivers notifications.
+/// Queues and delivers notifications and tickets.
 #[derive(Clone)]
 pub struct Notifier {
     store: Arc<Store>,
     webhooks: Vec<String>,
     secret: String,
+    ticket_secret: String,
+    smtp: Option<Arc<crate::config::TicketsConfig>>,
     wake: Arc<Mutex<Option<Sender<()>>>>,
 }
 
@@ -33,7 +36,24 @@ impl Notifier {
             store,
             webhooks,
             secret,
+            ticket_secret: String::new(),
+            smtp: None,
             wake: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// Also delivers tickets, signed with the tickets' secret and, for
+    /// `mailto:` destinations, through the configured SMTP server.
+    pub fn with_tickets(mut self, tickets: &crate::config::TicketsConfig) -> Notifier {
+        self.ticket_secret = tickets.secret.clone();
+        self.smtp = (!tickets.smtp_host.is_empty()).then(|| Arc::new(tickets.clone()));
+        self
+    }
+
+    /// Wakes the delivery thread (after something was queued).
+    pub fn wake(&self) {
+        if let Some(wake) = self.wake.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            let _ = wake.send(());
         }
     }
 
@@ -50,9 +70,7 @@ impl Notifier {
             tracing::error!("notification `{kind}` not queued: {e}");
             return;
         }
-        if let Some(wake) = self.wake.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-            let _ = wake.send(());
-        }
+        self.wake();
     }
 
     /// Starts the delivery thread; it runs until the process ends.
@@ -110,6 +128,14 @@ impl Notifier {
     }
 
     fn deliver(&self, item: &OutboxItem) -> Result<(), String> {
+        if let Some(to) = item.destination.strip_prefix("mailto:") {
+            return self.email(to, item);
+        }
+        let secret = if item.kind == "ticket" {
+            &self.ticket_secret
+        } else {
+            &self.secret
+        };
         let mut req = ureq::post(&item.destination)
             .timeout(TIMEOUT)
             .set("Content-Type", "application/json")
@@ -122,6 +148,63 @@ impl Notifier {
             );
         }
         req.send_string(&item.payload)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Sends a ticket by email through the configured SMTP server.
+    fn email(&self, to: &str, item: &OutboxItem) -> Result<(), String> {
+        use lettre::message::{header::ContentType, Mailbox};
+        use lettre::transport::smtp::authentication::Credentials;
+        use lettre::{SmtpTransport, Transport};
+        let smtp = self
+            .smtp
+            .as_ref()
+            .ok_or("no smtp_host is configured for email delivery")?;
+        let ticket: serde_json::Value =
+            serde_json::from_str(&item.payload).map_err(|e| e.to_string())?;
+        let field = |k: &str| {
+            ticket
+                .get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
+        let id = ticket.get("id").and_then(|v| v.as_i64()).unwrap_or(0);
+        let mailbox = |a: &str| a.parse::<Mailbox>().map_err(|e| format!("`{a}`: {e}"));
+        let mut message = lettre::Message::builder()
+            .from(mailbox(&smtp.smtp_from)?)
+            .to(mailbox(to)?)
+            .subject(format!("[Ticket #{id}] {}", field("subject")))
+            .header(ContentType::TEXT_PLAIN);
+        if let Ok(reply) = mailbox(&field("email")) {
+            message = message.reply_to(reply);
+        }
+        let body = format!(
+            "{}\n\n--\nFrom: {}\nCategory: {}\nArticle: {}\nLocale: {}\nSource: {}\nTicket: #{id}\n",
+            field("description"),
+            field("email"),
+            field("category"),
+            field("article"),
+            field("locale"),
+            field("source"),
+        );
+        let email = message.body(body).map_err(|e| e.to_string())?;
+        let builder = match smtp.smtp_security.as_str() {
+            "none" => SmtpTransport::builder_dangerous(&smtp.smtp_host),
+            "tls" => SmtpTransport::relay(&smtp.smtp_host).map_err(|e| e.to_string())?,
+            _ => SmtpTransport::starttls_relay(&smtp.smtp_host).map_err(|e| e.to_string())?,
+        };
+        let mut builder = builder.port(smtp.smtp_port).timeout(Some(TIMEOUT));
+        if !smtp.smtp_username.is_empty() {
+            builder = builder.credentials(Credentials::new(
+                smtp.smtp_username.clone(),
+                smtp.smtp_password.clone(),
+            ));
+        }
+        builder
+            .build()
+            .send(&email)
             .map(|_| ())
             .map_err(|e| e.to_string())
     }

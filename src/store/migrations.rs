@@ -110,6 +110,36 @@ pub const MIGRATIONS: &[&str] = &[
         created_at TEXT NOT NULL
     );
     CREATE INDEX outbox_due ON outbox (delivered_at, next_attempt_at);",
+    // 2: deflection — analytics events and customer tickets.
+    "CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        session TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        source TEXT NOT NULL DEFAULT 'web',
+        query TEXT,
+        slug TEXT,
+        rank INTEGER,
+        results INTEGER,
+        locale TEXT,
+        helpful INTEGER,
+        reason TEXT
+    );
+    CREATE INDEX events_by_time ON events (at);
+    CREATE TABLE tickets (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        description TEXT NOT NULL,
+        email TEXT NOT NULL,
+        category TEXT,
+        locale TEXT NOT NULL,
+        session TEXT,
+        source TEXT NOT NULL,
+        article TEXT
+    );
+    ALTER TABLE outbox ADD COLUMN ticket_id INTEGER REFERENCES tickets(id);
+    CREATE INDEX outbox_by_ticket ON outbox (ticket_id);",
 ];
 
 /// Applies the migrations the database has not seen, each in a transaction.

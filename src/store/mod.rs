@@ -6,9 +6,13 @@
 //! SQLite serialises writers anyway.
 
 mod accounts;
+mod events;
 mod migrations;
+
+pub use migrations::migrate;
 mod outbox;
 mod revisions;
+mod tickets;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -16,10 +20,12 @@ use std::sync::Mutex;
 use rusqlite::{Connection, Transaction};
 
 pub use accounts::{random_token, Account, Role, Session};
+pub use events::{insert as insert_events, scan as scan_events};
 pub use outbox::OutboxItem;
 pub use revisions::{
     Comment, NewRevision, Review, Revision, RevisionFields, RevisionKind, RevisionState, Verdict,
 };
+pub use tickets::{NewTicket, Ticket};
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]

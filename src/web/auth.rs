@@ -95,47 +95,59 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Counts failed sign-ins per client and name; too many in a window lock
-/// that pair out until the window passes.
-#[derive(Default)]
-pub struct LoginLimiter {
-    failures: Mutex<HashMap<Attempter, Vec<Instant>>>,
+/// Counts attempts per key (a client address, or address and name) in a
+/// sliding window; a key that reached the limit waits until the window has
+/// passed. Used for failed sign-ins and for contact-form submissions.
+pub struct Limiter {
+    max: usize,
+    window: Duration,
+    hits: Mutex<HashMap<String, Vec<Instant>>>,
 }
 
-/// Who is trying: the client address and the name typed.
-type Attempter = (Option<IpAddr>, String);
-
-/// Failed sign-ins allowed per window.
-const MAX_FAILURES: usize = 5;
-const WINDOW: Duration = Duration::from_secs(15 * 60);
-
-impl LoginLimiter {
-    /// Whether this client may try to sign in as `name` now.
-    pub fn allowed(&self, ip: Option<IpAddr>, name: &str) -> bool {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = map.entry((ip, name.to_lowercase())).or_default();
-        entry.retain(|t| t.elapsed() < WINDOW);
-        entry.len() < MAX_FAILURES
-    }
-
-    /// Records a failed attempt.
-    pub fn failed(&self, ip: Option<IpAddr>, name: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        map.entry((ip, name.to_lowercase()))
-            .or_default()
-            .push(Instant::now());
-        if map.len() > 10_000 {
-            map.retain(|_, v| v.iter().any(|t| t.elapsed() < WINDOW));
+impl Limiter {
+    pub fn new(max: usize, window: Duration) -> Limiter {
+        Limiter {
+            max,
+            window,
+            hits: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Forgets failures after a successful sign-in.
-    pub fn succeeded(&self, ip: Option<IpAddr>, name: &str) {
-        self.failures
+    /// Whether `key` may try now.
+    pub fn allowed(&self, key: &str) -> bool {
+        let mut map = self.hits.lock().unwrap_or_else(|e| e.into_inner());
+        match map.get_mut(key) {
+            Some(hits) => {
+                hits.retain(|t| t.elapsed() < self.window);
+                hits.len() < self.max
+            }
+            None => true,
+        }
+    }
+
+    /// Counts an attempt.
+    pub fn hit(&self, key: &str) {
+        let mut map = self.hits.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(key.to_string()).or_default().push(Instant::now());
+        if map.len() > 10_000 {
+            let window = self.window;
+            map.retain(|_, v| v.iter().any(|t| t.elapsed() < window));
+        }
+    }
+
+    /// Forgets `key` (after a successful sign-in).
+    pub fn clear(&self, key: &str) {
+        self.hits
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .remove(&(ip, name.to_lowercase()));
+            .remove(key);
     }
+}
+
+/// The key of a client, and optionally a name typed, for a [`Limiter`].
+pub fn limit_key(ip: Option<IpAddr>, name: &str) -> String {
+    let ip = ip.map_or_else(|| "-".to_string(), |i| i.to_string());
+    format!("{ip}|{}", name.to_lowercase())
 }
 
 #[cfg(test)]
@@ -153,13 +165,18 @@ mod tests {
     }
 
     #[test]
-    fn limiter_locks_after_five_failures() {
-        let l = LoginLimiter::default();
+    fn limiter_locks_after_max_hits() {
+        let l = Limiter::new(5, Duration::from_secs(60));
         for _ in 0..5 {
-            assert!(l.allowed(None, "ana"));
-            l.failed(None, "ana");
+            assert!(l.allowed(&limit_key(None, "ana")));
+            l.hit(&limit_key(None, "ana"));
         }
-        assert!(!l.allowed(None, "ANA"));
-        assert!(l.allowed(None, "bo"), "other names are not affected");
+        assert!(!l.allowed(&limit_key(None, "ANA")));
+        assert!(
+            l.allowed(&limit_key(None, "bo")),
+            "other names are not affected"
+        );
+        l.clear(&limit_key(None, "ana"));
+        assert!(l.allowed(&limit_key(None, "ana")));
     }
 }

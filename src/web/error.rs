@@ -14,6 +14,8 @@ use serde_json::json;
 pub enum AppError {
     /// 400: the request is malformed; the message says how to fix it.
     BadRequest(String),
+    /// 400 about one field of a form: (field, message).
+    Field(&'static str, String),
     /// 403: signed out, wrong role, or a form without a valid CSRF token.
     Forbidden(String),
     /// 404: nothing here.
@@ -29,7 +31,7 @@ pub enum AppError {
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::Field(..) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -40,7 +42,7 @@ impl AppError {
 
     fn code(&self) -> &'static str {
         match self {
-            AppError::BadRequest(_) => "bad_request",
+            AppError::BadRequest(_) | AppError::Field(..) => "bad_request",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
@@ -53,6 +55,7 @@ impl AppError {
     pub fn public_message(&self) -> String {
         match self {
             AppError::BadRequest(m)
+            | AppError::Field(_, m)
             | AppError::Forbidden(m)
             | AppError::NotFound(m)
             | AppError::Conflict(m)
@@ -123,8 +126,11 @@ impl<E: Into<AppError>> From<E> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.0.log();
-        let body =
+        let mut body =
             json!({ "error": { "code": self.0.code(), "message": self.0.public_message() } });
+        if let AppError::Field(field, _) = &self.0 {
+            body["error"]["field"] = json!(field);
+        }
         (self.0.status(), Json(body)).into_response()
     }
 }

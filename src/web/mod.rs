@@ -6,12 +6,15 @@
 pub mod auth;
 mod error;
 pub mod locale;
+pub mod metrics;
 mod params;
 mod routes;
 pub mod templates;
+pub mod visitor;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -26,6 +29,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub use error::{ApiError, AppError};
 pub use templates::Templates;
 
+use crate::analytics::capture::EventSink;
 use crate::config::Config;
 use crate::library::Library;
 use crate::notify::Notifier;
@@ -43,7 +47,13 @@ pub struct Inner {
     pub config: Config,
     pub store: Arc<Store>,
     pub workflow: Arc<Workflow>,
-    pub login_limiter: auth::LoginLimiter,
+    pub login_limiter: auth::Limiter,
+    /// Contact-form submissions per client address.
+    pub contact_limiter: auth::Limiter,
+    /// Analytics events go here.
+    pub events: EventSink,
+    /// Request counts and latencies for `/metrics`.
+    pub http_metrics: metrics::HttpMetrics,
 }
 
 impl std::ops::Deref for AppState {
@@ -66,6 +76,22 @@ impl AppState {
             Arc::clone(&store),
             config.notify.webhooks.clone(),
             config.notify.secret.clone(),
+        )
+        .with_tickets(&config.tickets);
+        let events = if config.analytics.enabled {
+            let retention = Duration::from_secs(config.analytics.retention_days.max(1) * 86_400);
+            EventSink::start(&config.store, retention).map_err(|source| {
+                crate::store::Error::Open {
+                    path: config.store.clone(),
+                    source,
+                }
+            })?
+        } else {
+            EventSink::disabled()
+        };
+        let contact_limiter = auth::Limiter::new(
+            config.tickets.per_ip_per_hour.max(1),
+            Duration::from_secs(3600),
         );
         let workflow = Arc::new(Workflow {
             store: Arc::clone(&store),
@@ -80,7 +106,10 @@ impl AppState {
             config,
             store,
             workflow,
-            login_limiter: Default::default(),
+            login_limiter: auth::Limiter::new(5, Duration::from_secs(15 * 60)),
+            contact_limiter,
+            events,
+            http_metrics: Default::default(),
         })))
     }
 
@@ -106,10 +135,21 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(routes::help_center::routes())
         .merge(routes::agent::routes())
+        .merge(routes::contact::routes())
         .merge(api)
         .route("/static/{file}", get(routes::assets::asset))
+        .route("/widget.js", get(routes::assets::widget))
         .route("/healthz", get(routes::api::healthz))
+        .route("/metrics", get(metrics::metrics))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .fallback(routes::help_center::not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            visitor::visitor,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), error_pages))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -148,7 +188,7 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
     Some(
         CorsLayer::new()
             .allow_origin(allow)
-            .allow_methods([axum::http::Method::GET])
+            .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
             .allow_headers([header::CONTENT_TYPE]),
     )
 }

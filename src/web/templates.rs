@@ -57,6 +57,35 @@ const TEMPLATES: &[(&str, &str)] = &[
         "agent/error.html",
         include_str!("../../templates/agent/error.html"),
     ),
+    (
+        "agent/reports.html",
+        include_str!("../../templates/agent/reports.html"),
+    ),
+    (
+        "agent/synonyms.html",
+        include_str!("../../templates/agent/synonyms.html"),
+    ),
+    (
+        "reports/report.html",
+        include_str!("../../templates/reports/report.html"),
+    ),
+    (
+        "reports/body.html",
+        include_str!("../../templates/reports/body.html"),
+    ),
+    (
+        "reports/style.css",
+        include_str!("../../templates/reports/style.css"),
+    ),
+    ("contact.html", include_str!("../../templates/contact.html")),
+    (
+        "contact_done.html",
+        include_str!("../../templates/contact_done.html"),
+    ),
+    (
+        "deflected.html",
+        include_str!("../../templates/deflected.html"),
+    ),
 ];
 
 /// Built-in UI strings, by locale.
@@ -86,6 +115,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "editor.js",
         "text/javascript; charset=utf-8",
         include_str!("../../templates/static/editor.js"),
+    ),
+    (
+        "contact.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../templates/static/contact.js"),
+    ),
+    (
+        "widget.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../templates/static/widget.js"),
     ),
 ];
 

@@ -3,13 +3,18 @@
 //! origins are configurable). Errors are `{"error": {"code", "message"}}`
 //! with a 4xx status for anything the caller can fix.
 
-use axum::extract::{Path, RawQuery, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
+use axum::http::StatusCode;
 use axum::http::{header, HeaderMap};
-use axum::routing::get;
+use axum::routing::{get, post};
+use axum::Extension;
 use axum::{Json, Router};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::analytics::{EventKind, Source};
 use crate::articles::{is_valid_slug, normalize_locale};
 use crate::index::{
     ArticleRecord, ArticleSummary, Audience, SearchRequest, SearchResults, Suggestion,
@@ -17,7 +22,9 @@ use crate::index::{
 use crate::web::auth;
 use crate::web::locale::negotiate;
 use crate::web::params::Params;
+use crate::web::routes::contact::TicketForm;
 use crate::web::routes::help_center::category_title;
+use crate::web::visitor::{script_session, Visitor};
 use crate::web::{ApiError, AppError, AppState};
 
 /// Most hits one call returns.
@@ -31,6 +38,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/suggest", get(suggest))
         .route("/api/v1/articles", get(articles))
         .route("/api/v1/articles/{*slug}", get(article))
+        .route("/api/v1/contact/suggest", get(contact_suggest))
+        .route("/api/v1/tickets", post(create_ticket))
+        .route("/api/v1/events", post(client_event))
 }
 
 /// The `locale` parameter, checked; when absent, the best match of the
@@ -63,6 +73,7 @@ fn locale(state: &AppState, params: &Params, headers: &HeaderMap) -> Result<Stri
 /// `GET /api/v1/search?q=&category=&limit=&offset=&locale=`
 async fn search(
     State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<SearchResults>, ApiError> {
@@ -76,16 +87,29 @@ async fn search(
     let offset = params.number("offset", 0, 0, MAX_OFFSET)?;
     let locale = locale(&state, &params, &headers)?;
     let category = params.text("category").map(String::from);
+    let (source, session) = caller(&params, &visitor);
     let response = state
         .run(move |s| {
-            Ok(s.library.index().search(&SearchRequest {
+            let started = std::time::Instant::now();
+            let results = s.library.index().search(&SearchRequest {
                 query: &q,
                 locale: &locale,
                 category: category.as_deref(),
                 limit,
                 offset,
                 audience,
-            })?)
+            })?;
+            s.http_metrics
+                .search
+                .observe(started.elapsed().as_secs_f64());
+            if offset == 0 {
+                s.record(session.as_deref(), EventKind::Search, source, |e| {
+                    e.query = Some(q.clone());
+                    e.results = Some(results.total as i64);
+                    e.locale = Some(locale.clone());
+                });
+            }
+            Ok(results)
         })
         .await?;
     Ok(Json(response))
@@ -172,12 +196,22 @@ async fn articles(
 /// `GET /api/v1/articles/{slug}?locale=` — metadata, rendered HTML and Markdown.
 async fn article(
     State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
     Path(slug): Path<String>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<ArticleRecord>, ApiError> {
     let audience = auth::audience(&state, &headers);
     let params = Params::parse(raw.as_deref());
+    let (source, session) = caller(&params, &visitor);
+    // The widget says where the reader came from: a search or the contact form.
+    let arrived = match params.text("from") {
+        Some("widget_search" | "search") => Some(EventKind::Click),
+        Some("widget_contact" | "contact") => Some(EventKind::SuggestionClick),
+        _ => None,
+    };
+    let query = params.text("q").map(String::from);
+    let rank = params.text("rank").and_then(|r| r.parse::<i64>().ok());
     let locale = locale(&state, &params, &headers)?;
     let slug = slug.trim_end_matches('/').to_string();
     if !is_valid_slug(&slug) {
@@ -188,12 +222,26 @@ async fn article(
     }
     let record = state
         .run(move |s| {
-            s.library
+            let record = s
+                .library
                 .index()
                 .get(&slug, &locale, audience)?
                 .ok_or_else(|| {
                     AppError::NotFound(format!("No article `{slug}` in locale `{locale}`."))
-                })
+                })?;
+            if let Some(kind) = arrived {
+                s.record(session.as_deref(), kind, source, |e| {
+                    e.slug = Some(slug.clone());
+                    e.query = query.clone();
+                    e.rank = rank;
+                });
+            }
+            s.record(session.as_deref(), EventKind::View, source, |e| {
+                e.slug = Some(slug.clone());
+                e.locale = Some(locale.clone());
+                e.query = query.clone();
+            });
+            Ok(record)
         })
         .await?;
     Ok(Json(record))
@@ -212,4 +260,238 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
         "articles": state.library.index().len(),
         "problems": problems,
     }))
+}
+
+/// Where an API call comes from: `source=widget` (with its own `session`
+/// id) or any other client.
+fn caller(params: &Params, visitor: &Visitor) -> (Source, Option<String>) {
+    let source = match params.text("source") {
+        Some("widget") => Source::Widget,
+        _ => Source::Api,
+    };
+    (source, script_session(visitor, params.text("session")))
+}
+
+#[derive(Serialize)]
+struct ContactSuggestion {
+    slug: String,
+    title: String,
+    summary: String,
+    url: String,
+    category_title: String,
+}
+
+#[derive(Serialize)]
+struct ContactSuggestResponse {
+    query: String,
+    suggestions: Vec<ContactSuggestion>,
+}
+
+/// `GET /api/v1/contact/suggest?q=&locale=` — articles for what a customer
+/// is typing into the contact form (the whole text, not a prefix).
+async fn contact_suggest(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<ContactSuggestResponse>, ApiError> {
+    let params = Params::parse(raw.as_deref());
+    let q = params.query()?;
+    let locale = locale(&state, &params, &headers)?;
+    let limit = params.number("limit", 5, 1, 10)?;
+    let (source, session) = caller(&params, &visitor);
+    let source = if source == Source::Api {
+        Source::Web
+    } else {
+        source
+    };
+    let response = state
+        .run(move |s| {
+            let results = s.library.index().search(&SearchRequest {
+                query: &q,
+                locale: &locale,
+                category: None,
+                limit,
+                offset: 0,
+                audience: Audience::Public,
+            })?;
+            s.record(
+                session.as_deref(),
+                EventKind::SuggestionShown,
+                source,
+                |e| {
+                    e.query = Some(q.clone());
+                    e.results = Some(results.hits.len() as i64);
+                    e.locale = Some(locale.clone());
+                },
+            );
+            let suggestions = results
+                .hits
+                .into_iter()
+                .map(|h| ContactSuggestion {
+                    category_title: category_title(s, &locale, &h.category),
+                    slug: h.slug,
+                    title: h.title,
+                    summary: h.summary,
+                    url: h.url,
+                })
+                .collect();
+            Ok(ContactSuggestResponse {
+                query: q,
+                suggestions,
+            })
+        })
+        .await?;
+    Ok(Json(response))
+}
+
+/// The origin of a cross-site POST must be this site or an allowed one: a
+/// JSON body already forces browsers to ask first (CORS preflight), this
+/// also refuses what a browser sends without asking.
+fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !json {
+        return Err(AppError::BadRequest(
+            "Send JSON (`Content-Type: application/json`).".into(),
+        ));
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let same_site = origin.split_once("://").is_some_and(|(_, h)| h == host);
+    let allowed = state
+        .config
+        .cors_origins
+        .iter()
+        .any(|o| o == "*" || o == origin);
+    if same_site || allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "Requests from {origin} are not allowed; add it to `cors_origins`."
+        )))
+    }
+}
+
+/// `POST /api/v1/tickets` — a ticket from the widget or another client:
+/// `{subject, description, email, category?, article?, session?, source?}`.
+async fn create_ticket(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    check_origin(&state, &headers)?;
+    let form: TicketForm = serde_json::from_str(&body)
+        .map_err(|e| AppError::BadRequest(format!("The request is not a ticket: {e}.")))?;
+    if !form.website.is_empty() {
+        return Err(AppError::BadRequest("Your request could not be sent.".into()).into());
+    }
+    let key = auth::limit_key(connect.map(|Extension(ConnectInfo(p))| p.ip()), "contact");
+    if !state.contact_limiter.allowed(&key) {
+        return Err(AppError::TooMany(
+            "You have sent several requests already. Please wait an hour.".into(),
+        )
+        .into());
+    }
+    let source = if form.source == "widget" {
+        Source::Widget
+    } else {
+        Source::Api
+    };
+    let session = script_session(&visitor, Some(form.session.as_str()));
+    let locale =
+        normalize_locale(&form.locale).unwrap_or_else(|| state.config.default_locale.clone());
+    let ticket = state
+        .run(move |s| {
+            let categories: Vec<String> = s
+                .library
+                .index()
+                .categories(&locale, Audience::Public)?
+                .into_iter()
+                .map(|c| c.category)
+                .collect();
+            // The first problem, with its field, so the widget can show it in place.
+            if let Some((field, message)) = form.validate(&categories).into_iter().next() {
+                return Err(AppError::Field(field, message));
+            }
+            crate::web::routes::contact::create_ticket(
+                s,
+                &form,
+                &locale,
+                session.as_deref(),
+                source,
+            )
+        })
+        .await?;
+    state.contact_limiter.hit(&key);
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": ticket.id, "created_at": ticket.created_at })),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ClientEvent {
+    kind: String,
+    #[serde(default)]
+    slug: Option<String>,
+    #[serde(default)]
+    query: Option<String>,
+    #[serde(default)]
+    rank: Option<i64>,
+    #[serde(default)]
+    session: Option<String>,
+    #[serde(default)]
+    source: Option<String>,
+}
+
+/// `POST /api/v1/events` — what only the browser sees (the widget's
+/// "This answered my question", clicks, contact opens).
+async fn client_event(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<StatusCode, ApiError> {
+    check_origin(&state, &headers)?;
+    let e: ClientEvent = serde_json::from_str(&body)
+        .map_err(|e| AppError::BadRequest(format!("Not an event: {e}.")))?;
+    let kind = EventKind::parse(&e.kind)
+        .filter(|k| {
+            matches!(
+                k,
+                EventKind::View
+                    | EventKind::Click
+                    | EventKind::SuggestionClick
+                    | EventKind::ContactOpen
+                    | EventKind::Deflected
+            )
+        })
+        .ok_or_else(|| {
+            AppError::BadRequest(format!("`{}` is not an event a client may send.", e.kind))
+        })?;
+    if e.slug.as_deref().is_some_and(|s| !is_valid_slug(s)) {
+        return Err(AppError::BadRequest("`slug` is not a valid slug.".into()).into());
+    }
+    let source = if e.source.as_deref() == Some("widget") {
+        Source::Widget
+    } else {
+        Source::Api
+    };
+    let session = script_session(&visitor, e.session.as_deref());
+    state.record(session.as_deref(), kind, source, |ev| {
+        ev.slug = e.slug.clone();
+        ev.query = e.query.clone();
+        ev.rank = e.rank;
+    });
+    Ok(StatusCode::ACCEPTED)
 }

@@ -26,3 +26,8 @@ pub async fn asset(
     )
         .into_response())
 }
+
+/// `GET /widget.js` — the embeddable help widget (one `<script>` tag on any site).
+pub async fn widget(State(state): State<AppState>) -> Result<Response, AppError> {
+    asset(State(state), Path("widget.js".to_string())).await
+}

@@ -8,14 +8,19 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Html;
 use axum::routing::get;
+use axum::Extension;
 use axum::Router;
 use serde::Serialize;
 use tera::Context;
 
+use crate::analytics::{EventKind, Source};
 use crate::articles::{is_valid_slug, normalize_locale};
 use crate::index::{ArticleSummary, Audience, SearchRequest};
 use crate::web::auth;
 use crate::web::params::Params;
+use crate::web::params::MAX_QUERY_CHARS;
+use crate::web::routes::contact;
+use crate::web::visitor::Visitor;
 use crate::web::{AppError, AppState};
 
 /// Most result pages a search can be paged through.
@@ -109,10 +114,10 @@ pub fn base_context(state: &AppState, loc: &PageLocale, q: &str) -> Context {
 /// A category as linked from pages.
 #[derive(Serialize)]
 pub struct CategoryLink {
-    slug: String,
-    title: String,
-    url: String,
-    count: u64,
+    pub slug: String,
+    pub title: String,
+    pub url: String,
+    pub count: u64,
 }
 
 /// The display name of a category: a `category_title_<id>` UI string when there is
@@ -293,11 +298,27 @@ struct ArticlePage {
 /// `GET /articles/{slug}` — one article with its table of contents.
 async fn article(
     State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
     headers: HeaderMap,
     Path(path): Path<HashMap<String, String>>,
-) -> Result<Html<String>, AppError> {
+    RawQuery(raw): RawQuery,
+) -> Result<axum::response::Response, AppError> {
     let audience = auth::audience(&state, &headers);
-    state
+    let params = Params::parse(raw.as_deref());
+    let from = params.text("from").map(String::from);
+    let query = params
+        .text("q")
+        .map(|q| q.chars().take(MAX_QUERY_CHARS).collect::<String>());
+    let rank = params
+        .text("rank")
+        .and_then(|r| r.parse::<i64>().ok())
+        .filter(|r| (1..=1000).contains(r));
+    let feedback_state = match params.text("feedback") {
+        Some(f @ ("thanks" | "reason" | "done")) => f.to_string(),
+        _ => "ask".to_string(),
+    };
+    let (token, cookie) = contact::form_token(&state, &headers);
+    let html = state
         .run(move |s| {
             let loc = PageLocale::from_path(s, &path)?;
             let slug = path
@@ -317,6 +338,7 @@ async fn article(
                     "There is no article at this address.".into(),
                 ));
             };
+            let title = article.title.clone();
             let related = index.related(&article, RELATED, audience)?;
             let translations = index.translations(&article, audience)?;
             let mut ctx = base_context(s, &loc, "");
@@ -375,9 +397,49 @@ async fn article(
                 format!("/agent/edit?{query}")
             });
             ctx.insert("agent_edit_url", &agent_edit_url);
+            let from_contact = from.as_deref() == Some("contact");
+            ctx.insert(
+                "from_contact",
+                &from_contact.then(|| {
+                    serde_json::json!({ "action": "/contact/deflected", "csrf": token, "slug": slug_owned, "back_url": "/contact" })
+                }),
+            );
+            let feedback_query = serde_urlencoded::to_string([("slug", &slug_owned), ("locale", &loc.locale)]).unwrap_or_default();
+            let contact_query = serde_urlencoded::to_string([("article", &slug_owned), ("subject", &title)]).unwrap_or_default();
+            ctx.insert(
+                "feedback",
+                &serde_json::json!({
+                    "state": feedback_state, "action": format!("/feedback?{feedback_query}"), "csrf": token,
+                    "contact_url": format!("/contact?{contact_query}"),
+                }),
+            );
+            // What brought the visitor here, for the deflection reports.
+            let sid = visitor.sid.as_deref();
+            let kind = match from.as_deref() {
+                Some("search") => Some(EventKind::Click),
+                Some("contact") => Some(EventKind::SuggestionClick),
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                s.record(sid, kind, Source::Web, |e| {
+                    e.query = query.clone();
+                    e.rank = rank;
+                    e.slug = Some(slug_owned.clone());
+                });
+            }
+            s.record(sid, EventKind::View, Source::Web, |e| {
+                e.slug = Some(slug_owned.clone());
+                e.locale = Some(loc.locale.clone());
+                e.query = query.clone();
+            });
             render(s, "article.html", &ctx)
         })
-        .await
+        .await?;
+    Ok(contact::with_cookie(
+        html,
+        axum::http::StatusCode::OK,
+        cookie,
+    ))
 }
 
 #[derive(Serialize)]
@@ -419,6 +481,7 @@ struct Pagination {
 /// filter and pages.
 async fn search(
     State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
     headers: HeaderMap,
     Path(path): Path<HashMap<String, String>>,
     RawQuery(raw): RawQuery,
@@ -433,6 +496,7 @@ async fn search(
             let loc = PageLocale::from_path(s, &path)?;
             let per_page = s.config.page_size.max(1);
             let mut ctx = base_context(s, &loc, &q);
+            let started = std::time::Instant::now();
             let results = s.library.index().search(&SearchRequest {
                 query: &q,
                 locale: &loc.locale,
@@ -441,6 +505,21 @@ async fn search(
                 offset: (page - 1) * per_page,
                 audience,
             })?;
+            s.http_metrics
+                .search
+                .observe(started.elapsed().as_secs_f64());
+            if !q.is_empty() && page == 1 {
+                s.record(
+                    visitor.sid.as_deref(),
+                    EventKind::Search,
+                    Source::Web,
+                    |e| {
+                        e.query = Some(q.clone());
+                        e.results = Some(results.total as i64);
+                        e.locale = Some(loc.locale.clone());
+                    },
+                );
+            }
             let search_url = format!("{}/search", loc.prefix);
             let url_for = |category: Option<&str>, page: usize| {
                 let mut pairs = vec![("q", q.clone())];
@@ -457,14 +536,26 @@ async fn search(
             };
             let pages = results.total.div_ceil(per_page).min(MAX_PAGES);
             let did_you_mean = results.did_you_mean.clone();
+            let first_rank = (page - 1) * per_page;
             let hits: Vec<PageHit> = results
                 .hits
                 .into_iter()
-                .map(|h| PageHit {
+                .enumerate()
+                .map(|(i, h)| PageHit {
                     category_title: category_title(s, &loc.locale, &h.category),
                     category_url: category_url(&loc, &h.category),
                     title: h.title,
-                    url: h.url,
+                    // The article page records the click with its rank.
+                    url: format!(
+                        "{}?{}",
+                        h.url,
+                        serde_urlencoded::to_string([
+                            ("from", "search"),
+                            ("q", &q),
+                            ("rank", &(first_rank + i + 1).to_string())
+                        ])
+                        .unwrap_or_default()
+                    ),
                     summary: h.summary,
                     snippet_html: h.snippet_html,
                 })

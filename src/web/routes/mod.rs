@@ -4,4 +4,5 @@
 pub mod agent;
 pub mod api;
 pub mod assets;
+pub mod contact;
 pub mod help_center;

@@ -1,6 +1,8 @@
 //! The dashboard: my drafts, reviews assigned to me, revisions waiting for any
 //! reviewer, and live articles that are stale (past their review interval) or
-//! unreviewed (their current content matches no approval — a hand edit).
+//! unreviewed (their current content matches no approval — a hand edit), as
+//! computed for the leads' report too
+//! ([`crate::analytics::report::articles_needing_attention`]).
 
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
@@ -8,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::{context, flash_from, render, row, signed_in};
-use crate::review::parse_interval;
+use crate::analytics::report::{articles_needing_attention, default_review_interval};
 use crate::store::{Role, Session};
 use crate::web::{AppError, AppState};
 
@@ -83,63 +85,54 @@ fn attention(
     s: &AppState,
     session: &Session,
 ) -> Result<(Vec<StaleRow>, Vec<UnreviewedRow>), AppError> {
-    let live = s.library.index().live_articles()?;
-    let hashes: Vec<&str> = live.iter().map(|a| a.content_hash.as_str()).collect();
-    let approved = s.store.approved_hashes(&hashes)?;
-    let verified = s.store.last_verifications()?;
-    let default_interval =
-        parse_interval(&s.config.review.review_every).unwrap_or(chrono::Duration::days(180));
-    let now = chrono::Utc::now();
+    let all = articles_needing_attention(
+        s.library.index(),
+        &s.store,
+        default_review_interval(&s.config),
+        chrono::Utc::now(),
+    )
+    .map_err(|e| AppError::Internal(e.to_string()))?;
     let mine = |owner: &Option<String>| {
         session.account.role >= Role::Lead
             || owner
                 .as_deref()
                 .is_none_or(|o| o.eq_ignore_ascii_case(&session.account.name))
     };
-    let (mut stale, mut unreviewed) = (Vec::new(), Vec::new());
-    for a in live.iter().filter(|a| mine(&a.owner)) {
-        let s_ = &a.summary;
-        let query = serde_urlencoded::to_string([("slug", &s_.slug), ("locale", &s_.locale)])
-            .unwrap_or_default();
-        let interval = a
-            .review_every
-            .as_deref()
-            .and_then(parse_interval)
-            .unwrap_or(default_interval);
-        let verified_at = verified
-            .get(&(s_.locale.clone(), s_.slug.clone()))
-            .and_then(|v| chrono::DateTime::parse_from_rfc3339(v).ok())
-            .map(|d| d.with_timezone(&chrono::Utc));
-        let checked = match (s_.updated, verified_at) {
-            (Some(u), Some(v)) => Some(u.max(v)),
-            (u, v) => u.or(v),
-        };
-        if let Some(checked) = checked {
-            let overdue = (now - (checked + interval)).num_days();
-            if overdue > 0 && stale.len() < MAX_ROWS {
-                stale.push(StaleRow {
-                    title: s_.title.clone(),
-                    slug: s_.slug.clone(),
-                    url: s_.url.clone(),
-                    edit_url: format!("/agent/edit?{query}"),
-                    owner: a.owner.clone().unwrap_or_else(|| "—".into()),
-                    days_overdue: overdue,
-                    verify_url: format!("/agent/articles/verify?{query}"),
-                    locale: s_.locale.clone(),
-                });
+    let query = |slug: &str, locale: &str| {
+        serde_urlencoded::to_string([("slug", slug), ("locale", locale)]).unwrap_or_default()
+    };
+    let stale = all
+        .stale
+        .into_iter()
+        .filter(|a| mine(&a.owner))
+        .take(MAX_ROWS)
+        .map(|a| {
+            let query = query(&a.slug, &a.locale);
+            StaleRow {
+                edit_url: format!("/agent/edit?{query}"),
+                verify_url: format!("/agent/articles/verify?{query}"),
+                owner: a.owner.unwrap_or_else(|| "—".into()),
+                days_overdue: a.days_overdue,
+                title: a.title,
+                slug: a.slug,
+                url: a.url,
+                locale: a.locale,
             }
-        }
-        if !approved.contains(&a.content_hash) && unreviewed.len() < MAX_ROWS {
-            unreviewed.push(UnreviewedRow {
-                title: s_.title.clone(),
-                slug: s_.slug.clone(),
-                url: s_.url.clone(),
-                review_url: format!("/agent/articles/review-live?{query}"),
-                locale: s_.locale.clone(),
-                owner: a.owner.clone().unwrap_or_else(|| "—".into()),
-            });
-        }
-    }
-    stale.sort_by(|a, b| b.days_overdue.cmp(&a.days_overdue));
+        })
+        .collect();
+    let unreviewed = all
+        .unreviewed
+        .into_iter()
+        .filter(|a| mine(&a.owner))
+        .take(MAX_ROWS)
+        .map(|a| UnreviewedRow {
+            review_url: format!("/agent/articles/review-live?{}", query(&a.slug, &a.locale)),
+            owner: a.owner.unwrap_or_else(|| "—".into()),
+            title: a.title,
+            slug: a.slug,
+            url: a.url,
+            locale: a.locale,
+        })
+        .collect();
     Ok((stale, unreviewed))
 }

@@ -91,7 +91,7 @@ pub async fn submit(
     }
     // Behind the real server the peer address is known; in-process tests have none.
     let ip = connect.map(|Extension(ConnectInfo(peer))| peer.ip());
-    if !state.login_limiter.allowed(ip, &name) {
+    if !state.login_limiter.allowed(&auth::limit_key(ip, &name)) {
         return Err(AppError::TooMany(
             "Too many failed sign-ins. Wait 15 minutes and try again.".into(),
         ));
@@ -103,7 +103,7 @@ pub async fn submit(
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??;
     let Some(account) = account else {
-        state.login_limiter.failed(ip, &name);
+        state.login_limiter.hit(&auth::limit_key(ip, &name));
         return show(
             &state,
             Some("That name and password do not match an active account."),
@@ -111,7 +111,7 @@ pub async fn submit(
             &name,
         );
     };
-    state.login_limiter.succeeded(ip, &name);
+    state.login_limiter.clear(&auth::limit_key(ip, &name));
     let token = state.store.create_session(account.id)?;
     let mut res = redirect(&next);
     let cookie = auth::set_cookie(&state, SESSION_COOKIE, &token, SESSION_AGE);

@@ -1,12 +1,14 @@
 //! The agent workspace under `/agent`: sign-in, the dashboard, the editor,
-//! review pages, history and accounts. Every page needs a signed-in agent
+//! review pages, history, accounts, reports and synonyms. Every page needs a signed-in agent
 //! (a sign-in redirect otherwise); every POST checks the session's CSRF token.
 
 mod accounts;
 mod dashboard;
 mod editor;
 mod login;
+mod reports;
 mod revision;
+mod synonyms;
 
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -50,6 +52,8 @@ pub fn routes() -> Router<AppState> {
             get(accounts::page).post(accounts::create),
         )
         .route("/agent/accounts/{name}/disable", post(accounts::disable))
+        .route("/agent/reports", get(reports::page))
+        .route("/agent/synonyms", get(synonyms::page).post(synonyms::add))
 }
 
 /// A urlencoded form body, keeping repeated keys.

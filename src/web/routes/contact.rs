@@ -1,0 +1,470 @@
+//! The contact form that stands in front of the ticket queue: it suggests
+//! articles as the customer types, stores a submitted ticket before anything
+//! else is tried (the outbox then delivers it), and counts what it deflects.
+//! Also "This answered my question" and the "Was this helpful?" votes. Public
+//! forms are CSRF-safe through a double-submit cookie.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::agent::{redirect, FormData};
+use super::help_center::{base_context, category_links, PageLocale};
+use crate::analytics::{EventKind, Source};
+use crate::articles::{is_valid_slug, normalize_locale};
+use crate::index::Audience;
+use crate::store::{NewTicket, Ticket};
+use crate::web::auth::{self, constant_time_eq};
+use crate::web::params::Params;
+use crate::web::visitor::Visitor;
+use crate::web::{AppError, AppState};
+
+/// The double-submit cookie of public forms.
+pub const FORM_COOKIE: &str = "deflect_form";
+
+pub fn routes() -> axum::Router<AppState> {
+    Router::new()
+        .route("/contact", get(form).post(submit))
+        .route("/contact/deflected", post(deflected))
+        .route("/feedback", post(feedback))
+}
+
+/// The form token of this browser and, when it is new, the cookie to set.
+pub fn form_token(state: &AppState, headers: &HeaderMap) -> (String, Option<String>) {
+    match auth::cookie(headers, FORM_COOKIE).filter(|t| t.len() == 64) {
+        Some(t) => (t.to_string(), None),
+        None => {
+            let t = crate::store::random_token();
+            let cookie = auth::set_cookie(state, FORM_COOKIE, &t, Duration::from_secs(30 * 86_400));
+            (t.clone(), Some(cookie))
+        }
+    }
+}
+
+/// Checks a public form's token against the browser's cookie.
+pub fn check_form_token(headers: &HeaderMap, form: &FormData) -> Result<(), AppError> {
+    let cookie = auth::cookie(headers, FORM_COOKIE).unwrap_or_default();
+    let sent = form.get("csrf").unwrap_or_default();
+    if cookie.is_empty() || !constant_time_eq(cookie.as_bytes(), sent.as_bytes()) {
+        return Err(AppError::Forbidden(
+            "This form has expired. Reload the page and try again.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A page with the form cookie set when it is new.
+pub fn with_cookie(html: Html<String>, status: StatusCode, cookie: Option<String>) -> Response {
+    let mut res = (status, html).into_response();
+    if let Some(c) = cookie.and_then(|c| c.parse().ok()) {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
+}
+
+/// What the customer typed.
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct TicketForm {
+    pub subject: String,
+    pub description: String,
+    pub email: String,
+    pub category: String,
+    pub article: String,
+    /// The honeypot: people never see it, bots fill it in.
+    pub website: String,
+    pub session: String,
+    pub source: String,
+    pub locale: String,
+}
+
+impl TicketForm {
+    fn from_form(form: &FormData) -> TicketForm {
+        let get = |k: &str| form.get(k).unwrap_or_default().to_string();
+        TicketForm {
+            subject: get("subject"),
+            description: get("description"),
+            email: get("email"),
+            category: get("category"),
+            article: get("article"),
+            website: get("website"),
+            ..TicketForm::default()
+        }
+    }
+
+    /// Field → message for everything wrong.
+    pub fn validate(&self, categories: &[String]) -> BTreeMap<&'static str, String> {
+        let mut errors = BTreeMap::new();
+        let chars = |s: &str| s.trim().chars().count();
+        if chars(&self.subject) < 3 {
+            errors.insert(
+                "subject",
+                "Add a short subject (at least 3 characters).".to_string(),
+            );
+        } else if chars(&self.subject) > 200 {
+            errors.insert(
+                "subject",
+                "Keep the subject under 200 characters.".to_string(),
+            );
+        }
+        if chars(&self.description) < 10 {
+            errors.insert(
+                "description",
+                "Tell us a little more (at least 10 characters).".to_string(),
+            );
+        } else if chars(&self.description) > 5000 {
+            errors.insert(
+                "description",
+                "Keep the description under 5,000 characters.".to_string(),
+            );
+        }
+        if !is_email(self.email.trim()) {
+            errors.insert(
+                "email",
+                "Enter the email address we should reply to, like name@example.com.".to_string(),
+            );
+        }
+        if !self.category.is_empty() && !categories.contains(&self.category) {
+            errors.insert("category", "Choose one of the listed topics.".to_string());
+        }
+        if !self.article.is_empty() && !is_valid_slug(&self.article) {
+            errors.insert(
+                "form",
+                "The article this request is about is not valid.".to_string(),
+            );
+        }
+        errors
+    }
+}
+
+/// A plausible address: one `@`, a dot in the domain, no spaces.
+pub fn is_email(s: &str) -> bool {
+    let Some((user, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !user.is_empty()
+        && s.len() <= 254
+        && !s.contains(char::is_whitespace)
+        && !domain.contains('@')
+        && domain.split('.').count() >= 2
+        && domain.split('.').all(|p| !p.is_empty())
+}
+
+/// Stores a ticket with its deliveries, then records the event and wakes
+/// the outbox. Storing comes first: nothing after it can lose the ticket.
+pub fn create_ticket(
+    s: &AppState,
+    t: &TicketForm,
+    locale: &str,
+    session: Option<&str>,
+    source: Source,
+) -> Result<Ticket, AppError> {
+    let new = NewTicket {
+        subject: t.subject.trim().to_string(),
+        description: t.description.trim().to_string(),
+        email: t.email.trim().to_string(),
+        category: Some(t.category.clone()).filter(|c| !c.is_empty()),
+        locale: locale.to_string(),
+        session: session.map(String::from),
+        source: source.as_str().to_string(),
+        article: Some(t.article.clone()).filter(|a| !a.is_empty()),
+    };
+    let mut destinations = Vec::new();
+    if !s.config.tickets.webhook.is_empty() {
+        destinations.push(s.config.tickets.webhook.clone());
+    }
+    if !s.config.tickets.email_to.is_empty() {
+        destinations.push(format!("mailto:{}", s.config.tickets.email_to));
+    }
+    let ticket = s.store.create_ticket(&new, &destinations, |t| {
+        json!({
+            "event": "ticket", "id": t.id, "created_at": t.created_at, "subject": t.fields.subject,
+            "description": t.fields.description, "email": t.fields.email, "category": t.fields.category,
+            "locale": t.fields.locale, "source": t.fields.source, "article": t.fields.article,
+        })
+        .to_string()
+    })?;
+    s.record(session, EventKind::TicketSubmit, source, |e| {
+        e.slug = ticket.fields.article.clone();
+        e.locale = Some(locale.to_string());
+    });
+    s.workflow.notifier.wake();
+    Ok(ticket)
+}
+
+fn categories(s: &AppState, locale: &str) -> Result<Vec<String>, AppError> {
+    Ok(s.library
+        .index()
+        .categories(locale, Audience::Public)?
+        .into_iter()
+        .map(|c| c.category)
+        .collect())
+}
+
+fn render_form(
+    s: &AppState,
+    form: &TicketForm,
+    errors: &BTreeMap<&str, String>,
+    token: &str,
+) -> Result<Html<String>, AppError> {
+    let loc = PageLocale::default_for(s);
+    let mut ctx = base_context(s, &loc, "");
+    let article_title = match form.article.as_str() {
+        "" => None,
+        slug if is_valid_slug(slug) => s
+            .library
+            .index()
+            .get(slug, &loc.locale, Audience::Public)?
+            .map(|a| a.title),
+        _ => None,
+    };
+    let cats: Vec<_> = category_links(s, &loc.locale)?
+        .into_iter()
+        .map(|c| json!({ "slug": c.slug, "title": c.title }))
+        .collect();
+    ctx.insert("form", form);
+    ctx.insert("errors", errors);
+    ctx.insert("categories", &cats);
+    ctx.insert("csrf", token);
+    ctx.insert("suggest_url", "/api/v1/contact/suggest");
+    ctx.insert("article_title", &article_title);
+    s.templates
+        .render("contact.html", &ctx)
+        .map(Html)
+        .map_err(AppError::Internal)
+}
+
+/// `GET /contact?subject=&description=&article=`
+async fn form(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let params = Params::parse(raw.as_deref());
+    let prefill = TicketForm {
+        subject: params
+            .text("subject")
+            .unwrap_or_default()
+            .chars()
+            .take(200)
+            .collect(),
+        description: params
+            .text("description")
+            .unwrap_or_default()
+            .chars()
+            .take(5000)
+            .collect(),
+        article: params
+            .text("article")
+            .filter(|a| is_valid_slug(a))
+            .unwrap_or_default()
+            .to_string(),
+        ..TicketForm::default()
+    };
+    let (token, cookie) = form_token(&state, &headers);
+    state.record(
+        visitor.sid.as_deref(),
+        EventKind::ContactOpen,
+        Source::Web,
+        |e| {
+            e.slug = Some(prefill.article.clone()).filter(|a| !a.is_empty());
+        },
+    );
+    let html = state
+        .run(move |s| render_form(s, &prefill, &BTreeMap::new(), &token))
+        .await?;
+    Ok(with_cookie(html, StatusCode::OK, cookie))
+}
+
+/// `POST /contact`
+async fn submit(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Response, AppError> {
+    let form = FormData::parse(&body)?;
+    check_form_token(&headers, &form)?;
+    let ticket_form = TicketForm::from_form(&form);
+    if !ticket_form.website.is_empty() {
+        tracing::info!("contact form honeypot filled; submission dropped");
+        return Err(AppError::BadRequest(
+            "Your request could not be sent.".into(),
+        ));
+    }
+    let ip = connect.map(|Extension(ConnectInfo(p))| p.ip());
+    let key = auth::limit_key(ip, "contact");
+    if !state.contact_limiter.allowed(&key) {
+        return Err(AppError::TooMany(
+            "You have sent several requests already. Please wait an hour, or reply to our email."
+                .into(),
+        ));
+    }
+    let (token, _) = form_token(&state, &headers);
+    state
+        .run(move |s| {
+            let locale = s.config.default_locale.clone();
+            let errors = ticket_form.validate(&categories(s, &locale)?);
+            if !errors.is_empty() {
+                return Ok((
+                    StatusCode::BAD_REQUEST,
+                    render_form(s, &ticket_form, &errors, &token)?,
+                )
+                    .into_response());
+            }
+            let ticket = create_ticket(
+                s,
+                &ticket_form,
+                &locale,
+                visitor.sid.as_deref(),
+                Source::Web,
+            )?;
+            s.contact_limiter.hit(&key);
+            let mut ctx = base_context(s, &PageLocale::default_for(s), "");
+            ctx.insert(
+                "ticket",
+                &json!({ "id": ticket.id, "email": ticket.fields.email }),
+            );
+            let html = s
+                .templates
+                .render("contact_done.html", &ctx)
+                .map_err(AppError::Internal)?;
+            Ok(Html(html).into_response())
+        })
+        .await
+}
+
+/// `POST /contact/deflected` — "This answered my question".
+async fn deflected(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Response, AppError> {
+    let form = FormData::parse(&body)?;
+    check_form_token(&headers, &form)?;
+    let slug = form
+        .get("slug")
+        .filter(|s| is_valid_slug(s))
+        .map(String::from);
+    state.record(
+        visitor.sid.as_deref(),
+        EventKind::Deflected,
+        Source::Web,
+        |e| e.slug = slug.clone(),
+    );
+    state
+        .run(move |s| {
+            let loc = PageLocale::default_for(s);
+            let article = match &slug {
+                Some(slug) => s.library.index().get(slug, &loc.locale, Audience::Public)?,
+                None => None,
+            };
+            let mut ctx = base_context(s, &loc, "");
+            ctx.insert(
+                "article",
+                &article.map(|a| json!({ "title": a.title, "url": a.url })),
+            );
+            s.templates
+                .render("deflected.html", &ctx)
+                .map(|h| Html(h).into_response())
+                .map_err(AppError::Internal)
+        })
+        .await
+}
+
+/// Reasons a "No" vote may give.
+pub const REASONS: &[&str] = &["outdated", "unclear", "didnt_answer", "other"];
+
+/// `POST /feedback?slug=&locale=` — "Was this helpful?". A "No" is recorded
+/// at once; the optional reason that follows is recorded as the visitor's
+/// later vote on the same article (reports keep each visitor's last vote).
+async fn feedback(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    body: String,
+) -> Result<Response, AppError> {
+    let form = FormData::parse(&body)?;
+    check_form_token(&headers, &form)?;
+    let params = Params::parse(raw.as_deref());
+    let slug = params
+        .text("slug")
+        .filter(|s| is_valid_slug(s))
+        .ok_or_else(|| AppError::BadRequest("Which article?".into()))?
+        .to_string();
+    let locale = params
+        .text("locale")
+        .and_then(normalize_locale)
+        .unwrap_or_else(|| state.config.default_locale.clone());
+    let helpful = match form.get("helpful") {
+        Some("yes") => true,
+        Some("no") => false,
+        _ => return Err(AppError::BadRequest("Answer yes or no.".into())),
+    };
+    let reason = form
+        .get("reason")
+        .filter(|r| REASONS.contains(r))
+        .map(String::from);
+    let next = match (helpful, &reason) {
+        (true, _) => "thanks",
+        (false, None) => "reason",
+        (false, Some(_)) => "done",
+    };
+    state.record(visitor.sid.as_deref(), EventKind::Vote, Source::Web, |e| {
+        e.slug = Some(slug.clone());
+        e.locale = Some(locale.clone());
+        e.helpful = Some(helpful);
+        e.reason = reason.clone();
+    });
+    let url = crate::articles::load::article_url(&state.config.default_locale, &locale, &slug);
+    Ok(redirect(&format!("{url}?feedback={next}#feedback")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticket_validation_names_each_field() {
+        let good = TicketForm {
+            subject: "Refund".into(),
+            description: "I was charged twice this month.".into(),
+            email: "ana@example.com".into(),
+            ..TicketForm::default()
+        };
+        assert!(good.validate(&[]).is_empty());
+        let bad = TicketForm {
+            subject: "a".into(),
+            description: "short".into(),
+            email: "not an email".into(),
+            category: "nope".into(),
+            ..good.clone()
+        };
+        let errors = bad.validate(&["billing".into()]);
+        assert_eq!(
+            errors.keys().copied().collect::<Vec<_>>(),
+            ["category", "description", "email", "subject"]
+        );
+        for (email, ok) in [
+            ("a@b.co", true),
+            ("a@b", false),
+            ("@b.co", false),
+            ("a b@c.de", false),
+            ("a@b..c", false),
+        ] {
+            assert_eq!(is_email(email), ok, "{email}");
+        }
+    }
+}
