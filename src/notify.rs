@@ -141,11 +141,8 @@ impl Notifier {
             .set("Content-Type", "application/json")
             .set("X-Deflect-Event", &item.kind)
             .set("X-Deflect-Delivery", &item.id.to_string());
-        if !self.secret.is_empty() {
-            req = req.set(
-                "X-Deflect-Signature",
-                &sign(&self.secret, item.payload.as_bytes()),
-            );
+        if !secret.is_empty() {
+            req = req.set("X-Deflect-Signature", &sign(secret, item.payload.as_bytes()));
         }
         req.send_string(&item.payload)
             .map(|_| ())

@@ -104,7 +104,6 @@ async fn sign_in_flow_with_csrf_cookie_and_rate_limit() {
     }
     assert!(!session.contains("Secure"), "not behind TLS by default");
     let agent = Agent {
-        name: "ana".into(),
         cookie: session.split(';').next().unwrap().to_string(),
         csrf: String::new(),
     };

@@ -180,7 +180,6 @@ pub fn copy_dir(from: &Path, to: &Path) {
 /// A signed-in agent: the session cookie and the CSRF token forms echo.
 #[derive(Clone)]
 pub struct Agent {
-    pub name: String,
     pub cookie: String,
     pub csrf: String,
 }
@@ -206,7 +205,6 @@ impl TestKb {
             .expect("session")
             .csrf;
         Agent {
-            name: name.to_string(),
             cookie: format!("deflect_session={token}"),
             csrf,
         }

@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod harness;
 mod pages;
+mod reports;
 mod search;
 mod server;
 mod watch;

@@ -5,6 +5,7 @@ mod agent;
 mod check;
 mod eval;
 mod index;
+mod report;
 mod search;
 mod serve;
 
@@ -47,6 +48,9 @@ pub enum Command {
     Eval(eval::Args),
     /// Manage agent accounts (add, list, disable).
     Agent(agent::Args),
+    /// Write the support leads' report (deflection rates, search gaps,
+    /// failing articles, trends) as HTML, JSON or CSV.
+    Report(report::Args),
 }
 
 impl Cli {
@@ -73,6 +77,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Search(args) => search::run(config, args),
         Command::Eval(args) => eval::run(config, args),
         Command::Agent(args) => agent::run(config, args),
+        Command::Report(args) => report::run(config, args),
     }
 }
 

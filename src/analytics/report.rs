@@ -1,0 +1,713 @@
+//! The report for support leads: a period's deflection metrics beside the
+//! previous period of equal length, the gaps (searches that find nothing or
+//! that nobody clicks, articles that fail or get "No" votes, stale and
+//! unreviewed articles), each with the action that fixes it, and daily
+//! trends. Events come from one scan of the store ([`build`]); article titles
+//! from the search index; stale and unreviewed articles from the store and
+//! the index ([`articles_needing_attention`], shared with the dashboard).
+//! [`render`] writes it as JSON, CSV or HTML for `deflect report` and
+//! `/agent/reports`.
+
+pub mod render;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use rusqlite::Connection;
+use serde::Serialize;
+
+use super::metrics::{
+    ratio, ArticleKey, ArticleStats, Metrics, MetricsBuilder, QueryStats, Reasons, Totals,
+    MS_PER_DAY,
+};
+use crate::index::{Audience, SearchIndex};
+use crate::store::Store;
+
+pub use render::{render_csv, render_html, render_json, trend_chart, HtmlOptions};
+
+/// Rows per table unless told otherwise.
+pub const DEFAULT_ROWS: usize = 20;
+
+/// Why a report could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{0}")]
+    Period(String),
+    #[error("cannot read events from {path}: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("reading events: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Store(#[from] crate::store::Error),
+    #[error(transparent)]
+    Index(#[from] crate::index::Error),
+    #[error("rendering the report: {0}")]
+    Render(String),
+}
+
+/// A time range `[since, until)` in ms since the epoch, UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub since: i64,
+    pub until: i64,
+}
+
+impl Period {
+    /// `[since, until)`; `since` must come first.
+    pub fn new(since: i64, until: i64) -> Result<Period, ReportError> {
+        if since >= until {
+            return Err(ReportError::Period(format!(
+                "the period is empty: {} is not before {}",
+                iso(since),
+                iso(until)
+            )));
+        }
+        Ok(Period { since, until })
+    }
+
+    /// The `days` whole UTC days that end with today (`now`'s day).
+    pub fn last_days(days: i64, now: DateTime<Utc>) -> Period {
+        let until = (now.timestamp_millis().div_euclid(MS_PER_DAY) + 1) * MS_PER_DAY;
+        Period {
+            since: until - days.max(1) * MS_PER_DAY,
+            until,
+        }
+    }
+
+    /// The command line's `--since` and `--until`: `since` is an interval
+    /// back from `until` (`30d`, `12w`, `6m`, `1y`) or a date (`2026-01-01`);
+    /// `until` a date (exclusive: the period ends at its midnight, UTC) or an
+    /// RFC 3339 time, by default the end of today.
+    pub fn parse(
+        since: &str,
+        until: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Period, ReportError> {
+        let until = match until {
+            None => Period::last_days(1, now).until,
+            Some(u) => parse_time(u).ok_or_else(|| {
+                ReportError::Period(format!(
+                    "`--until {u}` is not a date such as 2026-02-01 (the period ends at its midnight, UTC)"
+                ))
+            })?,
+        };
+        let since = match crate::review::parse_interval(since) {
+            Some(d) => until - d.num_milliseconds(),
+            None => parse_time(since).ok_or_else(|| {
+                ReportError::Period(format!(
+                    "`--since {since}` is neither an interval such as 30d, 12w, 6m or 1y nor a date such as 2026-01-01"
+                ))
+            })?,
+        };
+        Period::new(since, until)
+    }
+
+    /// The period of equal length just before this one.
+    pub fn previous(&self) -> Period {
+        Period {
+            since: self.since - (self.until - self.since),
+            until: self.since,
+        }
+    }
+
+    /// Day numbers (`at / MS_PER_DAY`) the period touches.
+    fn day_numbers(&self) -> std::ops::Range<i64> {
+        self.since.div_euclid(MS_PER_DAY)..(self.until - 1).div_euclid(MS_PER_DAY) + 1
+    }
+}
+
+/// A date (midnight UTC) or an RFC 3339 time, in ms.
+fn parse_time(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Some(
+            Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?)
+                .timestamp_millis(),
+        );
+    }
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|d| d.timestamp_millis())
+}
+
+/// `ms` as `2026-01-05T10:11:12Z`.
+fn iso(ms: i64) -> String {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+/// Day number → `2026-01-05`.
+fn date(day: i64) -> String {
+    Utc.timestamp_millis_opt(day * MS_PER_DAY)
+        .single()
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// A period as the report shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodInfo {
+    /// Start (inclusive), RFC 3339.
+    pub since: String,
+    /// End (exclusive), RFC 3339.
+    pub until: String,
+    pub first_day: String,
+    pub last_day: String,
+    pub days: i64,
+}
+
+impl From<Period> for PeriodInfo {
+    fn from(p: Period) -> PeriodInfo {
+        let days = p.day_numbers();
+        PeriodInfo {
+            since: iso(p.since),
+            until: iso(p.until),
+            first_day: date(days.start),
+            last_day: date(days.end - 1),
+            days: days.end - days.start,
+        }
+    }
+}
+
+/// A rate now and in the previous period.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Rate {
+    pub current: Option<f64>,
+    pub previous: Option<f64>,
+    /// `current - previous`, when both exist.
+    pub change: Option<f64>,
+}
+
+impl Rate {
+    fn new(current: Option<f64>, previous: Option<f64>) -> Rate {
+        let (current, previous) = (current.map(round), previous.map(round));
+        Rate {
+            current,
+            previous,
+            change: current.zip(previous).map(|(c, p)| round(c - p)),
+        }
+    }
+}
+
+/// Four decimals: enough for a percentage with two, and stable in snapshots.
+fn round(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+/// The three headline rates.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub self_service_score: Rate,
+    pub contact_deflection_rate: Rate,
+    pub search_success_rate: Rate,
+}
+
+/// Totals now and in the previous period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ComparedTotals {
+    pub current: Totals,
+    pub previous: Totals,
+}
+
+/// What fixes a gap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// Start a draft prefilled with the failing queries.
+    WriteArticle,
+    /// Open the article in the editor.
+    EditArticle,
+    /// Add a synonym rule for the query.
+    AddSynonym,
+}
+
+/// A link to the agent page that fixes a gap.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Action {
+    pub kind: ActionKind,
+    /// A path in the agent workspace (`/agent/...`).
+    pub url: String,
+}
+
+impl Action {
+    fn write_article(query: &str, variants: &[String]) -> Action {
+        let mut body = String::from("Customers searched for:\n\n");
+        let mut listed: Vec<&str> = variants.iter().map(String::as_str).collect();
+        if listed.is_empty() {
+            listed.push(query);
+        }
+        for v in listed {
+            body.push_str("- ");
+            body.push_str(v);
+            body.push('\n');
+        }
+        Action {
+            kind: ActionKind::WriteArticle,
+            url: format!(
+                "/agent/articles/new?{}",
+                urlencode(&[("title", query), ("body", &body)])
+            ),
+        }
+    }
+
+    fn add_synonym(query: &str) -> Action {
+        Action {
+            kind: ActionKind::AddSynonym,
+            url: format!("/agent/synonyms?{}", urlencode(&[("phrase", query)])),
+        }
+    }
+
+    fn edit_article(slug: &str, locale: &str) -> Action {
+        Action {
+            kind: ActionKind::EditArticle,
+            url: format!(
+                "/agent/edit?{}",
+                urlencode(&[("slug", slug), ("locale", locale)])
+            ),
+        }
+    }
+}
+
+fn urlencode(pairs: &[(&str, &str)]) -> String {
+    // Encoding string pairs cannot fail.
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
+/// A query among the top searches.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchRow {
+    pub query: String,
+    pub searches: u64,
+    pub clicks: u64,
+    pub no_results: u64,
+    pub no_clicks: u64,
+    pub success_rate: Option<f64>,
+    pub last_seen: String,
+}
+
+/// A query that fails: no results, or results nobody clicks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GapRow {
+    pub query: String,
+    /// Failing searches (no-result or no-click, per table).
+    pub count: u64,
+    /// Every search of the query.
+    pub searches: u64,
+    /// The last failing search.
+    pub last_seen: String,
+    /// Spellings as typed.
+    pub variants: Vec<String>,
+    pub actions: Vec<Action>,
+}
+
+/// An article with its views, helpfulness and failures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArticleRow {
+    pub slug: String,
+    pub locale: String,
+    pub title: String,
+    /// The public page, when the article is live.
+    pub url: Option<String>,
+    pub views: u64,
+    pub view_sessions: u64,
+    pub yes: u64,
+    pub no: u64,
+    pub helpfulness: Option<f64>,
+    pub failures: u64,
+    pub failure_rate: Option<f64>,
+    pub reasons: Reasons,
+    pub actions: Vec<Action>,
+}
+
+/// A live article past its review interval.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StaleArticle {
+    pub slug: String,
+    pub locale: String,
+    pub title: String,
+    pub url: String,
+    pub owner: Option<String>,
+    pub days_overdue: i64,
+    pub actions: Vec<Action>,
+}
+
+/// A live article whose content matches no approval.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnreviewedArticle {
+    pub slug: String,
+    pub locale: String,
+    pub title: String,
+    pub url: String,
+    pub owner: Option<String>,
+    pub actions: Vec<Action>,
+}
+
+/// Stale and unreviewed live articles.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Attention {
+    /// Most overdue first.
+    pub stale: Vec<StaleArticle>,
+    /// By title.
+    pub unreviewed: Vec<UnreviewedArticle>,
+}
+
+/// One day of the trend charts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayRow {
+    pub date: String,
+    pub searches: u64,
+    pub tickets: u64,
+    pub deflections: u64,
+}
+
+/// The report. Its JSON is the `--format json` output (snake_case keys).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub period: PeriodInfo,
+    pub previous_period: PeriodInfo,
+    pub summary: Summary,
+    pub totals: ComparedTotals,
+    pub top_searches: Vec<SearchRow>,
+    pub no_result_searches: Vec<GapRow>,
+    pub no_click_searches: Vec<GapRow>,
+    pub articles_by_views: Vec<ArticleRow>,
+    pub articles_by_failures: Vec<ArticleRow>,
+    pub articles_by_no_votes: Vec<ArticleRow>,
+    /// Absent when the report was made without the store's review data.
+    pub stale_articles: Option<Vec<StaleArticle>>,
+    pub unreviewed_articles: Option<Vec<UnreviewedArticle>>,
+    /// Every day of the period, zeros included.
+    pub daily: Vec<DayRow>,
+}
+
+/// What a report covers and where it finds names.
+pub struct ReportOptions<'a> {
+    pub period: Period,
+    /// The locale of events that name none.
+    pub default_locale: &'a str,
+    /// Most rows per table.
+    pub rows: usize,
+    /// Article titles and links; slugs are shown without it.
+    pub index: Option<&'a SearchIndex>,
+    /// Stale and unreviewed articles, when known.
+    pub attention: Option<Attention>,
+}
+
+/// A connection to the store for reading events beside a running server:
+/// its own (WAL lets it read while the server writes), read-only.
+pub fn open_events(path: &Path) -> Result<Connection, ReportError> {
+    let err = |source| ReportError::Open {
+        path: path.display().to_string(),
+        source,
+    };
+    if !path.is_file() {
+        return Err(err(rusqlite::Error::InvalidPath(path.to_path_buf())));
+    }
+    let conn = Connection::open(path).map_err(err)?;
+    conn.execute_batch(
+        "PRAGMA query_only = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;",
+    )
+    .map_err(err)?;
+    Ok(conn)
+}
+
+/// The report of `opts.period` and the period before it, from the events in
+/// `conn` (one scan over both).
+pub fn build(conn: &Connection, opts: ReportOptions) -> Result<Report, ReportError> {
+    let (current, previous) = scan_metrics(conn, opts.period, opts.default_locale)?;
+    from_metrics(&current, &previous, opts)
+}
+
+/// The metrics of `period` and of the period before it.
+pub fn scan_metrics(
+    conn: &Connection,
+    period: Period,
+    default_locale: &str,
+) -> Result<(Metrics, Metrics), ReportError> {
+    let before = period.previous();
+    let mut current = MetricsBuilder::new(default_locale);
+    let mut previous = MetricsBuilder::new(default_locale);
+    crate::store::scan_events(conn, before.since, period.until, |e| {
+        if e.at < period.since {
+            previous.push(e)
+        } else {
+            current.push(e)
+        }
+    })?;
+    Ok((current.finish(), previous.finish()))
+}
+
+/// The report from already computed metrics.
+pub fn from_metrics(
+    current: &Metrics,
+    previous: &Metrics,
+    opts: ReportOptions,
+) -> Result<Report, ReportError> {
+    let rows = opts.rows.max(1);
+    let (cur, prev) = (&current.totals, &previous.totals);
+    let mut titles = Titles {
+        index: opts.index,
+        seen: HashMap::new(),
+    };
+
+    let queries: Vec<(&String, &QueryStats)> = current
+        .queries
+        .iter()
+        .filter(|(q, _)| !q.is_empty())
+        .collect();
+    let top_searches = top(
+        &queries,
+        rows,
+        |(_, s)| s.searches > 0,
+        |(_, s)| (s.searches, s.last_seen),
+    )
+    .into_iter()
+    .map(|(q, s)| SearchRow {
+        query: q.to_string(),
+        searches: s.searches,
+        clicks: s.clicks,
+        no_results: s.no_results,
+        no_clicks: s.no_clicks(),
+        success_rate: ratio(s.successes, s.searches).map(round),
+        last_seen: iso(s.last_seen),
+    })
+    .collect();
+    let gap = |q: &str, s: &QueryStats, count: u64, last: i64| GapRow {
+        query: q.to_string(),
+        count,
+        searches: s.searches,
+        last_seen: iso(last),
+        variants: s.variants.clone(),
+        actions: vec![
+            Action::write_article(q, &s.variants),
+            Action::add_synonym(q),
+        ],
+    };
+    let no_result_searches = top(
+        &queries,
+        rows,
+        |(_, s)| s.no_results > 0,
+        |(_, s)| (s.no_results, s.last_no_result.unwrap_or(s.last_seen)),
+    )
+    .into_iter()
+    .map(|(q, s)| gap(q, s, s.no_results, s.last_no_result.unwrap_or(s.last_seen)))
+    .collect();
+    let no_click_searches = top(
+        &queries,
+        rows,
+        |(_, s)| s.no_clicks() > 0,
+        |(_, s)| (s.no_clicks(), s.last_seen),
+    )
+    .into_iter()
+    .map(|(q, s)| gap(q, s, s.no_clicks(), s.last_seen))
+    .collect();
+
+    let articles: Vec<(&ArticleKey, &ArticleStats)> = current.articles.iter().collect();
+    let mut article_rows =
+        |picked: Vec<(&ArticleKey, &ArticleStats)>| -> Result<Vec<ArticleRow>, ReportError> {
+            picked
+                .into_iter()
+                .map(|(k, a)| {
+                    let (title, url) = titles.get(&k.slug, &k.locale)?;
+                    Ok(ArticleRow {
+                        slug: k.slug.clone(),
+                        locale: k.locale.clone(),
+                        title,
+                        url,
+                        views: a.views,
+                        view_sessions: a.view_sessions,
+                        yes: a.yes,
+                        no: a.no,
+                        helpfulness: a.helpfulness().map(round),
+                        failures: a.failures,
+                        failure_rate: a.failure_rate().map(round),
+                        reasons: a.reasons,
+                        actions: vec![Action::edit_article(&k.slug, &k.locale)],
+                    })
+                })
+                .collect()
+        };
+    let articles_by_views = article_rows(top(
+        &articles,
+        rows,
+        |(_, a)| a.views > 0,
+        |(_, a)| (a.views, a.view_sessions as i64),
+    ))?;
+    let articles_by_failures = article_rows(top(
+        &articles,
+        rows,
+        |(_, a)| a.failures > 0,
+        |(_, a)| (a.failures, a.failure_rate().map_or(0, |r| (r * 1e6) as i64)),
+    ))?;
+    let articles_by_no_votes = article_rows(top(
+        &articles,
+        rows,
+        |(_, a)| a.no > 0,
+        |(_, a)| (a.no, -(a.yes as i64)),
+    ))?;
+
+    let (stale_articles, unreviewed_articles) = match opts.attention {
+        Some(a) => (
+            Some(a.stale.into_iter().take(rows).collect()),
+            Some(a.unreviewed.into_iter().take(rows).collect()),
+        ),
+        None => (None, None),
+    };
+
+    let daily = opts
+        .period
+        .day_numbers()
+        .map(|day| {
+            let c = current.days.get(&day).copied().unwrap_or_default();
+            DayRow {
+                date: date(day),
+                searches: c.searches,
+                tickets: c.tickets,
+                deflections: c.deflections,
+            }
+        })
+        .collect();
+
+    Ok(Report {
+        period: opts.period.into(),
+        previous_period: opts.period.previous().into(),
+        summary: Summary {
+            self_service_score: Rate::new(cur.self_service_score(), prev.self_service_score()),
+            contact_deflection_rate: Rate::new(
+                cur.contact_deflection_rate(),
+                prev.contact_deflection_rate(),
+            ),
+            search_success_rate: Rate::new(cur.search_success_rate(), prev.search_success_rate()),
+        },
+        totals: ComparedTotals {
+            current: *cur,
+            previous: *prev,
+        },
+        top_searches,
+        no_result_searches,
+        no_click_searches,
+        articles_by_views,
+        articles_by_failures,
+        articles_by_no_votes,
+        stale_articles,
+        unreviewed_articles,
+        daily,
+    })
+}
+
+/// The first `n` items that pass `keep`, by `key` descending, ties in the
+/// input's (sorted) order: deterministic whatever the counts.
+fn top<T: Copy>(
+    items: &[T],
+    n: usize,
+    keep: impl Fn(&T) -> bool,
+    key: impl Fn(&T) -> (u64, i64),
+) -> Vec<T> {
+    let mut kept: Vec<(usize, T)> = items
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, t)| keep(t))
+        .collect();
+    kept.sort_by(|(i, a), (j, b)| key(b).cmp(&key(a)).then(i.cmp(j)));
+    kept.into_iter().take(n).map(|(_, t)| t).collect()
+}
+
+/// Titles and public links of articles, from the index, looked up once.
+struct Titles<'a> {
+    index: Option<&'a SearchIndex>,
+    seen: HashMap<(String, String), (String, Option<String>)>,
+}
+
+impl Titles<'_> {
+    fn get(&mut self, slug: &str, locale: &str) -> Result<(String, Option<String>), ReportError> {
+        let key = (slug.to_string(), locale.to_string());
+        if let Some(found) = self.seen.get(&key) {
+            return Ok(found.clone());
+        }
+        let found = match self.index {
+            Some(index) => match index.get(slug, locale, Audience::Agent)? {
+                Some(a) => (a.title, Some(a.url)),
+                None => (slug.to_string(), None),
+            },
+            None => (slug.to_string(), None),
+        };
+        self.seen.insert(key, found.clone());
+        Ok(found)
+    }
+}
+
+/// The review interval of articles that set none: `[review] review_every`,
+/// else 180 days.
+pub fn default_review_interval(config: &crate::Config) -> chrono::Duration {
+    crate::review::parse_interval(&config.review.review_every)
+        .unwrap_or(chrono::Duration::days(180))
+}
+
+/// Live articles past their review interval (`review_every`, else
+/// `default_interval`, counted from the later of `updated` and the last
+/// "still accurate" verification), and live articles whose content hash
+/// matches no approval (hand edits). Every live article, whoever owns it:
+/// callers filter.
+pub fn articles_needing_attention(
+    index: &SearchIndex,
+    store: &Store,
+    default_interval: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<Attention, ReportError> {
+    let live = index.live_articles()?;
+    let hashes: Vec<&str> = live.iter().map(|a| a.content_hash.as_str()).collect();
+    let approved = store.approved_hashes(&hashes)?;
+    let verified = store.last_verifications()?;
+    let mut out = Attention::default();
+    for a in &live {
+        let s = &a.summary;
+        let interval = a
+            .review_every
+            .as_deref()
+            .and_then(crate::review::parse_interval)
+            .unwrap_or(default_interval);
+        let verified_at = verified
+            .get(&(s.locale.clone(), s.slug.clone()))
+            .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
+            .map(|d| d.with_timezone(&Utc));
+        let checked = match (s.updated, verified_at) {
+            (Some(u), Some(v)) => Some(u.max(v)),
+            (u, v) => u.or(v),
+        };
+        if let Some(checked) = checked {
+            let overdue = (now - (checked + interval)).num_days();
+            if overdue > 0 {
+                out.stale.push(StaleArticle {
+                    slug: s.slug.clone(),
+                    locale: s.locale.clone(),
+                    title: s.title.clone(),
+                    url: s.url.clone(),
+                    owner: a.owner.clone(),
+                    days_overdue: overdue,
+                    actions: vec![Action::edit_article(&s.slug, &s.locale)],
+                });
+            }
+        }
+        if !approved.contains(&a.content_hash) {
+            out.unreviewed.push(UnreviewedArticle {
+                slug: s.slug.clone(),
+                locale: s.locale.clone(),
+                title: s.title.clone(),
+                url: s.url.clone(),
+                owner: a.owner.clone(),
+                actions: vec![Action::edit_article(&s.slug, &s.locale)],
+            });
+        }
+    }
+    // Stable: equally overdue articles stay in title order.
+    out.stale
+        .sort_by(|a, b| b.days_overdue.cmp(&a.days_overdue));
+    Ok(out)
+}
