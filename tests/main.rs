@@ -6,6 +6,7 @@ mod agent;
 mod api;
 mod browser;
 mod cli;
+mod deflection;
 mod harness;
 mod pages;
 mod reports;
