@@ -305,3 +305,213 @@ fn agents_write_review_and_publish_an_article_in_the_browser() {
         .unwrap()
         .contains("Pause a subscription"));
 }
+
+/// The events in the store once the writer caught up.
+fn stored_events(kb: &mut TestKb) -> Vec<deflect::analytics::Event> {
+    let state = kb.state();
+    assert!(state.events.flush(Duration::from_secs(10)));
+    let mut out = Vec::new();
+    state
+        .store
+        .scan_events(0, i64::MAX, |e| out.push(e))
+        .unwrap();
+    out
+}
+
+#[test]
+fn the_contact_form_suggests_an_answer_then_takes_a_ticket() {
+    let Some(path) = chromium() else { return };
+    let mut kb = TestKb::new();
+    // A webhook that receives the ticket.
+    let got: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let g = got.clone();
+    let hook = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    kb.config.tickets.webhook = format!("http://{}/hook", hook.local_addr().unwrap());
+    let (runtime, base) = serve(&mut kb);
+    hook.set_nonblocking(true).unwrap();
+    runtime.spawn(async move {
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |body: String| {
+                let g = g.clone();
+                async move {
+                    g.lock().unwrap().push(body);
+                    axum::http::StatusCode::OK
+                }
+            }),
+        );
+        axum::serve(tokio::net::TcpListener::from_std(hook).unwrap(), app)
+            .await
+            .unwrap();
+    });
+    kb.state().workflow.notifier.spawn();
+    let browser = launch(path);
+    let tab = browser.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(10));
+
+    tab.navigate_to(&format!("{base}/contact"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    tab.wait_for_element("#contact-subject")
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.type_str("Refund").unwrap();
+    tab.wait_for_element("#contact-description")
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.type_str("I cancelled my yearly plan, can I get my money back?")
+        .unwrap();
+    let suggestion = tab
+        .wait_for_element("#contact-suggestions a[href^='/articles/billing/refunds?from=contact']")
+        .unwrap();
+    screenshot(&tab, "contact");
+    suggestion.click().unwrap();
+    assert!(
+        wait_until(Duration::from_secs(10), || tab
+            .get_url()
+            .contains("/articles/billing/refunds?from=contact")),
+        "{}",
+        tab.get_url()
+    );
+    tab.wait_for_element("form[action='/contact/deflected'] button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+    assert!(
+        wait_until(Duration::from_secs(10), || tab
+            .get_url()
+            .ends_with("/contact/deflected")),
+        "{}",
+        tab.get_url()
+    );
+    let text = tab
+        .wait_for_element("main")
+        .unwrap()
+        .get_inner_text()
+        .unwrap();
+    let kinds: Vec<&str> = stored_events(&mut kb)
+        .iter()
+        .map(|e| e.kind.as_str())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect();
+    assert!(
+        kinds.contains(&"suggestion_shown")
+            && kinds.contains(&"suggestion_click")
+            && kinds.ends_with(&["deflected"]),
+        "{kinds:?} {text}"
+    );
+    assert_eq!(
+        kb.state().store.ticket_count().unwrap(),
+        0,
+        "deflected: no ticket"
+    );
+
+    tab.navigate_to(&format!("{base}/contact"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    tab.wait_for_element("#contact-subject")
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.type_str("Charged twice").unwrap();
+    tab.wait_for_element("#contact-description")
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.type_str("My card was charged twice this month for the same plan.")
+        .unwrap();
+    tab.wait_for_element("#contact-email")
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.type_str("customer@example.com").unwrap();
+    tab.wait_for_element("form[data-contact-form] button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+    assert!(
+        wait_until(Duration::from_secs(10), || kb
+            .state()
+            .store
+            .ticket_count()
+            .unwrap()
+            == 1),
+        "one ticket stored"
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), || got.lock().unwrap().len() == 1),
+        "and delivered"
+    );
+    assert!(got.lock().unwrap()[0].contains("Charged twice"));
+    assert!(
+        wait_until(Duration::from_secs(10), || stored_events(&mut kb)
+            .iter()
+            .any(|e| e.kind == deflect::analytics::EventKind::TicketSubmit)),
+        "{:?}",
+        stored_events(&mut kb)
+            .iter()
+            .map(|e| e.kind.as_str())
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn the_widget_works_on_a_page_from_another_origin() {
+    let Some(path) = chromium() else { return };
+    let mut kb = TestKb::new();
+    // The shop's site: another port, so another origin.
+    let shop = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let shop_origin = format!("http://{}", shop.local_addr().unwrap());
+    kb.config.cors_origins = vec![shop_origin.clone()];
+    let (runtime, base) = serve(&mut kb);
+    let page = format!("<!doctype html><html lang=en><head><title>Shop</title></head><body><h1>Shop</h1><script src=\"{base}/widget.js\" defer></script></body></html>");
+    shop.set_nonblocking(true).unwrap();
+    runtime.spawn(async move {
+        let app = axum::Router::new().route(
+            "/",
+            axum::routing::get(move || async move { axum::response::Html(page) }),
+        );
+        axum::serve(tokio::net::TcpListener::from_std(shop).unwrap(), app)
+            .await
+            .unwrap();
+    });
+    let browser = launch(path);
+    let tab = browser.new_tab().unwrap();
+    tab.navigate_to(&format!("{shop_origin}/"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    tab.wait_for_element("deflect-help-widget").unwrap();
+    let js = |code: &str| {
+        tab.evaluate(&format!("(() => {{ const r = document.querySelector('deflect-help-widget').shadowRoot; {code} }})()"), false).unwrap().value
+    };
+    js("r.querySelector('.launcher').click(); return true;");
+    js("const i = r.querySelector('input.input'); i.value = 'refund'; i.dispatchEvent(new Event('input', { bubbles: true })); return true;");
+    let found = wait_until(Duration::from_secs(10), || {
+        js("return [...r.querySelectorAll('.result__title')].map(e => e.textContent).join('|');")
+            .and_then(|v| v.as_str().map(String::from))
+            .is_some_and(|t| t.contains("Refund policy"))
+    });
+    screenshot(&tab, "widget");
+    assert!(found, "search results came over CORS");
+    js("r.querySelector('.result').click(); return true;");
+    let opened = wait_until(Duration::from_secs(10), || {
+        js("return r.querySelector('.article-title').textContent;")
+            .and_then(|v| v.as_str().map(String::from))
+            .is_some_and(|t| t == "Refund policy")
+    });
+    assert!(opened, "the article opened in the widget");
+    js("r.querySelector('.actions .button--primary').click(); return true;");
+    assert!(
+        wait_until(Duration::from_secs(10), || stored_events(&mut kb)
+            .iter()
+            .any(|e| e.kind == deflect::analytics::EventKind::Deflected
+                && e.source == deflect::analytics::Source::Widget)),
+        "the widget's deflection was recorded"
+    );
+}
