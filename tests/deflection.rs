@@ -398,6 +398,32 @@ async fn a_failing_webhook_gets_each_ticket_exactly_once_when_it_recovers() {
     assert!(kb.state().store.undelivered_tickets().unwrap().is_empty());
 }
 
+#[tokio::test]
+async fn leads_see_undelivered_tickets() {
+    let mut kb = TestKb::new();
+    kb.config.tickets.webhook = "http://127.0.0.1:9/unreachable".into();
+    let cookies = cookies_of(&kb.get("/contact").await);
+    submit(&mut kb, &cookies, TICKET).await;
+    let notifier = kb.state().workflow.notifier.clone();
+    tokio::task::spawn_blocking(move || notifier.deliver_due().unwrap())
+        .await
+        .unwrap();
+    let lead = kb.agent("lee", deflect::store::Role::Lead);
+    let agent = kb.agent("ana", deflect::store::Role::Agent);
+    let page = kb.get_as("/agent/outbox", &lead).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("#1 · Charged twice")
+            && page.body.contains("http://127.0.0.1:9/unreachable"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        kb.get_as("/agent/outbox", &agent).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
 /// An SMTP server that accepts one message and hands back its DATA.
 fn smtp_sink() -> (u16, std::sync::mpsc::Receiver<String>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

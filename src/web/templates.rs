@@ -77,6 +77,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "reports/style.css",
         include_str!("../../templates/reports/style.css"),
     ),
+    (
+        "agent/outbox.html",
+        include_str!("../../templates/agent/outbox.html"),
+    ),
     ("contact.html", include_str!("../../templates/contact.html")),
     (
         "contact_done.html",

@@ -6,6 +6,7 @@ mod accounts;
 mod dashboard;
 mod editor;
 mod login;
+mod outbox;
 mod reports;
 mod revision;
 mod synonyms;
@@ -52,6 +53,7 @@ pub fn routes() -> Router<AppState> {
             get(accounts::page).post(accounts::create),
         )
         .route("/agent/accounts/{name}/disable", post(accounts::disable))
+        .route("/agent/outbox", get(outbox::page))
         .route("/agent/reports", get(reports::page))
         .route("/agent/synonyms", get(synonyms::page).post(synonyms::add))
 }

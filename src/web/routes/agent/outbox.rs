@@ -1,0 +1,40 @@
+//! Undelivered tickets, for leads: what the outbox still holds, how often it
+//! tried and why it failed, so a broken webhook or mail server is noticed.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::{context, render, short_time, signed_in};
+use crate::store::Role;
+use crate::web::AppState;
+
+/// `GET /agent/outbox`
+pub async fn page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let session = match signed_in(&state, &headers, "/agent/outbox", Role::Lead) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    state
+        .run(move |s| {
+            let items: Vec<_> = s
+                .store
+                .undelivered_tickets()?
+                .into_iter()
+                .map(|(t, item)| {
+                    json!({
+                        "id": t.id, "subject": t.fields.subject, "email": t.fields.email,
+                        "created_at": short_time(&t.created_at), "destination": item.destination,
+                        "attempts": item.attempts, "next_attempt_at": short_time(&item.next_attempt_at),
+                        "last_error": item.last_error,
+                    })
+                })
+                .collect();
+            let mut ctx = context(s, Some(&session), None);
+            ctx.insert("items", &items);
+            render(s, "agent/outbox.html", &ctx)
+        })
+        .await
+        .into_response()
+}
