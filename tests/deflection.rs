@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use deflect::analytics::{Event, EventKind};
+use deflect::analytics::Event;
 
 use crate::harness::{wait_until, Reply, TestKb};
 
