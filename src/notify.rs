@@ -142,7 +142,10 @@ impl Notifier {
             .set("X-Deflect-Event", &item.kind)
             .set("X-Deflect-Delivery", &item.id.to_string());
         if !secret.is_empty() {
-            req = req.set("X-Deflect-Signature", &sign(secret, item.payload.as_bytes()));
+            req = req.set(
+                "X-Deflect-Signature",
+                &sign(secret, item.payload.as_bytes()),
+            );
         }
         req.send_string(&item.payload)
             .map(|_| ())
