@@ -173,7 +173,7 @@ impl Default for Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             default_locale: "en".into(),
             site_name: "Help Center".into(),
-            contact_url: "mailto:support@example.com".into(),
+            contact_url: "/contact".into(),
             public_url: String::new(),
             cors_origins: Vec::new(),
             page_size: 10,
