@@ -306,7 +306,7 @@ impl SearchIndex {
         let query = self.filtered(Box::new(self.locale_query(locale)), None, audience);
         let top = TopDocs::with_limit(n.max(1))
             .order_by_fast_field::<tantivy::DateTime>("updated", tantivy::Order::Desc);
-        Ok(self.summaries(&query, &top)?)
+        self.summaries(&query, &top)
     }
 
     /// The summaries of the documents `collector` picks for `query`.

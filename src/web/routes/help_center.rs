@@ -4,44 +4,38 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Html;
 use axum::routing::get;
-use axum::Extension;
 use axum::Router;
 use serde::Serialize;
 use tera::Context;
 
-use crate::analytics::{EventKind, Source};
-use crate::articles::{is_valid_slug, normalize_locale};
-use crate::index::{ArticleSummary, Audience, SearchRequest};
+use crate::articles::normalize_locale;
+use crate::index::{ArticleSummary, Audience};
 use crate::web::auth;
-use crate::web::params::Params;
-use crate::web::params::MAX_QUERY_CHARS;
-use crate::web::routes::contact;
-use crate::web::visitor::Visitor;
 use crate::web::{AppError, AppState};
 
-/// Most result pages a search can be paged through.
-const MAX_PAGES: usize = 100;
+use super::{article, search_page};
+
 /// Articles in the "recently updated" list.
 const RECENT: usize = 6;
 /// Related articles under an article.
-const RELATED: usize = 5;
+pub const RELATED: usize = 5;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/{locale}", get(home))
         .route("/{locale}/", get(home))
-        .route("/search", get(search))
-        .route("/{locale}/search", get(search))
+        .route("/search", get(search_page::search))
+        .route("/{locale}/search", get(search_page::search))
         .route("/categories/{category}", get(category))
         .route("/{locale}/categories/{category}", get(category))
-        .route("/articles/{*slug}", get(article))
+        .route("/articles/{*slug}", get(article::article))
         .route("/sitemap.xml", get(sitemap))
-        .route("/{locale}/articles/{*slug}", get(article))
+        .route("/{locale}/articles/{*slug}", get(article::article))
 }
 
 /// The language of a page and the URL prefix that selects it.
@@ -62,7 +56,7 @@ impl PageLocale {
 
     /// The locale named by the `locale` path parameter, if any. Unknown or
     /// malformed locales are a 404, like any page that does not exist.
-    fn from_path(
+    pub fn from_path(
         state: &AppState,
         params: &HashMap<String, String>,
     ) -> Result<PageLocale, AppError> {
@@ -135,7 +129,7 @@ pub fn category_title(state: &AppState, locale: &str, id: &str) -> String {
         .unwrap_or_default()
 }
 
-fn category_url(loc: &PageLocale, id: &str) -> String {
+pub fn category_url(loc: &PageLocale, id: &str) -> String {
     format!("{}/categories/{}", loc.prefix, urlencode_segment(id))
 }
 
@@ -166,7 +160,7 @@ pub fn category_links(state: &AppState, locale: &str) -> Result<Vec<CategoryLink
 }
 
 #[derive(Serialize)]
-struct Listed {
+pub struct Listed {
     title: String,
     url: String,
     summary: String,
@@ -175,7 +169,7 @@ struct Listed {
     updated: String,
 }
 
-fn listed(state: &AppState, loc: &PageLocale, a: ArticleSummary) -> Listed {
+pub fn listed(state: &AppState, loc: &PageLocale, a: ArticleSummary) -> Listed {
     Listed {
         category_title: category_title(state, &loc.locale, &a.category),
         category_url: category_url(loc, &a.category),
@@ -189,7 +183,7 @@ fn listed(state: &AppState, loc: &PageLocale, a: ArticleSummary) -> Listed {
     }
 }
 
-fn render(state: &AppState, template: &str, ctx: &Context) -> Result<Html<String>, AppError> {
+pub fn render(state: &AppState, template: &str, ctx: &Context) -> Result<Html<String>, AppError> {
     state
         .templates
         .render(template, ctx)
@@ -259,351 +253,6 @@ async fn category(
             );
             ctx.insert("categories", &category_links(s, &loc.locale)?);
             render(s, "category.html", &ctx)
-        })
-        .await
-}
-
-#[derive(Serialize)]
-struct TocEntry {
-    level: u8,
-    id: String,
-    text: String,
-}
-
-#[derive(Serialize)]
-struct Translation {
-    locale: String,
-    url: String,
-    title: String,
-}
-
-#[derive(Serialize)]
-struct ArticlePage {
-    title: String,
-    slug: String,
-    url: String,
-    html: String,
-    toc: Vec<TocEntry>,
-    updated: String,
-    category_title: String,
-    category_url: String,
-    tags: Vec<String>,
-    summary: String,
-    translations: Vec<Translation>,
-    /// Front-matter keys deflect does not use itself, for custom templates.
-    extra: serde_json::Value,
-    visibility: String,
-}
-
-/// `GET /articles/{slug}` — one article with its table of contents.
-async fn article(
-    State(state): State<AppState>,
-    Extension(visitor): Extension<Visitor>,
-    headers: HeaderMap,
-    Path(path): Path<HashMap<String, String>>,
-    RawQuery(raw): RawQuery,
-) -> Result<axum::response::Response, AppError> {
-    let audience = auth::audience(&state, &headers);
-    let params = Params::parse(raw.as_deref());
-    let from = params.text("from").map(String::from);
-    let query = params
-        .text("q")
-        .map(|q| q.chars().take(MAX_QUERY_CHARS).collect::<String>());
-    let rank = params
-        .text("rank")
-        .and_then(|r| r.parse::<i64>().ok())
-        .filter(|r| (1..=1000).contains(r));
-    let feedback_state = match params.text("feedback") {
-        Some(f @ ("thanks" | "reason" | "done")) => f.to_string(),
-        _ => "ask".to_string(),
-    };
-    let (token, cookie) = contact::form_token(&state, &headers);
-    let html = state
-        .run(move |s| {
-            let loc = PageLocale::from_path(s, &path)?;
-            let slug = path
-                .get("slug")
-                .map(|s| s.trim_end_matches('/'))
-                .unwrap_or_default();
-            // A slug that could name anything outside articles/ is never looked up.
-            if !is_valid_slug(slug) {
-                return Err(AppError::NotFound(
-                    "There is no article at this address.".into(),
-                ));
-            }
-            let index = s.library.index();
-            let slug_owned = slug.to_string();
-            let Some(article) = index.get(slug, &loc.locale, audience)? else {
-                return Err(AppError::NotFound(
-                    "There is no article at this address.".into(),
-                ));
-            };
-            let title = article.title.clone();
-            let related = index.related(&article, RELATED, audience)?;
-            let translations = index.translations(&article, audience)?;
-            let mut ctx = base_context(s, &loc, "");
-            ctx.insert(
-                "article",
-                &ArticlePage {
-                    toc: article
-                        .toc
-                        .iter()
-                        .filter(|h| (2..=3).contains(&h.level))
-                        .map(|h| TocEntry {
-                            level: h.level,
-                            id: h.id.clone(),
-                            text: h.text.clone(),
-                        })
-                        .collect(),
-                    updated: article
-                        .updated
-                        .map(|d| d.format("%Y-%m-%d").to_string())
-                        .unwrap_or_default(),
-                    category_title: category_title(s, &loc.locale, &article.category),
-                    category_url: category_url(&loc, &article.category),
-                    translations: translations
-                        .into_iter()
-                        .map(|t| Translation {
-                            locale: t.locale,
-                            url: t.url,
-                            title: t.title,
-                        })
-                        .collect(),
-                    extra: article
-                        .meta
-                        .get("extra")
-                        .cloned()
-                        .unwrap_or(serde_json::Value::Null),
-                    visibility: article.visibility.clone(),
-                    title: article.title,
-                    slug: article.slug,
-                    url: article.url,
-                    html: article.html,
-                    tags: article.tags,
-                    summary: article.summary,
-                },
-            );
-            ctx.insert(
-                "related",
-                &related
-                    .into_iter()
-                    .map(|a| listed(s, &loc, a))
-                    .collect::<Vec<_>>(),
-            );
-            let agent_edit_url = (audience == Audience::Agent).then(|| {
-                let query =
-                    serde_urlencoded::to_string([("slug", &slug_owned), ("locale", &loc.locale)])
-                        .unwrap_or_default();
-                format!("/agent/edit?{query}")
-            });
-            ctx.insert("agent_edit_url", &agent_edit_url);
-            let from_contact = from.as_deref() == Some("contact");
-            ctx.insert(
-                "from_contact",
-                &from_contact.then(|| {
-                    serde_json::json!({ "action": "/contact/deflected", "csrf": token, "slug": slug_owned, "back_url": "/contact" })
-                }),
-            );
-            let feedback_query = serde_urlencoded::to_string([("slug", &slug_owned), ("locale", &loc.locale)]).unwrap_or_default();
-            let contact_query = serde_urlencoded::to_string([("article", &slug_owned), ("subject", &title)]).unwrap_or_default();
-            ctx.insert(
-                "feedback",
-                &serde_json::json!({
-                    "state": feedback_state, "action": format!("/feedback?{feedback_query}"), "csrf": token,
-                    "contact_url": format!("/contact?{contact_query}"),
-                }),
-            );
-            // What brought the visitor here, for the deflection reports.
-            let sid = visitor.sid.as_deref();
-            let kind = match from.as_deref() {
-                Some("search") => Some(EventKind::Click),
-                Some("contact") => Some(EventKind::SuggestionClick),
-                _ => None,
-            };
-            if let Some(kind) = kind {
-                s.record(sid, kind, Source::Web, |e| {
-                    e.query = query.clone();
-                    e.rank = rank;
-                    e.slug = Some(slug_owned.clone());
-                });
-            }
-            s.record(sid, EventKind::View, Source::Web, |e| {
-                e.slug = Some(slug_owned.clone());
-                e.locale = Some(loc.locale.clone());
-                e.query = query.clone();
-            });
-            render(s, "article.html", &ctx)
-        })
-        .await?;
-    Ok(contact::with_cookie(
-        html,
-        axum::http::StatusCode::OK,
-        cookie,
-    ))
-}
-
-#[derive(Serialize)]
-struct PageHit {
-    title: String,
-    url: String,
-    summary: String,
-    snippet_html: String,
-    category_title: String,
-    category_url: String,
-}
-
-#[derive(Serialize)]
-struct FacetLink {
-    slug: String,
-    title: String,
-    count: u64,
-    url: String,
-    selected: bool,
-}
-
-#[derive(Serialize)]
-struct PageLink {
-    n: usize,
-    url: String,
-    current: bool,
-}
-
-#[derive(Serialize)]
-struct Pagination {
-    page: usize,
-    pages: usize,
-    prev_url: Option<String>,
-    next_url: Option<String>,
-    links: Vec<PageLink>,
-}
-
-/// `GET /search?q=&category=&page=` — results with snippets, category
-/// filter and pages.
-async fn search(
-    State(state): State<AppState>,
-    Extension(visitor): Extension<Visitor>,
-    headers: HeaderMap,
-    Path(path): Path<HashMap<String, String>>,
-    RawQuery(raw): RawQuery,
-) -> Result<Html<String>, AppError> {
-    let audience = auth::audience(&state, &headers);
-    let params = Params::parse(raw.as_deref());
-    let q = params.query()?;
-    let page = params.number("page", 1, 1, MAX_PAGES)?;
-    let category = params.text("category").map(String::from);
-    state
-        .run(move |s| {
-            let loc = PageLocale::from_path(s, &path)?;
-            let per_page = s.config.page_size.max(1);
-            let mut ctx = base_context(s, &loc, &q);
-            let started = std::time::Instant::now();
-            let results = s.library.index().search(&SearchRequest {
-                query: &q,
-                locale: &loc.locale,
-                category: category.as_deref(),
-                limit: per_page,
-                offset: (page - 1) * per_page,
-                audience,
-            })?;
-            s.http_metrics
-                .search
-                .observe(started.elapsed().as_secs_f64());
-            if !q.is_empty() && page == 1 {
-                s.record(
-                    visitor.sid.as_deref(),
-                    EventKind::Search,
-                    Source::Web,
-                    |e| {
-                        e.query = Some(q.clone());
-                        e.results = Some(results.total as i64);
-                        e.locale = Some(loc.locale.clone());
-                    },
-                );
-            }
-            let search_url = format!("{}/search", loc.prefix);
-            let url_for = |category: Option<&str>, page: usize| {
-                let mut pairs = vec![("q", q.clone())];
-                if let Some(c) = category {
-                    pairs.push(("category", c.to_string()));
-                }
-                if page > 1 {
-                    pairs.push(("page", page.to_string()));
-                }
-                format!(
-                    "{search_url}?{}",
-                    serde_urlencoded::to_string(pairs).unwrap_or_default()
-                )
-            };
-            let pages = results.total.div_ceil(per_page).min(MAX_PAGES);
-            let did_you_mean = results.did_you_mean.clone();
-            let first_rank = (page - 1) * per_page;
-            let hits: Vec<PageHit> = results
-                .hits
-                .into_iter()
-                .enumerate()
-                .map(|(i, h)| PageHit {
-                    category_title: category_title(s, &loc.locale, &h.category),
-                    category_url: category_url(&loc, &h.category),
-                    title: h.title,
-                    // The article page records the click with its rank.
-                    url: format!(
-                        "{}?{}",
-                        h.url,
-                        serde_urlencoded::to_string([
-                            ("from", "search"),
-                            ("q", &q),
-                            ("rank", &(first_rank + i + 1).to_string())
-                        ])
-                        .unwrap_or_default()
-                    ),
-                    summary: h.summary,
-                    snippet_html: h.snippet_html,
-                })
-                .collect();
-            let facets: Vec<FacetLink> = results
-                .facets
-                .into_iter()
-                .map(|f| FacetLink {
-                    title: category_title(s, &loc.locale, &f.category),
-                    url: url_for(Some(&f.category), 1),
-                    selected: category.as_deref() == Some(f.category.as_str()),
-                    slug: f.category,
-                    count: f.count,
-                })
-                .collect();
-            let first = page.saturating_sub(4).max(1);
-            let last = (first + 8).min(pages);
-            ctx.insert("total", &results.total);
-            ctx.insert("hits", &hits);
-            ctx.insert("facets", &facets);
-            ctx.insert("all_url", &url_for(None, 1));
-            ctx.insert("selected_category", &category.clone().unwrap_or_default());
-            ctx.insert(
-                "pagination",
-                &Pagination {
-                    page,
-                    pages,
-                    prev_url: (page > 1).then(|| url_for(category.as_deref(), page - 1)),
-                    next_url: (page < pages).then(|| url_for(category.as_deref(), page + 1)),
-                    links: (first..=last)
-                        .map(|n| PageLink {
-                            n,
-                            url: url_for(category.as_deref(), n),
-                            current: n == page,
-                        })
-                        .collect(),
-                },
-            );
-            let did_you_mean = did_you_mean.map(|query| {
-                let url = format!(
-                    "{search_url}?{}",
-                    serde_urlencoded::to_string([("q", &query)]).unwrap_or_default()
-                );
-                serde_json::json!({ "query": query, "url": url })
-            });
-            ctx.insert("did_you_mean", &did_you_mean);
-            ctx.insert("categories", &category_links(s, &loc.locale)?);
-            render(s, "search.html", &ctx)
         })
         .await
 }

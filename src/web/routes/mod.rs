@@ -3,6 +3,8 @@
 
 pub mod agent;
 pub mod api;
+pub mod article;
 pub mod assets;
 pub mod contact;
 pub mod help_center;
+pub mod search_page;

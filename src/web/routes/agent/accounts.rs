@@ -43,7 +43,7 @@ pub async fn page(
 ) -> Response {
     let session = match signed_in(&state, &headers, "/agent/accounts", Role::Admin) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let flash = flash_from(raw.as_deref());
     state

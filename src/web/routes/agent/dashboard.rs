@@ -47,7 +47,7 @@ pub async fn page(
 ) -> Response {
     let session = match signed_in(&state, &headers, "/agent", Role::Agent) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let flash = flash_from(raw.as_deref());
     state

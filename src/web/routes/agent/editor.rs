@@ -197,7 +197,7 @@ pub async fn new_form(
 ) -> Response {
     let session = match signed_in(&state, &headers, "/agent/articles/new", Role::Agent) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let params = Params::parse(raw.as_deref());
     let draft = Draft {
@@ -265,7 +265,7 @@ pub async fn start_edit(
     let next = format!("/agent/edit?{}", raw.clone().unwrap_or_default());
     let session = match signed_in(&state, &headers, &next, Role::Agent) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let params = Params::parse(raw.as_deref());
     let slug = params.text("slug").unwrap_or_default().to_string();
@@ -301,7 +301,7 @@ pub async fn edit_form(
         Role::Agent,
     ) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let flash = flash_from(raw.as_deref());
     state

@@ -112,17 +112,17 @@ pub fn signed_in(
     headers: &HeaderMap,
     next: &str,
     role: Role,
-) -> Result<Session, Response> {
+) -> Result<Session, Box<Response>> {
     match auth::session(state, headers) {
         Some(s) if s.account.role >= role => Ok(s),
-        Some(_) => Err(
+        Some(_) => Err(Box::new(
             AppError::Forbidden(format!("This page needs the {} role.", role.as_str()))
                 .into_response(),
-        ),
-        None => Err(redirect(&format!(
+        )),
+        None => Err(Box::new(redirect(&format!(
             "/agent/login?{}",
             serde_urlencoded::to_string([("next", next)]).unwrap_or_default()
-        ))),
+        )))),
     }
 }
 

@@ -14,7 +14,7 @@ use crate::web::AppState;
 pub async fn page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let session = match signed_in(&state, &headers, "/agent/outbox", Role::Lead) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     state
         .run(move |s| {

@@ -36,7 +36,7 @@ pub async fn page(
 ) -> Response {
     let session = match signed_in(&state, &headers, "/agent/reports", Role::Lead) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let params = Params::parse(raw.as_deref());
     let key = params.text("period").unwrap_or("30d").to_string();

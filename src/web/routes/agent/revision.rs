@@ -72,7 +72,7 @@ pub async fn page(
         Role::Agent,
     ) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let flash = flash_from(raw.as_deref());
     state
@@ -232,7 +232,7 @@ pub async fn history(
     let next = format!("/agent/history?{}", raw.clone().unwrap_or_default());
     let session = match signed_in(&state, &headers, &next, Role::Agent) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let params = Params::parse(raw.as_deref());
     let slug = params.text("slug").unwrap_or_default().to_string();
@@ -274,7 +274,7 @@ pub async fn diff(
     let next = format!("/agent/diff?{}", raw.clone().unwrap_or_default());
     let session = match signed_in(&state, &headers, &next, Role::Agent) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let params = Params::parse(raw.as_deref());
     let ids = (

@@ -73,7 +73,7 @@ pub async fn page(
 ) -> Response {
     let session = match signed_in(&state, &headers, "/agent/synonyms", Role::Lead) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let params = Params::parse(raw.as_deref());
     let form = RuleForm {

@@ -1,0 +1,190 @@
+//! The search results page: highlighted snippets, a category filter with
+//! counts, pagination, "did you mean" and the zero-results page. Result links
+//! carry the query and rank, so the article page can record the click.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Html;
+use axum::Extension;
+use serde::Serialize;
+
+use super::help_center::{
+    base_context, category_links, category_title, category_url, render, PageLocale,
+};
+use crate::analytics::{EventKind, Source};
+use crate::index::SearchRequest;
+use crate::web::auth;
+use crate::web::params::Params;
+use crate::web::visitor::Visitor;
+use crate::web::{AppError, AppState};
+
+/// Most result pages a search can be paged through.
+const MAX_PAGES: usize = 100;
+
+#[derive(Serialize)]
+struct PageHit {
+    title: String,
+    url: String,
+    summary: String,
+    snippet_html: String,
+    category_title: String,
+    category_url: String,
+}
+
+#[derive(Serialize)]
+struct FacetLink {
+    slug: String,
+    title: String,
+    count: u64,
+    url: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct PageLink {
+    n: usize,
+    url: String,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct Pagination {
+    page: usize,
+    pages: usize,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+    links: Vec<PageLink>,
+}
+
+/// `GET /search?q=&category=&page=` — results with snippets, category
+/// filter and pages.
+pub async fn search(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    headers: HeaderMap,
+    Path(path): Path<HashMap<String, String>>,
+    RawQuery(raw): RawQuery,
+) -> Result<Html<String>, AppError> {
+    let audience = auth::audience(&state, &headers);
+    let params = Params::parse(raw.as_deref());
+    let q = params.query()?;
+    let page = params.number("page", 1, 1, MAX_PAGES)?;
+    let category = params.text("category").map(String::from);
+    state
+        .run(move |s| {
+            let loc = PageLocale::from_path(s, &path)?;
+            let per_page = s.config.page_size.max(1);
+            let mut ctx = base_context(s, &loc, &q);
+            let started = std::time::Instant::now();
+            let results = s.library.index().search(&SearchRequest {
+                query: &q,
+                locale: &loc.locale,
+                category: category.as_deref(),
+                limit: per_page,
+                offset: (page - 1) * per_page,
+                audience,
+            })?;
+            s.http_metrics
+                .search
+                .observe(started.elapsed().as_secs_f64());
+            if !q.is_empty() && page == 1 {
+                s.record(
+                    visitor.sid.as_deref(),
+                    EventKind::Search,
+                    Source::Web,
+                    |e| {
+                        e.query = Some(q.clone());
+                        e.results = Some(results.total as i64);
+                        e.locale = Some(loc.locale.clone());
+                    },
+                );
+            }
+            let search_url = format!("{}/search", loc.prefix);
+            let url_for = |category: Option<&str>, page: usize| {
+                let mut pairs = vec![("q", q.clone())];
+                if let Some(c) = category {
+                    pairs.push(("category", c.to_string()));
+                }
+                if page > 1 {
+                    pairs.push(("page", page.to_string()));
+                }
+                format!(
+                    "{search_url}?{}",
+                    serde_urlencoded::to_string(pairs).unwrap_or_default()
+                )
+            };
+            let pages = results.total.div_ceil(per_page).min(MAX_PAGES);
+            let did_you_mean = results.did_you_mean.clone();
+            let first_rank = (page - 1) * per_page;
+            let hits: Vec<PageHit> = results
+                .hits
+                .into_iter()
+                .enumerate()
+                .map(|(i, h)| PageHit {
+                    category_title: category_title(s, &loc.locale, &h.category),
+                    category_url: category_url(&loc, &h.category),
+                    title: h.title,
+                    // The article page records the click with its rank.
+                    url: format!(
+                        "{}?{}",
+                        h.url,
+                        serde_urlencoded::to_string([
+                            ("from", "search"),
+                            ("q", &q),
+                            ("rank", &(first_rank + i + 1).to_string())
+                        ])
+                        .unwrap_or_default()
+                    ),
+                    summary: h.summary,
+                    snippet_html: h.snippet_html,
+                })
+                .collect();
+            let facets: Vec<FacetLink> = results
+                .facets
+                .into_iter()
+                .map(|f| FacetLink {
+                    title: category_title(s, &loc.locale, &f.category),
+                    url: url_for(Some(&f.category), 1),
+                    selected: category.as_deref() == Some(f.category.as_str()),
+                    slug: f.category,
+                    count: f.count,
+                })
+                .collect();
+            let first = page.saturating_sub(4).max(1);
+            let last = (first + 8).min(pages);
+            ctx.insert("total", &results.total);
+            ctx.insert("hits", &hits);
+            ctx.insert("facets", &facets);
+            ctx.insert("all_url", &url_for(None, 1));
+            ctx.insert("selected_category", &category.clone().unwrap_or_default());
+            ctx.insert(
+                "pagination",
+                &Pagination {
+                    page,
+                    pages,
+                    prev_url: (page > 1).then(|| url_for(category.as_deref(), page - 1)),
+                    next_url: (page < pages).then(|| url_for(category.as_deref(), page + 1)),
+                    links: (first..=last)
+                        .map(|n| PageLink {
+                            n,
+                            url: url_for(category.as_deref(), n),
+                            current: n == page,
+                        })
+                        .collect(),
+                },
+            );
+            let did_you_mean = did_you_mean.map(|query| {
+                let url = format!(
+                    "{search_url}?{}",
+                    serde_urlencoded::to_string([("q", &query)]).unwrap_or_default()
+                );
+                serde_json::json!({ "query": query, "url": url })
+            });
+            ctx.insert("did_you_mean", &did_you_mean);
+            ctx.insert("categories", &category_links(s, &loc.locale)?);
+            render(s, "search.html", &ctx)
+        })
+        .await
+}
