@@ -146,17 +146,29 @@ pub struct Reasons {
 }
 
 impl Reasons {
-    fn add(&mut self, reason: Option<&str>) {
+    /// Which counter a reason goes to: 0 unspecified, 1 outdated, 2 unclear,
+    /// 3 didn't answer, 4 other.
+    fn code(reason: Option<&str>) -> u8 {
         let reason = reason.map(|r| r.trim().to_ascii_lowercase().replace(['\'', '’'], ""));
         match reason.as_deref().map(|r| r.replace([' ', '-'], "_")) {
-            None => self.unspecified += 1,
-            Some(r) if r.is_empty() => self.unspecified += 1,
+            None => 0,
+            Some(r) if r.is_empty() => 0,
             Some(r) => match r.as_str() {
-                "outdated" => self.outdated += 1,
-                "unclear" => self.unclear += 1,
-                "didnt_answer" => self.didnt_answer += 1,
-                _ => self.other += 1,
+                "outdated" => 1,
+                "unclear" => 2,
+                "didnt_answer" => 3,
+                _ => 4,
             },
+        }
+    }
+
+    fn counter(&mut self, code: u8) -> &mut u64 {
+        match code {
+            1 => &mut self.outdated,
+            2 => &mut self.unclear,
+            3 => &mut self.didnt_answer,
+            4 => &mut self.other,
+            _ => &mut self.unspecified,
         }
     }
 }
@@ -213,9 +225,40 @@ impl Metrics {
     pub fn compute(events: impl IntoIterator<Item = Event>, default_locale: &str) -> Metrics {
         let mut builder = MetricsBuilder::new(default_locale);
         for e in events {
-            builder.push(e);
+            builder.push(EventRef::from(&e));
         }
         builder.finish()
+    }
+}
+
+/// An event as the metrics read it: borrowed, so a store scan can hand rows
+/// over without allocating a string per column.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EventRef<'a> {
+    pub at: i64,
+    pub session: &'a str,
+    pub kind: EventKind,
+    pub query: Option<&'a str>,
+    pub slug: Option<&'a str>,
+    pub results: Option<i64>,
+    pub locale: Option<&'a str>,
+    pub helpful: Option<bool>,
+    pub reason: Option<&'a str>,
+}
+
+impl<'a> From<&'a Event> for EventRef<'a> {
+    fn from(e: &'a Event) -> EventRef<'a> {
+        EventRef {
+            at: e.at,
+            session: &e.session,
+            kind: e.kind,
+            query: e.query.as_deref(),
+            slug: e.slug.as_deref(),
+            results: e.results,
+            locale: e.locale.as_deref(),
+            helpful: e.helpful,
+            reason: e.reason.as_deref(),
+        }
     }
 }
 
@@ -229,6 +272,12 @@ enum Slot {
     /// Contact forms opened on `day` that ended after a suggestion click:
     /// deflected unless a ticket follows in the session.
     Abandoned { day: i64, count: u32 },
+    /// The session's vote on an article (its latest one is what counts).
+    Vote {
+        article: u32,
+        helpful: bool,
+        reason: u8,
+    },
 }
 
 /// The contact form a session has open.
@@ -279,12 +328,12 @@ impl MetricsBuilder {
 
     /// The id of `raw`'s normalized query.
     fn query_id(&mut self, raw: &str) -> u32 {
-        let normalized = normalize_query(raw);
-        if let Some(id) = self.query_ids.get(&normalized) {
+        normalize_into(raw, &mut self.scratch);
+        if let Some(id) = self.query_ids.get(self.scratch.as_str()) {
             return *id;
         }
         let id = self.queries.len() as u32;
-        self.query_ids.insert(normalized, id);
+        self.query_ids.insert(self.scratch.clone(), id);
         self.queries.push(QueryStats::default());
         id
     }
@@ -314,25 +363,29 @@ impl MetricsBuilder {
     }
 
     /// Adds one event; events must come in time order.
-    pub fn push(&mut self, mut e: Event) {
+    pub fn push(&mut self, e: EventRef) {
         self.totals.events += 1;
         let day = e.at.div_euclid(MS_PER_DAY);
         // Interned ids first: the session's state below borrows the map.
         let query = match e.kind {
-            EventKind::Search | EventKind::Click => e.query.as_deref().map(|q| self.query_id(q)),
+            EventKind::Search | EventKind::Click => e.query.map(|q| self.query_id(q)),
             _ => None,
         };
-        let article = match (e.kind, e.slug.as_deref()) {
+        let article = match (e.kind, e.slug) {
             (EventKind::View | EventKind::Vote, Some(slug)) => {
-                let locale = e.locale.take();
-                Some(self.article_id(slug, locale.as_deref()))
+                Some(self.article_id(slug, e.locale))
             }
             _ => None,
         };
-        let session = self
-            .sessions
-            .entry(std::mem::take(&mut e.session))
-            .or_default();
+        // Most events belong to a session already seen: look up by the
+        // borrowed id and allocate only for a new one.
+        if !self.sessions.contains_key(e.session) {
+            self.sessions
+                .insert(e.session.to_string(), SessionState::default());
+        }
+        let Some(session) = self.sessions.get_mut(e.session) else {
+            return; // inserted just above
+        };
         let totals = &mut self.totals;
         match e.kind {
             EventKind::Search => {
@@ -350,7 +403,7 @@ impl MetricsBuilder {
                         stats.no_results += 1;
                         stats.last_no_result = Some(e.at);
                     }
-                    if let Some(raw) = e.query.as_deref().map(str::trim) {
+                    if let Some(raw) = e.query.map(str::trim) {
                         if stats.variants.len() < MAX_VARIANTS
                             && !stats.variants.iter().any(|v| v == raw)
                         {
@@ -401,13 +454,45 @@ impl MetricsBuilder {
             }
             EventKind::Vote => {
                 if let (Some(id), Some(helpful)) = (article, e.helpful) {
-                    totals.votes += 1;
                     let stats = &mut self.articles[id as usize].1;
+                    let reason = Reasons::code(e.reason);
+                    // A visitor's later vote on the same article (a "No",
+                    // then its reason) replaces the earlier one.
+                    let earlier = session.slots.iter_mut().find_map(|s| match s {
+                        Slot::Vote {
+                            article,
+                            helpful,
+                            reason,
+                        } if *article == id => Some((helpful, reason)),
+                        _ => None,
+                    });
+                    match earlier {
+                        Some((was_helpful, was_reason)) => {
+                            if *was_helpful {
+                                stats.yes = stats.yes.saturating_sub(1);
+                            } else {
+                                stats.no = stats.no.saturating_sub(1);
+                                let c = stats.reasons.counter(*was_reason);
+                                *c = c.saturating_sub(1);
+                            }
+                            (*was_helpful, *was_reason) = (helpful, reason);
+                        }
+                        None => {
+                            totals.votes += 1;
+                            if session.slots.len() < MAX_SLOTS {
+                                session.slots.push(Slot::Vote {
+                                    article: id,
+                                    helpful,
+                                    reason,
+                                });
+                            }
+                        }
+                    }
                     if helpful {
                         stats.yes += 1;
                     } else {
                         stats.no += 1;
-                        stats.reasons.add(e.reason.as_deref());
+                        *stats.reasons.counter(reason) += 1;
                     }
                 }
             }
@@ -487,6 +572,34 @@ impl MetricsBuilder {
             queries,
             articles: self.articles.into_iter().collect(),
             days: self.days,
+        }
+    }
+}
+
+/// [`normalize_query`] into a reused buffer: the same words, lowercased,
+/// joined by single spaces — without its allocations per word.
+fn normalize_into(raw: &str, out: &mut String) {
+    out.clear();
+    // `str::to_lowercase` treats a final capital sigma specially; leave such
+    // rare queries to the reference implementation.
+    if raw.contains('Σ') {
+        out.push_str(&normalize_query(raw));
+        return;
+    }
+    let mut in_word = false;
+    for c in raw.chars() {
+        if c.is_alphanumeric() || c == '[' || c == ']' {
+            if !in_word && !out.is_empty() {
+                out.push(' ');
+            }
+            in_word = true;
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
+        } else {
+            in_word = false;
         }
     }
 }
@@ -612,14 +725,20 @@ mod tests {
         ev(EventKind::TicketSubmit, m, s)
     }
 
+    /// (case, events, searches, successful, no-result, no-click)
+    type SearchCase = (&'static str, Vec<Event>, u64, u64, u64, u64);
+    /// (case, events, sessions, ticket sessions, score)
+    type ScoreCase = (&'static str, Vec<Event>, u64, u64, Option<f64>);
+    /// (case, events, [(slug, views, view sessions, failures)])
+    type FailureCase = (&'static str, Vec<Event>, Vec<(&'static str, u64, u64, u64)>);
+
     fn compute(events: Vec<Event>) -> Metrics {
         Metrics::compute(events, "en")
     }
 
     #[test]
     fn search_success_follows_the_definition() {
-        // (case, events, searches, successful, no-result, no-click)
-        let cases: Vec<(&str, Vec<Event>, u64, u64, u64, u64)> = vec![
+        let cases: Vec<SearchCase> = vec![
             ("no events", vec![], 0, 0, 0, 0),
             (
                 "click on the same normalized query succeeds",
@@ -888,8 +1007,7 @@ mod tests {
 
     #[test]
     fn self_service_score_follows_the_definition() {
-        // (case, events, sessions, ticket sessions, score)
-        let cases: Vec<(&str, Vec<Event>, u64, u64, Option<f64>)> = vec![
+        let cases: Vec<ScoreCase> = vec![
             ("no events", vec![], 0, 0, None),
             (
                 "no tickets",
@@ -949,8 +1067,7 @@ mod tests {
             slug: slug.into(),
             locale: "en".into(),
         };
-        // (case, events, [(slug, views, view sessions, failures)])
-        let cases: Vec<(&str, Vec<Event>, Vec<(&str, u64, u64, u64)>)> = vec![
+        let cases: Vec<FailureCase> = vec![
             (
                 "viewed then ticket: every viewed article fails once",
                 vec![
@@ -1050,6 +1167,32 @@ mod tests {
     }
 
     #[test]
+    fn a_visitors_latest_vote_on_an_article_counts() {
+        // "No", then its reason; "Yes" then "No"; another article apart.
+        let m = compute(vec![
+            vote(0, "a", "x", false, None),
+            vote(1, "a", "x", false, Some("outdated")),
+            vote(2, "b", "x", true, None),
+            vote(3, "b", "x", false, Some("unclear")),
+            vote(4, "b", "y", true, None),
+        ]);
+        assert_eq!(m.totals.votes, 3);
+        let x = &m.articles[&ArticleKey {
+            slug: "x".into(),
+            locale: "en".into(),
+        }];
+        assert_eq!((x.yes, x.no), (0, 2));
+        assert_eq!(
+            x.reasons,
+            Reasons {
+                outdated: 1,
+                unclear: 1,
+                ..Reasons::default()
+            }
+        );
+    }
+
+    #[test]
     fn articles_are_keyed_by_slug_and_locale() {
         let mut fr = view(1, "b", "billing/refunds");
         fr.locale = Some("fr".into());
@@ -1141,6 +1284,27 @@ mod tests {
                 tickets: 1,
             }
         );
+    }
+
+    #[test]
+    fn normalize_into_matches_normalize_query() {
+        let mut out = String::from("leftover");
+        for q in [
+            "",
+            "   ",
+            "Reset  password?",
+            "  refund,policy!! ",
+            "ÉTÉ Straße İstanbul",
+            "ΟΔΟΣ ΣΟΦΟΣ",
+            "[beta] feature-flags",
+            "a--b__c",
+            "2FA / MFA",
+            "日本語 のテスト",
+            "emoji 🙂 ok",
+        ] {
+            normalize_into(q, &mut out);
+            assert_eq!(out, normalize_query(q), "{q:?}");
+        }
     }
 
     #[test]

@@ -8,22 +8,27 @@
 //! [`render`] writes it as JSON, CSV or HTML for `deflect report` and
 //! `/agent/reports`.
 
+mod attention;
+mod period;
 pub mod render;
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rusqlite::Connection;
 use serde::Serialize;
 
 use super::metrics::{
-    ratio, ArticleKey, ArticleStats, Metrics, MetricsBuilder, QueryStats, Reasons, Totals,
-    MS_PER_DAY,
+    ratio, ArticleKey, ArticleStats, EventRef, Metrics, MetricsBuilder, QueryStats, Reasons, Totals,
 };
+use super::EventKind;
 use crate::index::{Audience, SearchIndex};
-use crate::store::Store;
+use period::{date, iso};
 
+pub use attention::{
+    articles_needing_attention, default_review_interval, Attention, StaleArticle, UnreviewedArticle,
+};
+pub use period::{Period, PeriodInfo};
 pub use render::{render_csv, render_html, render_json, trend_chart, HtmlOptions};
 
 /// Rows per table unless told otherwise.
@@ -47,132 +52,6 @@ pub enum ReportError {
     Index(#[from] crate::index::Error),
     #[error("rendering the report: {0}")]
     Render(String),
-}
-
-/// A time range `[since, until)` in ms since the epoch, UTC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Period {
-    pub since: i64,
-    pub until: i64,
-}
-
-impl Period {
-    /// `[since, until)`; `since` must come first.
-    pub fn new(since: i64, until: i64) -> Result<Period, ReportError> {
-        if since >= until {
-            return Err(ReportError::Period(format!(
-                "the period is empty: {} is not before {}",
-                iso(since),
-                iso(until)
-            )));
-        }
-        Ok(Period { since, until })
-    }
-
-    /// The `days` whole UTC days that end with today (`now`'s day).
-    pub fn last_days(days: i64, now: DateTime<Utc>) -> Period {
-        let until = (now.timestamp_millis().div_euclid(MS_PER_DAY) + 1) * MS_PER_DAY;
-        Period {
-            since: until - days.max(1) * MS_PER_DAY,
-            until,
-        }
-    }
-
-    /// The command line's `--since` and `--until`: `since` is an interval
-    /// back from `until` (`30d`, `12w`, `6m`, `1y`) or a date (`2026-01-01`);
-    /// `until` a date (exclusive: the period ends at its midnight, UTC) or an
-    /// RFC 3339 time, by default the end of today.
-    pub fn parse(
-        since: &str,
-        until: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<Period, ReportError> {
-        let until = match until {
-            None => Period::last_days(1, now).until,
-            Some(u) => parse_time(u).ok_or_else(|| {
-                ReportError::Period(format!(
-                    "`--until {u}` is not a date such as 2026-02-01 (the period ends at its midnight, UTC)"
-                ))
-            })?,
-        };
-        let since = match crate::review::parse_interval(since) {
-            Some(d) => until - d.num_milliseconds(),
-            None => parse_time(since).ok_or_else(|| {
-                ReportError::Period(format!(
-                    "`--since {since}` is neither an interval such as 30d, 12w, 6m or 1y nor a date such as 2026-01-01"
-                ))
-            })?,
-        };
-        Period::new(since, until)
-    }
-
-    /// The period of equal length just before this one.
-    pub fn previous(&self) -> Period {
-        Period {
-            since: self.since - (self.until - self.since),
-            until: self.since,
-        }
-    }
-
-    /// Day numbers (`at / MS_PER_DAY`) the period touches.
-    fn day_numbers(&self) -> std::ops::Range<i64> {
-        self.since.div_euclid(MS_PER_DAY)..(self.until - 1).div_euclid(MS_PER_DAY) + 1
-    }
-}
-
-/// A date (midnight UTC) or an RFC 3339 time, in ms.
-fn parse_time(s: &str) -> Option<i64> {
-    let s = s.trim();
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Some(
-            Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?)
-                .timestamp_millis(),
-        );
-    }
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|d| d.timestamp_millis())
-}
-
-/// `ms` as `2026-01-05T10:11:12Z`.
-fn iso(ms: i64) -> String {
-    Utc.timestamp_millis_opt(ms)
-        .single()
-        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_default()
-}
-
-/// Day number → `2026-01-05`.
-fn date(day: i64) -> String {
-    Utc.timestamp_millis_opt(day * MS_PER_DAY)
-        .single()
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
-}
-
-/// A period as the report shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PeriodInfo {
-    /// Start (inclusive), RFC 3339.
-    pub since: String,
-    /// End (exclusive), RFC 3339.
-    pub until: String,
-    pub first_day: String,
-    pub last_day: String,
-    pub days: i64,
-}
-
-impl From<Period> for PeriodInfo {
-    fn from(p: Period) -> PeriodInfo {
-        let days = p.day_numbers();
-        PeriodInfo {
-            since: iso(p.since),
-            until: iso(p.until),
-            first_day: date(days.start),
-            last_day: date(days.end - 1),
-            days: days.end - days.start,
-        }
-    }
 }
 
 /// A rate now and in the previous period.
@@ -325,38 +204,6 @@ pub struct ArticleRow {
     pub actions: Vec<Action>,
 }
 
-/// A live article past its review interval.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StaleArticle {
-    pub slug: String,
-    pub locale: String,
-    pub title: String,
-    pub url: String,
-    pub owner: Option<String>,
-    pub days_overdue: i64,
-    pub actions: Vec<Action>,
-}
-
-/// A live article whose content matches no approval.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct UnreviewedArticle {
-    pub slug: String,
-    pub locale: String,
-    pub title: String,
-    pub url: String,
-    pub owner: Option<String>,
-    pub actions: Vec<Action>,
-}
-
-/// Stale and unreviewed live articles.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Attention {
-    /// Most overdue first.
-    pub stale: Vec<StaleArticle>,
-    /// By title.
-    pub unreviewed: Vec<UnreviewedArticle>,
-}
-
 /// One day of the trend charts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DayRow {
@@ -379,9 +226,12 @@ pub struct Report {
     pub articles_by_views: Vec<ArticleRow>,
     pub articles_by_failures: Vec<ArticleRow>,
     pub articles_by_no_votes: Vec<ArticleRow>,
-    /// Absent when the report was made without the store's review data.
+    /// Absent when the report was made without the store's review data;
+    /// the first rows of the list, the `_total` counts all of them.
     pub stale_articles: Option<Vec<StaleArticle>>,
+    pub stale_total: Option<usize>,
     pub unreviewed_articles: Option<Vec<UnreviewedArticle>>,
+    pub unreviewed_total: Option<usize>,
     /// Every day of the period, zeros included.
     pub daily: Vec<DayRow>,
 }
@@ -410,8 +260,9 @@ pub fn open_events(path: &Path) -> Result<Connection, ReportError> {
         return Err(err(rusqlite::Error::InvalidPath(path.to_path_buf())));
     }
     let conn = Connection::open(path).map_err(err)?;
+    // Memory-mapped reads spare a copy of every page a long scan touches.
     conn.execute_batch(
-        "PRAGMA query_only = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;",
+        "PRAGMA query_only = ON; PRAGMA busy_timeout = 5000; PRAGMA mmap_size = 4294967296;",
     )
     .map_err(err)?;
     Ok(conn)
@@ -433,7 +284,7 @@ pub fn scan_metrics(
     let before = period.previous();
     let mut current = MetricsBuilder::new(default_locale);
     let mut previous = MetricsBuilder::new(default_locale);
-    crate::store::scan_events(conn, before.since, period.until, |e| {
+    scan_refs(conn, before.since, period.until, |e| {
         if e.at < period.since {
             previous.push(e)
         } else {
@@ -441,6 +292,50 @@ pub fn scan_metrics(
         }
     })?;
     Ok((current.finish(), previous.finish()))
+}
+
+/// Calls `f` with every event in `[from, to)` (ms), oldest first, borrowed
+/// from the row: the same rows as [`crate::store::scan_events`] without its
+/// strings per column, which cost more than SQLite itself over millions of
+/// events. Rows of an unknown kind are skipped, as there.
+fn scan_refs(
+    conn: &Connection,
+    from: i64,
+    to: i64,
+    mut f: impl FnMut(EventRef),
+) -> rusqlite::Result<u64> {
+    let mut stmt = conn.prepare(
+        "SELECT at, session, kind, query, slug, results, locale, helpful, reason
+         FROM events WHERE at >= ?1 AND at < ?2 ORDER BY at, id",
+    )?;
+    let mut rows = stmt.query(rusqlite::params![from, to])?;
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        let Some(kind) = text(r, 2)?.and_then(EventKind::parse) else {
+            continue;
+        };
+        f(EventRef {
+            at: r.get(0)?,
+            session: text(r, 1)?.unwrap_or_default(),
+            kind,
+            query: text(r, 3)?,
+            slug: text(r, 4)?,
+            results: r.get(5)?,
+            locale: text(r, 6)?,
+            helpful: r.get(7)?,
+            reason: text(r, 8)?,
+        });
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// A text column, borrowed; anything else (or invalid UTF-8) is none.
+fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
+    Ok(match row.get_ref(i)? {
+        rusqlite::types::ValueRef::Text(b) => std::str::from_utf8(b).ok(),
+        _ => None,
+    })
 }
 
 /// The report from already computed metrics.
@@ -552,6 +447,10 @@ pub fn from_metrics(
         |(_, a)| (a.no, -(a.yes as i64)),
     ))?;
 
+    let (stale_total, unreviewed_total) = match &opts.attention {
+        Some(a) => (Some(a.stale.len()), Some(a.unreviewed.len())),
+        None => (None, None),
+    };
     let (stale_articles, unreviewed_articles) = match opts.attention {
         Some(a) => (
             Some(a.stale.into_iter().take(rows).collect()),
@@ -596,7 +495,9 @@ pub fn from_metrics(
         articles_by_failures,
         articles_by_no_votes,
         stale_articles,
+        stale_total,
         unreviewed_articles,
+        unreviewed_total,
         daily,
     })
 }
@@ -643,71 +544,84 @@ impl Titles<'_> {
     }
 }
 
-/// The review interval of articles that set none: `[review] review_every`,
-/// else 180 days.
-pub fn default_review_interval(config: &crate::Config) -> chrono::Duration {
-    crate::review::parse_interval(&config.review.review_every)
-        .unwrap_or(chrono::Duration::days(180))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::metrics::MS_PER_DAY;
+    use crate::analytics::{Event, Source};
 
-/// Live articles past their review interval (`review_every`, else
-/// `default_interval`, counted from the later of `updated` and the last
-/// "still accurate" verification), and live articles whose content hash
-/// matches no approval (hand edits). Every live article, whoever owns it:
-/// callers filter.
-pub fn articles_needing_attention(
-    index: &SearchIndex,
-    store: &Store,
-    default_interval: chrono::Duration,
-    now: DateTime<Utc>,
-) -> Result<Attention, ReportError> {
-    let live = index.live_articles()?;
-    let hashes: Vec<&str> = live.iter().map(|a| a.content_hash.as_str()).collect();
-    let approved = store.approved_hashes(&hashes)?;
-    let verified = store.last_verifications()?;
-    let mut out = Attention::default();
-    for a in &live {
-        let s = &a.summary;
-        let interval = a
-            .review_every
-            .as_deref()
-            .and_then(crate::review::parse_interval)
-            .unwrap_or(default_interval);
-        let verified_at = verified
-            .get(&(s.locale.clone(), s.slug.clone()))
-            .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
-            .map(|d| d.with_timezone(&Utc));
-        let checked = match (s.updated, verified_at) {
-            (Some(u), Some(v)) => Some(u.max(v)),
-            (u, v) => u.or(v),
-        };
-        if let Some(checked) = checked {
-            let overdue = (now - (checked + interval)).num_days();
-            if overdue > 0 {
-                out.stale.push(StaleArticle {
-                    slug: s.slug.clone(),
-                    locale: s.locale.clone(),
-                    title: s.title.clone(),
-                    url: s.url.clone(),
-                    owner: a.owner.clone(),
-                    days_overdue: overdue,
-                    actions: vec![Action::edit_article(&s.slug, &s.locale)],
-                });
+    const JAN_1: i64 = 1_767_225_600_000;
+
+    fn search(at: i64, session: &str, q: &str, results: i64) -> Event {
+        Event {
+            query: Some(q.into()),
+            results: Some(results),
+            ..Event {
+                at,
+                session: session.into(),
+                kind: EventKind::Search,
+                source: Source::Web,
+                query: None,
+                slug: None,
+                rank: None,
+                results: None,
+                locale: None,
+                helpful: None,
+                reason: None,
             }
         }
-        if !approved.contains(&a.content_hash) {
-            out.unreviewed.push(UnreviewedArticle {
-                slug: s.slug.clone(),
-                locale: s.locale.clone(),
-                title: s.title.clone(),
-                url: s.url.clone(),
-                owner: a.owner.clone(),
-                actions: vec![Action::edit_article(&s.slug, &s.locale)],
-            });
-        }
     }
-    // Stable: equally overdue articles stay in title order.
-    out.stale
-        .sort_by(|a, b| b.days_overdue.cmp(&a.days_overdue));
-    Ok(out)
+
+    #[test]
+    fn gap_rows_carry_their_actions_and_tables_are_capped() {
+        let events: Vec<Event> = (0..30)
+            .map(|i| {
+                search(
+                    JAN_1 + i * 1000,
+                    &format!("s{i}"),
+                    &format!("Lost Q{}", i % 5),
+                    0,
+                )
+            })
+            .collect();
+        let current = Metrics::compute(events, "en");
+        let report = from_metrics(
+            &current,
+            &Metrics::default(),
+            ReportOptions {
+                period: Period::new(JAN_1, JAN_1 + MS_PER_DAY).unwrap(),
+                default_locale: "en",
+                rows: 3,
+                index: None,
+                attention: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(report.no_result_searches.len(), 3);
+        let first = &report.no_result_searches[0];
+        // Six searches each; the most recent failing query comes first.
+        assert_eq!((first.query.as_str(), first.count), ("lost q4", 6));
+        assert_eq!(first.variants, ["Lost Q4"]);
+        let urls: Vec<(ActionKind, &str)> = first
+            .actions
+            .iter()
+            .map(|a| (a.kind, a.url.as_str()))
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                (
+                    ActionKind::WriteArticle,
+                    "/agent/articles/new?title=lost+q4&body=Customers+searched+for%3A%0A%0A-+Lost+Q4%0A"
+                ),
+                (ActionKind::AddSynonym, "/agent/synonyms?phrase=lost+q4"),
+            ]
+        );
+        assert!(report.no_click_searches.is_empty());
+        assert_eq!(report.summary.search_success_rate.current, Some(0.0));
+        assert_eq!(report.summary.search_success_rate.previous, None);
+        assert_eq!(report.summary.search_success_rate.change, None);
+        assert_eq!(report.daily.len(), 1);
+        assert_eq!(report.daily[0].searches, 30);
+    }
 }

@@ -43,6 +43,17 @@ fn section(
     Ok(())
 }
 
+/// A cell of text someone typed (a query, a title): one starting like a
+/// formula gets a leading `'`, so a spreadsheet shows it instead of running
+/// it (CSV injection).
+fn text(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
 fn opt(x: Option<f64>) -> String {
     x.map(|v| v.to_string()).unwrap_or_default()
 }
@@ -139,7 +150,7 @@ pub fn render_csv(report: &Report) -> Result<String, ReportError> {
             .iter()
             .map(|r| {
                 vec![
-                    r.query.clone(),
+                    text(&r.query),
                     r.searches.to_string(),
                     r.clicks.to_string(),
                     r.no_results.to_string(),
@@ -168,7 +179,7 @@ pub fn render_csv(report: &Report) -> Result<String, ReportError> {
             rows.iter()
                 .map(|r| {
                     vec![
-                        r.query.clone(),
+                        text(&r.query),
                         r.count.to_string(),
                         r.searches.to_string(),
                         r.last_seen.clone(),
@@ -210,7 +221,7 @@ pub fn render_csv(report: &Report) -> Result<String, ReportError> {
                     vec![
                         r.slug.clone(),
                         r.locale.clone(),
-                        r.title.clone(),
+                        text(&r.title),
                         r.views.to_string(),
                         r.view_sessions.to_string(),
                         r.yes.to_string(),
@@ -247,8 +258,8 @@ pub fn render_csv(report: &Report) -> Result<String, ReportError> {
                     vec![
                         r.slug.clone(),
                         r.locale.clone(),
-                        r.title.clone(),
-                        r.owner.clone().unwrap_or_default(),
+                        text(&r.title),
+                        text(r.owner.as_deref().unwrap_or_default()),
                         r.days_overdue.to_string(),
                         action_url(&r.actions, EditArticle),
                     ]
@@ -267,8 +278,8 @@ pub fn render_csv(report: &Report) -> Result<String, ReportError> {
                     vec![
                         r.slug.clone(),
                         r.locale.clone(),
-                        r.title.clone(),
-                        r.owner.clone().unwrap_or_default(),
+                        text(&r.title),
+                        text(r.owner.as_deref().unwrap_or_default()),
                         action_url(&r.actions, EditArticle),
                     ]
                 })
@@ -464,8 +475,11 @@ struct Chart {
     svg: String,
 }
 
+/// One series of the daily rows.
+type DayValue = fn(&super::DayRow) -> u64;
+
 fn charts(report: &Report, t: &Strings) -> Vec<Chart> {
-    let series: [(&'static str, fn(&super::DayRow) -> u64); 3] = [
+    let series: [(&'static str, DayValue); 3] = [
         ("searches", |d| d.searches),
         ("tickets", |d| d.tickets),
         ("deflections", |d| d.deflections),
@@ -505,16 +519,25 @@ fn nice_ceiling(n: u64) -> u64 {
     }
 }
 
+/// An axis label: `950`, `20k`, `1.5M`.
+fn compact(n: u64) -> String {
+    match n {
+        0..=9_999 => n.to_string(),
+        10_000..=999_999 => format!("{}k", n / 1000),
+        _ => format!("{:.1}M", n as f64 / 1e6),
+    }
+}
+
 /// A bar chart of one value per day as inline SVG: a bar per day (its
 /// `<title>` is the tooltip), three grid lines, the first and last dates.
 /// Colours come from CSS classes, with attributes as fallbacks.
 pub fn trend_chart(label: &str, points: &[(&str, u64)]) -> String {
-    const W: f64 = 640.0;
-    const H: f64 = 160.0;
-    const LEFT: f64 = 40.0;
+    const W: f64 = 480.0;
+    const H: f64 = 170.0;
+    const LEFT: f64 = 44.0;
     const RIGHT: f64 = 6.0;
     const TOP: f64 = 8.0;
-    const BOTTOM: f64 = 22.0;
+    const BOTTOM: f64 = 24.0;
     let max = nice_ceiling(points.iter().map(|p| p.1).max().unwrap_or(0).max(1));
     let (plot_w, plot_h) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
     let slot = plot_w / points.len().max(1) as f64;
@@ -529,10 +552,11 @@ pub fn trend_chart(label: &str, points: &[(&str, u64)]) -> String {
         let _ = write!(
             svg,
             "<line class=\"trend-chart__grid\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#8c95a3\" stroke-opacity=\"0.35\"/>\
-             <text class=\"trend-chart__label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"11\" fill=\"#6b7280\">{v}</text>",
+             <text class=\"trend-chart__label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"13\" fill=\"#6b7280\">{}</text>",
             W - RIGHT,
             LEFT - 6.0,
-            y + 4.0
+            y + 4.0,
+            compact(v)
         );
     }
     for (i, (day, v)) in points.iter().enumerate() {
@@ -549,13 +573,13 @@ pub fn trend_chart(label: &str, points: &[(&str, u64)]) -> String {
         let y = H - 6.0;
         let _ = write!(
             svg,
-            "<text class=\"trend-chart__label\" x=\"{LEFT}\" y=\"{y}\" font-size=\"11\" fill=\"#6b7280\">{}</text>",
+            "<text class=\"trend-chart__label\" x=\"{LEFT}\" y=\"{y}\" font-size=\"13\" fill=\"#6b7280\">{}</text>",
             escape_html(first.0)
         );
         if points.len() > 1 {
             let _ = write!(
                 svg,
-                "<text class=\"trend-chart__label\" x=\"{:.1}\" y=\"{y}\" text-anchor=\"end\" font-size=\"11\" fill=\"#6b7280\">{}</text>",
+                "<text class=\"trend-chart__label\" x=\"{:.1}\" y=\"{y}\" text-anchor=\"end\" font-size=\"13\" fill=\"#6b7280\">{}</text>",
                 W - RIGHT,
                 escape_html(last.0)
             );
@@ -598,8 +622,34 @@ mod tests {
         assert!(svg.contains("<title>2026-01-03: 10</title>"));
         assert!(svg.contains("aria-label=\"Searches &lt;per day&gt;\""));
         // The tallest bar fills the plot (max 10 → scale 10).
-        assert!(svg.contains("height=\"130.0\""), "{svg}");
+        assert!(svg.contains("height=\"138.0\""), "{svg}");
         assert!(!svg.contains("<script"));
+    }
+
+    #[test]
+    fn axis_labels_are_compact() {
+        for (n, want) in [
+            (0, "0"),
+            (950, "950"),
+            (9_999, "9999"),
+            (20_000, "20k"),
+            (1_500_000, "1.5M"),
+        ] {
+            assert_eq!(compact(n), want);
+        }
+    }
+
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        for (typed, cell) in [
+            ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
+            ("+1 refund", "'+1 refund"),
+            ("-x", "'-x"),
+            ("@sum", "'@sum"),
+            ("refund", "refund"),
+        ] {
+            assert_eq!(text(typed), cell);
+        }
     }
 
     #[test]
