@@ -133,7 +133,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let mut results: Vec<(bool, f64, Duration, Duration)> = Vec::new();
+    let mut results: Vec<(bool, f64, Duration, Duration)> = Vec::new(); // capture on?, req/s, p50, p99
     for (round, capture) in [true, false, true, false].into_iter().enumerate() {
         config.analytics.enabled = capture;
         config.store = dir.path().join(format!("store-{round}.db"));
@@ -183,7 +183,8 @@ fn main() {
         );
         results.push((capture, rps, p50, p99));
     }
-    let mean = |on: bool, f: &dyn Fn(&(bool, f64, Duration, Duration)) -> f64| {
+    type Round = (bool, f64, Duration, Duration);
+    let mean = |on: bool, f: &dyn Fn(&Round) -> f64| {
         let v: Vec<f64> = results.iter().filter(|r| r.0 == on).map(f).collect();
         v.iter().sum::<f64>() / v.len() as f64
     };

@@ -1,1 +1,116 @@
-fn main(){}
+//! Parse + render throughput of Markdown articles: `Article::parse` (front
+//! matter, pulldown-cmark rendering, link rewriting through a catalog
+//! resolver, HTML sanitizing, plain text and headings) over every file of each
+//! corpus, single-threaded, in bytes of Markdown per second. The corpora are
+//! the real ones from `../shared/corpora/*.tar.gz` (unpacked into a temp dir
+//! at start) when present, else a seeded generated corpus; files that do not
+//! parse (invalid front matter) are left out and named once on stderr.
+//! Groups: `render/<corpus>` (a whole corpus per iteration) and
+//! `render/largest_article`.
+
+mod common;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
+use deflect::articles::load::Catalog;
+use deflect::articles::{derive_slug, locale_from_path, Article, ParseOptions};
+
+use common::{Corpus, LOCALE};
+
+/// A file's path under `articles/` and its text.
+struct Source {
+    path: String,
+    text: String,
+}
+
+fn bench_render(c: &mut Criterion) {
+    let corpus = Corpus::prepare();
+    eprintln!("render: {}", corpus.describe());
+    let files = corpus.files();
+    // The resolver `load_dir` would build: every file under its derived slug.
+    let mut catalog = Catalog::new(LOCALE);
+    for path in &files {
+        let locale = locale_from_path(path).unwrap_or_else(|| LOCALE.to_string());
+        catalog.insert(path, &derive_slug(path), &locale);
+    }
+    let opts = ParseOptions {
+        default_locale: LOCALE,
+        resolver: &catalog,
+    };
+
+    let mut by_corpus: Vec<(String, Vec<Source>)> = corpus
+        .names
+        .iter()
+        .map(|n| (n.clone(), Vec::new()))
+        .collect();
+    let mut skipped = Vec::new();
+    for path in files {
+        let Ok(text) = std::fs::read_to_string(corpus.articles().join(&path)) else {
+            skipped.push(format!("{path}: not UTF-8"));
+            continue;
+        };
+        if let Err(e) = Article::parse(&path, &text, &opts) {
+            skipped.push(e.to_string());
+            continue;
+        }
+        let top = path.split('/').next().unwrap_or_default();
+        if let Some((_, sources)) = by_corpus.iter_mut().find(|(name, _)| name == top) {
+            sources.push(Source { path, text });
+        }
+    }
+    eprintln!(
+        "render: left out {} files that do not parse:",
+        skipped.len()
+    );
+    for s in &skipped {
+        eprintln!("  {s}");
+    }
+
+    let mut group = c.benchmark_group("render");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(2));
+    group.measurement_time(Duration::from_secs(15));
+    for (name, sources) in &by_corpus {
+        let bytes: usize = sources.iter().map(|s| s.text.len()).sum();
+        eprintln!(
+            "render/{name}: {} files, {:.1} MB",
+            sources.len(),
+            bytes as f64 / 1e6
+        );
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function(name.as_str(), |b| {
+            b.iter(|| {
+                for s in sources {
+                    black_box(Article::parse(&s.path, &s.text, &opts).ok());
+                }
+            })
+        });
+    }
+    if let Some(largest) = by_corpus
+        .iter()
+        .flat_map(|(_, s)| s)
+        .max_by_key(|s| s.text.len())
+    {
+        eprintln!(
+            "render/largest_article: {} ({:.0} kB)",
+            largest.path,
+            largest.text.len() as f64 / 1e3
+        );
+        group
+            .sampling_mode(SamplingMode::Auto)
+            .sample_size(30)
+            .measurement_time(Duration::from_secs(5));
+        group.throughput(Throughput::Bytes(largest.text.len() as u64));
+        group.bench_function("largest_article", |b| {
+            b.iter(|| black_box(Article::parse(&largest.path, &largest.text, &opts).ok()))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_render);
+criterion_main!(benches);

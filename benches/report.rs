@@ -23,7 +23,10 @@ use deflect::analytics::{Event, EventKind, Source};
 const START: i64 = 1_767_225_600_000;
 const DAYS: i64 = 30;
 const DAY: i64 = 86_400_000;
-const SEED: u64 = 0x5EED_0F_DEF1EC7;
+/// Appends one event: (clock, rng, kind, fill the details).
+type Push<'a> = dyn FnMut(&mut i64, &mut Rng, EventKind, &mut dyn FnMut(&mut Event)) + 'a;
+
+const SEED: u64 = 0x0005_EED0_FDEF_1EC7;
 /// Rows per transaction while generating.
 const BATCH: usize = 100_000;
 
@@ -190,10 +193,7 @@ fn session_script(world: &World, rng: &mut Rng, session: &str) -> Vec<Event> {
             fill(&mut e);
             out.push(e);
         };
-    let read = |t: &mut i64,
-                rng: &mut Rng,
-                push: &mut dyn FnMut(&mut i64, &mut Rng, EventKind, &mut dyn FnMut(&mut Event)),
-                slug: &str| {
+    let read = |t: &mut i64, rng: &mut Rng, push: &mut Push, slug: &str| {
         push(t, rng, EventKind::View, &mut |e| {
             e.slug = Some(slug.to_string());
             e.locale = Some(locale.into());

@@ -13,6 +13,7 @@ pub mod error;
 pub mod eval;
 pub mod index;
 pub mod library;
+pub mod mining;
 pub mod notify;
 pub mod pii;
 pub mod review;

@@ -277,7 +277,7 @@ async fn the_live_version_stays_unchanged_while_its_revision_is_in_review() {
     kb.post_as(&format!("/agent/revisions/{id}/submit"), &ana, &[])
         .await;
     assert!(
-        kb.get(&format!("/articles/billing/refunds"))
+        kb.get("/articles/billing/refunds")
             .await
             .body
             .contains("We refund yearly plans"),

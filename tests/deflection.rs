@@ -72,13 +72,8 @@ const TICKET: &[(&str, &str)] = &[
 ];
 
 async fn submit(kb: &mut TestKb, cookies: &str, fields: &[(&str, &str)]) -> Reply {
-    let mut pairs: Vec<(&str, &str)> = vec![(
-        "csrf",
-        &cookies
-            .split("; ")
-            .find_map(|c| c.strip_prefix("deflect_form="))
-            .unwrap_or_default(),
-    )];
+    let token = form_token(cookies);
+    let mut pairs: Vec<(&str, &str)> = vec![("csrf", &token)];
     pairs.extend_from_slice(fields);
     let body = serde_urlencoded::to_string(pairs).unwrap();
     kb.post_raw("/contact", Some(cookies), &body).await

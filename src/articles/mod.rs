@@ -180,6 +180,10 @@ impl Article {
                 body = after_h1;
                 h.to_string()
             }
+            // Plain Markdown with no front matter at all (a README, a
+            // LICENSE) is titled after its file; a file that has front
+            // matter opted into the format and must name its title.
+            (None, None) if split.body_line == 1 => title_from_path(path),
             (None, None) => return Err(err(1, ParseErrorKind::MissingTitle)),
         };
         if title.trim().is_empty() {
@@ -322,6 +326,13 @@ impl Article {
     pub fn is_public(&self) -> bool {
         self.status == Status::Published && self.visibility == Visibility::Public
     }
+}
+
+/// `getting-started/first_steps.md` → `first steps`.
+fn title_from_path(path: &str) -> String {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name.split('.').next().unwrap_or(name);
+    stem.replace(['-', '_'], " ")
 }
 
 /// Hex SHA-256 of `bytes`.
@@ -520,6 +531,22 @@ mod tests {
             assert!(msg.contains(needle), "{msg}");
             assert!(msg.contains(" — "), "no fix in {msg}");
         }
+    }
+
+    #[test]
+    fn plain_markdown_without_heading_is_titled_after_its_file() {
+        let a = parse(
+            "legal/LICENSE-CODE.md",
+            "The MIT License (MIT)\n\nPermission is granted.\n",
+        )
+        .unwrap();
+        assert_eq!(a.title, "LICENSE CODE");
+        assert_eq!(
+            parse("a.md", "---\nsummary: x\n---\nbody\n")
+                .unwrap_err()
+                .kind,
+            ParseErrorKind::MissingTitle
+        );
     }
 
     #[test]

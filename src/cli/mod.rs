@@ -5,6 +5,7 @@ mod agent;
 mod check;
 mod eval;
 mod index;
+mod mine;
 mod report;
 mod search;
 mod serve;
@@ -44,6 +45,9 @@ pub enum Command {
     Check(check::Args),
     /// Search the help center from the command line.
     Search(search::Args),
+    /// Cluster resolved tickets into topics and list the articles to write
+    /// next (report.html, report.json, suggestions.csv, assignments.csv).
+    Mine(mine::Args),
     /// Score search against golden queries (MRR, P@1, Recall@5/10).
     Eval(eval::Args),
     /// Manage agent accounts (add, list, disable).
@@ -75,6 +79,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Index(args) => index::run(config, args),
         Command::Check(args) => check::run(config, args),
         Command::Search(args) => search::run(config, args),
+        Command::Mine(args) => mine::run(config, args),
         Command::Eval(args) => eval::run(config, args),
         Command::Agent(args) => agent::run(config, args),
         Command::Report(args) => report::run(config, args),

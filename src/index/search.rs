@@ -99,6 +99,8 @@ const W_PHRASE_BODY: f32 = 1.5;
 const CORRECTIONS: usize = 3;
 /// A word in at most this many articles may be a typo of a frequent word.
 const RARE: u64 = 1;
+/// Most words of one query looked up for typos.
+const MAX_CORRECTED_WORDS: usize = 3;
 
 const SNIPPET_CHARS: usize = 180;
 
@@ -107,6 +109,9 @@ pub(crate) struct QueryPlan {
     pub query: Box<dyn Query>,
     /// The query with unknown or rare words replaced by likely corrections.
     pub did_you_mean: Option<String>,
+    /// The words searched for (as typed, stemmed and corrected), lowercased:
+    /// where in a long article the snippet should come from.
+    pub words: Vec<String>,
 }
 
 impl SearchIndex {
@@ -170,7 +175,7 @@ impl SearchIndex {
                 .get_first(self.fields.text)
                 .and_then(|v| v.as_str())
                 .unwrap_or_default();
-            let snippet = snippets.snippet(text);
+            let snippet = snippets.snippet(snippet_window(text, &plan.words));
             let snippet_html = if snippet.highlighted().is_empty() {
                 String::new()
             } else {
@@ -215,6 +220,8 @@ impl SearchIndex {
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut replacements: Vec<(String, String)> = Vec::new();
+        let mut words: Vec<String> = Vec::new();
+        let mut corrected_words = 0;
         let mut corrected_any = false;
         for (pos, word) in &exact_tokens {
             let stemmed = stem_tokens
@@ -224,7 +231,13 @@ impl SearchIndex {
             let mut ways = word_clauses(lang, word, stemmed, 1.0);
             let df = searcher.doc_freq(&Term::from_field_text(lang.body_exact, word))?
                 + searcher.doc_freq(&Term::from_field_text(lang.title_exact, word))?;
-            if df <= RARE && max_edits(word) > 0 {
+            // Typo lookups cost an automaton each: a long message full of
+            // unknown words (names, slang) gets the first few corrected; a
+            // rare word is only second-guessed in a short query.
+            let unknown = df == 0 && corrected_words < MAX_CORRECTED_WORDS;
+            let rare = df > 0 && df <= RARE && exact_tokens.len() <= 4;
+            if (unknown || rare) && max_edits(word) > 0 {
+                corrected_words += 1;
                 let found = corrections(
                     searcher,
                     &[lang.title_exact, lang.body_exact],
@@ -240,6 +253,7 @@ impl SearchIndex {
                             .map(|(_, s)| s);
                         let weight = W_TYPO[usize::from(c.distance.clamp(1, 2) - 1)];
                         ways.extend(word_clauses(lang, &c.word, stemmed_c.as_deref(), weight));
+                        words.push(c.word.clone());
                     }
                 }
                 // Offer a correction for an unknown word, or for a rare one
@@ -281,9 +295,12 @@ impl SearchIndex {
         let did_you_mean = corrected_any
             .then(|| corrected_query(q, &replacements))
             .filter(|c| c != &q.to_lowercase());
+        words.extend(exact_tokens.iter().map(|(_, w)| w.clone()));
+        words.extend(stem_tokens.iter().map(|(_, w)| w.clone()));
         Ok(Some(QueryPlan {
             query: Box::new(BooleanQuery::new(clauses)),
             did_you_mean,
+            words,
         }))
     }
 }
@@ -336,6 +353,35 @@ fn phrase_clause(
         .collect();
     let n = must.len();
     Some((Box::new(BooleanQuery::new(must)), n))
+}
+
+/// Characters of an article's text the snippet is picked from: highlighting
+/// tokenizes and stems every word it sees, so a long reference page would
+/// cost milliseconds per hit. The window starts a little before the first
+/// place a searched word (or stem, a prefix of it) appears.
+const SNIPPET_WINDOW: usize = 1500;
+
+/// The part of `text` worth making a snippet from.
+fn snippet_window<'a>(text: &'a str, words: &[String]) -> &'a str {
+    if text.len() <= SNIPPET_WINDOW {
+        return text;
+    }
+    let lower = text.to_ascii_lowercase();
+    let first = words
+        .iter()
+        .filter(|w| w.len() >= 2)
+        .filter_map(|w| lower.find(w.as_str()))
+        .min()
+        .unwrap_or(0);
+    let floor = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let start = floor(first.saturating_sub(SNIPPET_WINDOW / 5));
+    let end = floor((start + SNIPPET_WINDOW).min(text.len()));
+    &text[start..end]
 }
 
 /// `q` lowercased with each word of `replacements` swapped for its correction.

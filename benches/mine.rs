@@ -1,0 +1,257 @@
+//! FAQ mining, quality and scale.
+//!
+//! Quality: the BANKING77 messages (`../shared/data/banking77/{train,test}.csv`,
+//! 77 gold intents) are mined as tickets by the same pipeline as `deflect
+//! mine` (library call, no help center), and the topics are scored against
+//! the intents — NMI, ARI and accuracy under the best one-to-one matching,
+//! unclustered tickets counted as one more cluster — for the 3,080-message
+//! test file and all 13,083 messages, with the number of topics found
+//! automatically and with `--clusters 77`; plus, for the test file, the
+//! ablation "plain Louvain at resolution 1" that the automatic choice
+//! replaces.
+//!
+//! Scale: a seeded generator (`mine/generate.rs`) writes 10k, 100k and 1M
+//! noisy tickets recombined from the real messages; the release `deflect
+//! mine` binary mines each file end to end (read → report, coverage
+//! checked against this repo's `articles/` in a temp dir) as a child
+//! process, and the wall time and peak resident memory (VmHWM, polled from
+//! /proc) are printed as a table.
+//!
+//! Prints a note and measures nothing when `../shared` is absent. Run:
+//! `cargo bench --bench mine` (`MINE_SIZES=10000,100000` to pick sizes,
+//! `MINE_PART=quality|scale` for one half).
+
+#[path = "mine/generate.rs"]
+mod generate;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use deflect::mining::cluster::{cluster_tuned, ClusterOptions, Tuning};
+use deflect::mining::corpus::{Analyzers, Corpus, NO_DOC};
+use deflect::mining::input::{Row, TicketReader};
+use deflect::mining::metrics::{agreement, Agreement};
+use deflect::mining::{mine, ColumnOverrides, MineOptions};
+
+const SEED: u64 = 1;
+
+fn main() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/banking77");
+    let files = [data.join("train.csv"), data.join("test.csv")];
+    if !files.iter().all(|f| f.is_file()) {
+        eprintln!("mine: {} not found — nothing to measure", data.display());
+        return;
+    }
+    let part = std::env::var("MINE_PART").unwrap_or_default();
+    if part.is_empty() || part == "quality" {
+        quality(&files);
+    }
+    if part.is_empty() || part == "scale" {
+        scale(&files);
+    }
+}
+
+/// Texts and gold intents of `files`, in reading order.
+fn gold(files: &[PathBuf]) -> (Vec<String>, Vec<i64>) {
+    let mut names = std::collections::HashMap::new();
+    let (mut texts, mut labels) = (Vec::new(), Vec::new());
+    for f in files {
+        let mut r = csv::Reader::from_path(f).expect("BANKING77 CSV");
+        for row in r.records() {
+            let row = row.expect("row");
+            texts.push(row[0].to_string());
+            let next = names.len() as i64;
+            labels.push(*names.entry(row[1].to_string()).or_insert(next));
+        }
+    }
+    (texts, labels)
+}
+
+fn quality(files: &[PathBuf]) {
+    println!("mine/quality — BANKING77, seed {SEED}, min cluster size 5 (unclustered = one more cluster)");
+    println!(
+        "{:<34} {:>7} {:>7} {:>6} {:>6} {:>6} {:>7}",
+        "run", "tickets", "topics", "NMI", "ARI", "ACC", "secs"
+    );
+    for (name, set) in [("test (3,080)", &files[1..]), ("all (13,083)", files)] {
+        let (_, labels) = gold(set);
+        for clusters in [None, Some(77)] {
+            let opts = MineOptions {
+                clusters,
+                seed: SEED,
+                ..MineOptions::default()
+            };
+            let started = Instant::now();
+            let mined = mine(set, &opts, None, &|_, _, _| {}).expect("mine");
+            let secs = started.elapsed().as_secs_f64();
+            let predicted: Vec<i64> = mined
+                .assignments
+                .topics
+                .iter()
+                .map(|&t| i64::from(t))
+                .collect();
+            assert_eq!(predicted.len(), labels.len(), "every message is a ticket");
+            let a = agreement(&predicted, &labels);
+            let run = format!(
+                "{name}, {}",
+                clusters.map_or("automatic K".to_string(), |k| format!("--clusters {k}"))
+            );
+            row(&run, labels.len(), mined.report.summary.topics, a, secs);
+        }
+    }
+    // Ablation: what choosing the resolution by the map equation buys.
+    let (_, labels) = gold(&files[1..]);
+    let analyzers = Analyzers::new(Some(tantivy::tokenizer::Language::English));
+    let mut corpus = Corpus::default();
+    let tickets: Vec<_> = TicketReader::open(&files[1], None, &ColumnOverrides::default())
+        .expect("open")
+        .filter_map(|r| match r {
+            Row::Ticket(t) => Some(t),
+            Row::Bad(_) => None,
+        })
+        .collect();
+    corpus.add_batch(&analyzers, &tickets);
+    let opts = ClusterOptions {
+        clusters: None,
+        min_cluster_size: 5,
+        seed: SEED,
+    };
+    let tuning = Tuning {
+        resolution: 1.0,
+        ..Tuning::default()
+    };
+    let started = Instant::now();
+    let c = cluster_tuned(&corpus, &opts, &tuning, &|_, _, _| {});
+    let predicted: Vec<i64> = corpus
+        .ticket_doc
+        .iter()
+        .map(|&d| {
+            if d == NO_DOC {
+                -1
+            } else {
+                i64::from(c.doc_topic[d as usize])
+            }
+        })
+        .collect();
+    row(
+        "test, plain Louvain (resolution 1)",
+        labels.len(),
+        c.topics,
+        agreement(&predicted, &labels),
+        started.elapsed().as_secs_f64(),
+    );
+    println!();
+}
+
+fn row(run: &str, tickets: usize, topics: usize, a: Agreement, secs: f64) {
+    println!(
+        "{run:<34} {tickets:>7} {topics:>7} {:>6.1} {:>6.1} {:>6.1} {secs:>7.2}",
+        a.nmi * 100.0,
+        a.ari * 100.0,
+        a.accuracy * 100.0
+    );
+}
+
+fn scale(files: &[PathBuf]) {
+    let sizes: Vec<usize> = std::env::var("MINE_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![10_000, 100_000, 1_000_000]);
+    let (messages, _) = gold(files);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bin = env!("CARGO_BIN_EXE_deflect");
+    let articles = Path::new(env!("CARGO_MANIFEST_DIR")).join("articles");
+    let kb = dir.path().join("articles");
+    copy_dir(&articles, &kb);
+    let index = dir.path().join("index");
+    let built = Command::new(bin)
+        .args(["index", "--articles"])
+        .arg(&kb)
+        .arg("--index")
+        .arg(&index)
+        .env("DEFLECT_LOG", "warn")
+        .output()
+        .expect("deflect index");
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    println!("mine/scale — `deflect mine` end to end (read → report, coverage against {} articles), seed {SEED}, {} cores", walkdir::WalkDir::new(&kb).into_iter().flatten().filter(|e| e.path().extension().is_some_and(|x| x == "md")).count(), std::thread::available_parallelism().map_or(1, |n| n.get()));
+    println!(
+        "{:>10} {:>9} {:>9} {:>8} {:>10} {:>12} {:>10}",
+        "tickets", "file MB", "distinct", "topics", "time s", "tickets/s", "peak RSS MB"
+    );
+    for &n in &sizes {
+        let csv = dir.path().join(format!("tickets-{n}.csv"));
+        generate::write_tickets(&csv, &messages, n, SEED).expect("write tickets");
+        let mb = std::fs::metadata(&csv).map_or(0, |m| m.len()) as f64 / 1e6;
+        let out = dir.path().join(format!("out-{n}"));
+        let started = Instant::now();
+        let mut child = Command::new(bin)
+            .arg("mine")
+            .arg(&csv)
+            .arg("--out")
+            .arg(&out)
+            .arg("--articles")
+            .arg(&kb)
+            .arg("--index")
+            .arg(&index)
+            .arg("--seed")
+            .arg(SEED.to_string())
+            .env("DEFLECT_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("run deflect mine");
+        let status_path = format!("/proc/{}/status", child.id());
+        let mut peak_kb = 0u64;
+        let status = loop {
+            if let Ok(status) = std::fs::read_to_string(&status_path) {
+                if let Some(kb) = vm_hwm_kb(&status) {
+                    peak_kb = peak_kb.max(kb);
+                }
+            }
+            if let Some(status) = child.try_wait().expect("wait") {
+                break status;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let secs = started.elapsed().as_secs_f64();
+        assert!(status.success(), "deflect mine failed on {n} tickets");
+        let report: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join("report.json")).expect("report.json"),
+        )
+        .expect("JSON");
+        let s = &report["summary"];
+        println!(
+            "{:>10} {:>9.1} {:>9} {:>8} {:>10.1} {:>12.0} {:>10.0}",
+            n,
+            mb,
+            s["distinct"].as_u64().unwrap_or(0),
+            s["topics"].as_u64().unwrap_or(0),
+            secs,
+            n as f64 / secs,
+            peak_kb as f64 / 1024.0
+        );
+        let _ = std::fs::remove_file(&csv);
+    }
+}
+
+fn vm_hwm_kb(status: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("walk articles");
+        let target = to.join(entry.path().strip_prefix(from).expect("relative"));
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}

@@ -1,0 +1,519 @@
+//! Docs → topics. A bounded sample of docs (all of them up to
+//! [`SAMPLE_DOCS`]) is linked into a graph of each doc's nearest neighbours
+//! by cosine, and the graph is split into communities by Louvain. The number
+//! of topics is not given: Louvain runs at a ladder of resolutions and the
+//! partition that describes a random walk on the graph in the fewest bits
+//! (the map equation) wins — plain modularity would merge small topics as
+//! the graph grows. `--clusters K` instead searches the resolution until
+//! there are at least K topics and merges the closest ones down to K. Docs
+//! outside the sample join the topic whose centroid they are nearest, or the
+//! unclustered bucket when they are farther from it than nearly all of its
+//! sample members; communities with fewer tickets than `--min-cluster-size`
+//! are unclustered too. Memory and time grow with the sample, not with the
+//! number of tickets.
+
+use rayon::prelude::*;
+
+use super::corpus::Corpus;
+use super::features::{FeatureSpace, Matrix};
+use super::knn;
+use super::louvain::{louvain, modularity, Graph};
+use super::rng::Rng;
+
+/// Most docs clustered through the graph; the rest are assigned.
+pub const SAMPLE_DOCS: usize = 20_000;
+/// Neighbours per doc in the graph: about √n / 4, within these bounds. A
+/// graph of more docs needs more neighbours per doc for a topic's phrasings
+/// to stay linked to each other rather than fall into islands.
+const NEIGHBOURS: (usize, usize) = (10, 40);
+
+/// Neighbours per doc for a sample of `n` docs.
+pub fn neighbours(n: usize) -> usize {
+    ((n as f64).sqrt() / 4.0)
+        .round()
+        .clamp(NEIGHBOURS.0 as f64, NEIGHBOURS.1 as f64) as usize
+}
+
+/// Louvain resolutions tried when the number of topics is free: 1 to 32
+/// in steps of √2.
+const RESOLUTIONS: usize = 11;
+/// A doc outside the sample is unclustered when it is less similar to its
+/// nearest centroid than this share of that topic's sample members are.
+const OUTLIER_QUANTILE: f64 = 0.05;
+
+/// What the user chose.
+#[derive(Debug, Clone)]
+pub struct ClusterOptions {
+    /// Exactly this many topics, instead of finding their number.
+    pub clusters: Option<usize>,
+    /// Fewer tickets than this is no topic.
+    pub min_cluster_size: u32,
+    pub seed: u64,
+}
+
+/// Knobs fixed for every input (exposed for the bench's ablations only).
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct Tuning {
+    pub neighbours: usize,
+    pub sample_docs: usize,
+    /// A fixed Louvain resolution instead of the map-equation choice (0).
+    pub resolution: f64,
+    pub features: super::features::FeatureConfig,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            neighbours: 0,
+            sample_docs: SAMPLE_DOCS,
+            resolution: 0.0,
+            features: super::features::FeatureConfig::default(),
+        }
+    }
+}
+
+/// Topics found, per doc.
+#[derive(Debug, Clone)]
+pub struct Clustering {
+    /// The feature space fitted on the sample.
+    pub space: FeatureSpace,
+    /// Topic of each doc (`0..topics`, largest first), `-1` unclustered.
+    pub doc_topic: Vec<i32>,
+    /// Cosine of each doc to its topic's centroid (0 when unclustered).
+    pub doc_similarity: Vec<f32>,
+    pub topics: usize,
+    /// Unit centroid of each topic (sparse, columns ascending).
+    pub centroids: Matrix,
+    /// Docs clustered through the graph.
+    pub sampled: usize,
+    /// Modularity of the sample's partition.
+    pub modularity: f64,
+}
+
+/// Steps reported to a progress callback: (name, done, total).
+pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
+
+/// Clusters the docs of `corpus`.
+pub fn cluster(corpus: &Corpus, opts: &ClusterOptions, progress: Progress) -> Clustering {
+    cluster_tuned(corpus, opts, &Tuning::default(), progress)
+}
+
+#[doc(hidden)]
+pub fn cluster_tuned(
+    corpus: &Corpus,
+    opts: &ClusterOptions,
+    tuning: &Tuning,
+    progress: Progress,
+) -> Clustering {
+    let rng = Rng::new(opts.seed);
+    let n_docs = corpus.docs.len();
+    let sample = choose_sample(corpus, tuning.sample_docs, &mut rng.fork(1));
+    progress("featurizing", 0, sample.len() as u64);
+    let space = FeatureSpace::fit_with(corpus, &sample, tuning.features.clone());
+    let m = space.matrix(corpus, &sample);
+    progress("linking neighbours", 0, sample.len() as u64);
+    let k = if tuning.neighbours > 0 {
+        tuning.neighbours
+    } else {
+        neighbours(sample.len())
+    };
+    let nn = knn::nearest(&m, k);
+    let graph = build_graph(&nn);
+    progress("finding topics", 0, 1);
+    // Tickets each sample doc stands for (the sample is a share of them).
+    let sample_tickets: u64 = sample
+        .iter()
+        .map(|&d| u64::from(corpus.docs[d as usize].count))
+        .sum();
+    let scale = corpus.tickets_in_docs() as f64 / sample_tickets.max(1) as f64;
+    let weight: Vec<f64> = sample
+        .iter()
+        .map(|&d| f64::from(corpus.docs[d as usize].count) * scale)
+        .collect();
+    let min_size = f64::from(opts.min_cluster_size.max(1));
+    let mut louvain_rng = rng.fork(2);
+    let membership = match opts.clusters {
+        None if tuning.resolution > 0.0 => louvain(&graph, tuning.resolution, &mut louvain_rng),
+        None => shortest_description(&graph, &mut louvain_rng),
+        Some(k) => with_k_topics(&graph, &weight, min_size, k, &mut louvain_rng),
+    };
+    let q = modularity(&graph, &membership, 1.0);
+    let communities = membership
+        .iter()
+        .map(|&c| c as usize + 1)
+        .max()
+        .unwrap_or(0);
+
+    // Centroids of every community, then every doc outside the sample joins
+    // its nearest one.
+    let centroids = centroids(&m, &membership, communities);
+    let member_sim: Vec<f32> = (0..sample.len())
+        .into_par_iter()
+        .map(|r| dot_row(&m, r, &centroids, membership[r] as usize))
+        .collect();
+    let floor = outlier_floors(&membership, &member_sim, communities);
+    let mut doc_comm = vec![-1i64; n_docs];
+    let mut doc_sim = vec![0f32; n_docs];
+    for (r, &d) in sample.iter().enumerate() {
+        doc_comm[d as usize] = i64::from(membership[r]);
+        doc_sim[d as usize] = member_sim[r];
+    }
+    let in_sample: Vec<bool> = {
+        let mut v = vec![false; n_docs];
+        for &d in &sample {
+            v[d as usize] = true;
+        }
+        v
+    };
+    let rest: Vec<u32> = (0..n_docs as u32)
+        .filter(|&d| !in_sample[d as usize])
+        .collect();
+    if !rest.is_empty() {
+        progress("assigning", 0, rest.len() as u64);
+        let by_feature = knn::transpose(&centroids);
+        let assigned: Vec<(i64, f32)> = rest
+            .par_chunks(4096)
+            .flat_map_iter(|chunk| {
+                let mut scores = vec![0f32; communities];
+                chunk
+                    .iter()
+                    .map(|&d| {
+                        let (cols, vals) = space.vector(&corpus.docs[d as usize]);
+                        nearest_centroid(&cols, &vals, &by_feature, &mut scores, &floor)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for (&d, (c, s)) in rest.iter().zip(assigned) {
+            doc_comm[d as usize] = c;
+            doc_sim[d as usize] = if c >= 0 { s } else { 0.0 };
+        }
+    }
+
+    // Topics: communities with enough tickets, numbered largest first.
+    let mut size = vec![0u64; communities];
+    for (d, &c) in doc_comm.iter().enumerate() {
+        if c >= 0 {
+            size[c as usize] += u64::from(corpus.docs[d].count);
+        }
+    }
+    let mut order: Vec<usize> = (0..communities)
+        .filter(|&c| size[c] as f64 >= min_size)
+        .collect();
+    order.sort_by(|&a, &b| size[b].cmp(&size[a]).then(a.cmp(&b)));
+    let mut topic_of = vec![-1i32; communities];
+    for (t, &c) in order.iter().enumerate() {
+        topic_of[c] = t as i32;
+    }
+    let doc_topic: Vec<i32> = doc_comm
+        .iter()
+        .map(|&c| if c >= 0 { topic_of[c as usize] } else { -1 })
+        .collect();
+    for (d, &t) in doc_topic.iter().enumerate() {
+        if t < 0 {
+            doc_sim[d] = 0.0;
+        }
+    }
+    let kept: Vec<(Vec<u32>, Vec<f32>)> = order
+        .iter()
+        .map(|&c| {
+            let (i, v) = centroids.row(c);
+            (i.to_vec(), v.to_vec())
+        })
+        .collect();
+    Clustering {
+        topics: order.len(),
+        centroids: Matrix::from_rows(kept, space.len()),
+        space,
+        doc_topic,
+        doc_similarity: doc_sim,
+        sampled: sample.len(),
+        modularity: q,
+    }
+}
+
+/// Up to `max` docs, drawn without replacement with chances proportional to
+/// their ticket counts (Efraimidis–Spirakis); ascending ids.
+fn choose_sample(corpus: &Corpus, max: usize, rng: &mut Rng) -> Vec<u32> {
+    let n = corpus.docs.len();
+    if n <= max {
+        return (0..n as u32).collect();
+    }
+    let mut keyed: Vec<(f64, u32)> = corpus
+        .docs
+        .iter()
+        .enumerate()
+        .map(|(d, doc)| {
+            // Smallest keys win: -ln(u) / weight is an exponential draw.
+            let u = rng.next_f64().max(f64::MIN_POSITIVE);
+            (-u.ln() / f64::from(doc.count), d as u32)
+        })
+        .collect();
+    keyed.select_nth_unstable_by(max, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut sample: Vec<u32> = keyed[..max].iter().map(|k| k.1).collect();
+    sample.sort_unstable();
+    sample
+}
+
+/// The similarity graph: an edge wherever one doc is among the other's
+/// nearest neighbours, weighted by their cosine.
+fn build_graph(nn: &[knn::Neighbours]) -> Graph {
+    let mut edges: Vec<(u32, u32, f64)> =
+        Vec::with_capacity(nn.len() * nn.first().map_or(0, Vec::len));
+    for (i, list) in nn.iter().enumerate() {
+        let a = i as u32;
+        for &(b, s) in list {
+            // A mutual pair is listed from both sides: add it once.
+            if b < a && nn[b as usize].iter().any(|x| x.0 == a) {
+                continue;
+            }
+            edges.push((a, b, f64::from(s)));
+        }
+    }
+    Graph::from_edges(nn.len(), &edges)
+}
+
+/// Louvain at each resolution of a geometric ladder; the partition with the
+/// shortest map-equation description of the graph wins. Modularity alone
+/// (resolution 1) merges small topics as the graph grows; the map equation
+/// picks the scale at which the graph is most modular in the information
+/// sense, with no parameter to set.
+fn shortest_description(graph: &Graph, rng: &mut Rng) -> Vec<u32> {
+    let mut best: Option<(f64, Vec<u32>)> = None;
+    for step in 0..RESOLUTIONS {
+        let resolution = 2f64.powf(step as f64 / 2.0);
+        let m = louvain(graph, resolution, &mut rng.clone());
+        let bits = super::louvain::codelength(graph, &m);
+        if best.as_ref().is_none_or(|(b, _)| bits < *b) {
+            best = Some((bits, m));
+        }
+    }
+    best.map(|(_, m)| m).unwrap_or_default()
+}
+
+/// Louvain with the resolution raised until there are at least `k` topics
+/// (communities weighing `min_size` or more), then the closest topics merged
+/// until exactly `k` remain (fewer when the data cannot be split that far).
+fn with_k_topics(
+    graph: &Graph,
+    weight: &[f64],
+    min_size: f64,
+    k: usize,
+    rng: &mut Rng,
+) -> Vec<u32> {
+    let topics = |m: &[u32]| -> usize {
+        let n = m.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
+        let mut w = vec![0.0; n];
+        for (i, &c) in m.iter().enumerate() {
+            w[c as usize] += weight[i];
+        }
+        w.iter().filter(|&&x| x >= min_size).count()
+    };
+    let run = |resolution: f64| louvain(graph, resolution, &mut rng.clone());
+    // Bracket the resolution: `low` gives fewer than k topics, `high` at
+    // least k (or is as fine as it is worth going).
+    let mut best = run(1.0);
+    let (mut low, mut high) = (1.0 / 64.0, 1.0);
+    if topics(&best) < k {
+        low = 1.0;
+        loop {
+            high *= 2.0;
+            best = run(high);
+            if topics(&best) >= k || high >= 256.0 {
+                break;
+            }
+            low = high;
+        }
+    }
+    if topics(&best) >= k {
+        for _ in 0..8 {
+            let mid = (low * high).sqrt();
+            let m = run(mid);
+            if topics(&m) >= k {
+                high = mid;
+                best = m;
+            } else {
+                low = mid;
+            }
+        }
+    }
+    merge_to_k(graph, best, weight, min_size, k)
+}
+
+/// Merges the pair of topics whose union gains the most modularity until
+/// `k` topics remain.
+fn merge_to_k(
+    graph: &Graph,
+    mut membership: Vec<u32>,
+    weight: &[f64],
+    min_size: f64,
+    k: usize,
+) -> Vec<u32> {
+    let n = membership
+        .iter()
+        .map(|&c| c as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut size = vec![0.0; n];
+    for (i, &c) in membership.iter().enumerate() {
+        size[c as usize] += weight[i];
+    }
+    let mut volume = vec![0.0; n];
+    let mut between: rustc_hash::FxHashMap<(u32, u32), f64> = rustc_hash::FxHashMap::default();
+    let mut two_m = 0.0;
+    for i in 0..graph.len() {
+        let ci = membership[i];
+        for (t, w) in graph.edges(i) {
+            let ct = membership[t as usize];
+            let w2 = if t as usize == i { 2.0 * w } else { w };
+            volume[ci as usize] += w2;
+            two_m += w2;
+            if ci != ct {
+                *between.entry((ci.min(ct), ci.max(ct))).or_insert(0.0) += w / 2.0;
+            }
+        }
+    }
+    let mut alive: Vec<bool> = size.iter().map(|&s| s >= min_size).collect();
+    let mut parent: Vec<u32> = (0..n as u32).collect();
+    while alive.iter().filter(|&&a| a).count() > k {
+        // Best pair among topics that touch; ties by ids for determinism.
+        let mut best: Option<((u32, u32), f64)> = None;
+        let mut pairs: Vec<(&(u32, u32), &f64)> = between.iter().collect();
+        pairs.sort_unstable_by_key(|p| *p.0);
+        for (&(a, b), &w) in pairs {
+            if !alive[a as usize] || !alive[b as usize] {
+                continue;
+            }
+            let gain =
+                2.0 * w / two_m - 2.0 * volume[a as usize] * volume[b as usize] / (two_m * two_m);
+            if best.is_none_or(|(_, g)| gain > g) {
+                best = Some(((a, b), gain));
+            }
+        }
+        let Some(((a, b), _)) = best else {
+            break;
+        };
+        // b joins a.
+        alive[b as usize] = false;
+        parent[b as usize] = a;
+        size[a as usize] += size[b as usize];
+        volume[a as usize] += volume[b as usize];
+        let moved: Vec<((u32, u32), f64)> = between
+            .iter()
+            .filter(|(p, _)| p.0 == b || p.1 == b)
+            .map(|(p, w)| (*p, *w))
+            .collect();
+        for (p, w) in moved {
+            between.remove(&p);
+            let other = if p.0 == b { p.1 } else { p.0 };
+            if other != a {
+                *between.entry((a.min(other), a.max(other))).or_insert(0.0) += w;
+            }
+        }
+    }
+    let root = |mut c: u32| {
+        while parent[c as usize] != c {
+            c = parent[c as usize];
+        }
+        c
+    };
+    for m in membership.iter_mut() {
+        *m = root(*m);
+    }
+    super::louvain::renumber(&mut membership);
+    membership
+}
+
+/// Unit centroids (mean of member vectors) of `communities` communities.
+fn centroids(m: &Matrix, membership: &[u32], communities: usize) -> Matrix {
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); communities];
+    for (r, &c) in membership.iter().enumerate() {
+        members[c as usize].push(r);
+    }
+    let rows: Vec<(Vec<u32>, Vec<f32>)> = members
+        .par_iter()
+        .map(|rows| {
+            let mut acc: rustc_hash::FxHashMap<u32, f32> = rustc_hash::FxHashMap::default();
+            for &r in rows {
+                let (cols, vals) = m.row(r);
+                for (&c, &v) in cols.iter().zip(vals) {
+                    *acc.entry(c).or_insert(0.0) += v;
+                }
+            }
+            let mut entries: Vec<(u32, f32)> = acc.into_iter().collect();
+            entries.sort_unstable_by_key(|e| e.0);
+            let norm = entries
+                .iter()
+                .map(|e| e.1 * e.1)
+                .sum::<f32>()
+                .sqrt()
+                .max(f32::MIN_POSITIVE);
+            entries.into_iter().map(|(c, v)| (c, v / norm)).unzip()
+        })
+        .collect();
+    Matrix::from_rows(rows, m.cols)
+}
+
+/// Cosine of row `r` of `m` with row `c` of `centroids`.
+fn dot_row(m: &Matrix, r: usize, centroids: &Matrix, c: usize) -> f32 {
+    let (ai, av) = m.row(r);
+    let (bi, bv) = centroids.row(c);
+    let (mut i, mut j, mut s) = (0, 0, 0.0);
+    while i < ai.len() && j < bi.len() {
+        match ai[i].cmp(&bi[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                s += av[i] * bv[j];
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    s
+}
+
+/// Per community, the similarity below which an outside doc does not
+/// belong: the [`OUTLIER_QUANTILE`] of its members' similarities.
+fn outlier_floors(membership: &[u32], sim: &[f32], communities: usize) -> Vec<f32> {
+    let mut by: Vec<Vec<f32>> = vec![Vec::new(); communities];
+    for (r, &c) in membership.iter().enumerate() {
+        by[c as usize].push(sim[r]);
+    }
+    by.into_iter()
+        .map(|mut s| {
+            s.sort_unstable_by(f32::total_cmp);
+            let at = ((s.len() as f64 - 1.0) * OUTLIER_QUANTILE).floor().max(0.0) as usize;
+            s.get(at).copied().unwrap_or(1.0)
+        })
+        .collect()
+}
+
+/// The nearest centroid of a vector, through the centroids' inverted lists;
+/// `(-1, s)` when it is below that centroid's floor.
+fn nearest_centroid(
+    cols: &[u32],
+    vals: &[f32],
+    by_feature: &Matrix,
+    scores: &mut [f32],
+    floor: &[f32],
+) -> (i64, f32) {
+    scores.iter_mut().for_each(|s| *s = 0.0);
+    for (&c, &w) in cols.iter().zip(vals) {
+        let (ks, xs) = by_feature.row(c as usize);
+        for (&k, &x) in ks.iter().zip(xs) {
+            scores[k as usize] += w * x;
+        }
+    }
+    let mut best = (-1i64, 0f32);
+    for (k, &s) in scores.iter().enumerate() {
+        if s > best.1 {
+            best = (k as i64, s);
+        }
+    }
+    if best.0 >= 0 && best.1 < floor[best.0 as usize] {
+        return (-1, best.1);
+    }
+    best
+}
