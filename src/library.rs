@@ -139,7 +139,6 @@ impl Library {
     /// indexed; each one that is gone is removed.
     pub fn apply_paths(&self, paths: &[String]) -> Result<IndexReport> {
         let mut report = IndexReport::default();
-        let indexed_hashes = self.index.indexed_files()?;
         let mut upserts: Vec<Article> = Vec::new();
         let mut removed = Vec::new();
         let mut fixed = Vec::new();
@@ -172,10 +171,9 @@ impl Library {
                         continue;
                     }
                 };
-                if indexed_hashes
-                    .get(path)
-                    .is_some_and(|(hash, _, _)| *hash == hash_hex(&bytes))
-                {
+                // Only the files named are looked up: reading every stored
+                // document here would cost each watcher batch the whole index.
+                if self.index.indexed_hash(path)? == Some(hash_hex(&bytes)) {
                     fixed.push(path.clone());
                     continue;
                 }

@@ -222,6 +222,27 @@ impl SearchIndex {
         self.len() == 0
     }
 
+    /// The content hash of the file indexed from `path`, if any.
+    pub fn indexed_hash(&self, path: &str) -> Result<Option<String>> {
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.path, path),
+            IndexRecordOption::Basic,
+        );
+        let searcher = self.searcher();
+        let Some((_, addr)) = searcher
+            .search(&query, &TopDocs::with_limit(1))?
+            .into_iter()
+            .next()
+        else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        Ok(doc
+            .get_first(self.fields.hash)
+            .and_then(|v| v.as_str())
+            .map(String::from))
+    }
+
     /// Path → (content hash, slug, locale) of every indexed file: what start-up
     /// compares with `articles/` to find what changed while deflect was off.
     pub fn indexed_files(&self) -> Result<HashMap<String, (String, String, String)>> {

@@ -22,6 +22,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("404.html", include_str!("../../templates/404.html")),
     ("error.html", include_str!("../../templates/error.html")),
     (
+        "agent/macros.html",
+        include_str!("../../templates/agent/macros.html"),
+    ),
+    (
         "agent/base.html",
         include_str!("../../templates/agent/base.html"),
     ),

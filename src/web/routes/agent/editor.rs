@@ -11,7 +11,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{context, flash_from, redirect, signed_in, FormData};
+use super::{article_param, context, flash_from, redirect, signed_in, FormData};
 use crate::articles::load::Catalog;
 use crate::articles::markdown;
 use crate::index::Audience;
@@ -267,12 +267,7 @@ pub async fn start_edit(
         Ok(s) => s,
         Err(r) => return *r,
     };
-    let params = Params::parse(raw.as_deref());
-    let slug = params.text("slug").unwrap_or_default().to_string();
-    let locale = params
-        .text("locale")
-        .unwrap_or(&state.config.default_locale)
-        .to_string();
+    let (slug, locale) = article_param(&state, &Params::parse(raw.as_deref()));
     state
         .run(move |s| {
             if !crate::articles::is_valid_slug(&slug) {

@@ -99,6 +99,17 @@ impl FormData {
     }
 }
 
+/// The article a page names with `?slug=&locale=` (the default locale when
+/// none is given).
+pub fn article_param(state: &AppState, params: &crate::web::params::Params) -> (String, String) {
+    let slug = params.text("slug").unwrap_or_default().to_string();
+    let locale = params
+        .text("locale")
+        .unwrap_or(&state.config.default_locale)
+        .to_string();
+    (slug, locale)
+}
+
 /// A one-line message shown at the top of the next page.
 #[derive(Serialize, Clone)]
 pub struct Flash {

@@ -10,7 +10,10 @@ use serde::Serialize;
 use serde_json::json;
 use similar::{ChangeTag, TextDiff};
 
-use super::{context, flash_from, redirect, render, short_time, signed_in, state_label, FormData};
+use super::{
+    article_param, context, flash_from, redirect, render, short_time, signed_in, state_label,
+    FormData,
+};
 use crate::index::Audience;
 use crate::review::{check, valid_approvals, Action};
 use crate::store::{RevisionKind, Role};
@@ -234,12 +237,7 @@ pub async fn history(
         Ok(s) => s,
         Err(r) => return *r,
     };
-    let params = Params::parse(raw.as_deref());
-    let slug = params.text("slug").unwrap_or_default().to_string();
-    let locale = params
-        .text("locale")
-        .unwrap_or(&state.config.default_locale)
-        .to_string();
+    let (slug, locale) = article_param(&state, &Params::parse(raw.as_deref()));
     state
         .run(move |s| {
             let revisions = s.store.history(&slug, &locale)?;
