@@ -1,12 +1,15 @@
 //! FAQ mining end to end: the real `deflect mine` binary on small ticket
 //! exports written here (`tests/fixtures/mining`), against a tiny help
-//! center built in a temp dir, and the library pipeline for determinism.
+//! center built in a temp dir, and the library pipeline for determinism;
+//! then mined topics into review drafts, from the CLI and from
+//! `/agent/mining`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use deflect::mining::{self, MineOptions};
+use deflect::store::Role;
 
 use crate::harness::{copy_dir, TestKb};
 
@@ -25,6 +28,10 @@ fn help_center() -> TestKb {
 }
 
 fn mine(kb: &TestKb, args: &[&str]) -> (Output, PathBuf) {
+    mine_with_env(kb, args, &[])
+}
+
+fn mine_with_env(kb: &TestKb, args: &[&str], env: &[(&str, &str)]) -> (Output, PathBuf) {
     let out = kb.dir.path().join("out");
     let output = Command::new(env!("CARGO_BIN_EXE_deflect"))
         .arg("mine")
@@ -37,6 +44,7 @@ fn mine(kb: &TestKb, args: &[&str]) -> (Output, PathBuf) {
         .arg(&kb.config.index)
         .current_dir(kb.dir.path())
         .env_remove("DEFLECT_LOG")
+        .envs(env.iter().copied())
         .output()
         .expect("run deflect mine");
     (output, out)
@@ -283,4 +291,271 @@ fn the_same_seed_gives_the_same_topics() {
     assert_eq!(a.report.summary.tickets, 45);
     // Without an index nothing is covered: every topic is a suggestion.
     assert_eq!(a.report.not_covered().count(), a.report.topics.len());
+}
+
+/// A topic's draft, as the store holds it.
+fn drafts_titled(store: &deflect::store::Store, word: &str) -> Vec<deflect::store::Revision> {
+    store
+        .accounts()
+        .expect("accounts")
+        .iter()
+        .flat_map(|a| store.drafts_of(a.id).expect("drafts"))
+        .filter(|r| r.fields.title.to_lowercase().contains(word))
+        .collect()
+}
+
+#[tokio::test]
+async fn drafts_from_mined_topics_are_not_public_and_go_through_review() {
+    let mut kb = help_center();
+    {
+        let store = deflect::store::Store::open(&kb.config.store).expect("store");
+        for name in ["alice", "bob"] {
+            store
+                .create_account(
+                    name,
+                    &format!("{name}@example.com"),
+                    Role::Agent,
+                    "correct horse battery",
+                )
+                .expect("account");
+        }
+    }
+    let store_path = kb.config.store.to_str().expect("path").to_string();
+    let mine_drafts = |kb: &TestKb| {
+        let (output, _) = mine_with_env(
+            kb,
+            &[
+                fixture("zendesk.csv").to_str().expect("path"),
+                "--drafts",
+                "--assign",
+                "alice",
+                "--assign",
+                "bob",
+            ],
+            &[("DEFLECT_STORE", &store_path)],
+        );
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        text(&output.stdout)
+    };
+    let stdout = mine_drafts(&kb);
+    assert!(
+        stdout.contains("1 drafts created, 0 made before, for 1 topics not covered"),
+        "{stdout}"
+    );
+
+    // The dark-mode topic (no article) became alice's draft; the covered
+    // topics got none.
+    let state = kb.state();
+    let drafts = drafts_titled(&state.store, "");
+    assert_eq!(drafts.len(), 1, "{drafts:?}");
+    let draft = &drafts[0];
+    assert!(
+        draft.fields.title.to_lowercase().contains("dark"),
+        "{draft:?}"
+    );
+    assert_eq!(draft.author, "alice");
+    assert_eq!(draft.state, deflect::store::RevisionState::Draft);
+    assert!(draft.slug.starts_with("general/"), "{}", draft.slug);
+    // The sample questions are in a comment for the writer, which the
+    // renderer drops.
+    let body = &draft.fields.body;
+    assert!(body.starts_with("<!--\nFAQ mining (run 1"), "{body}");
+    let sample = body
+        .lines()
+        .find_map(|l| l.strip_prefix("- "))
+        .expect("a sample question");
+    assert!(sample.to_lowercase().contains("dark"), "{sample}");
+    let catalog = deflect::articles::load::Catalog::new("en");
+    let html = deflect::articles::markdown::render(body, 1, "x.md", &catalog).html;
+    assert!(
+        !html.contains("FAQ mining") && !html.contains(sample),
+        "{html}"
+    );
+
+    // Not public: neither the page, the API nor search shows it.
+    assert_eq!(kb.get(&format!("/{}", draft.slug)).await.status, 404);
+    assert_eq!(
+        kb.get(&format!("/api/v1/articles/{}", draft.slug))
+            .await
+            .status,
+        404
+    );
+    assert!(kb.search("dark mode").is_empty());
+
+    // The lead sees the run and the draft at /agent/mining, with the full
+    // report a click away; agents do not.
+    let lead = kb.agent("lena", Role::Lead);
+    let page = kb.get_as("/agent/mining", &lead).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Draft by alice"), "{}", page.body);
+    assert!(page.body.contains("Run 1"), "{}", page.body);
+    let report = kb.get_as("/agent/mining/report", &lead).await;
+    assert_eq!(report.status, 200);
+    assert!(report.body.contains("<svg"), "sparklines");
+    let json = kb.get_as("/agent/mining/report.json", &lead).await;
+    assert_eq!(json.json()["summary"]["tickets"], 45);
+    let agent = kb.agent("andy", Role::Agent);
+    assert_eq!(kb.get_as("/agent/mining", &agent).await.status, 403);
+
+    // Peer review as usual: alice cannot approve her own draft.
+    let reviewer = state
+        .store
+        .account_by_name("bob")
+        .expect("bob")
+        .expect("bob");
+    let author = state.store.account_by_name("alice").expect("a").expect("a");
+    state
+        .workflow
+        .submit(&author, draft.id, &["bob".to_string()])
+        .expect("submit");
+    assert!(state.workflow.approve(&author, draft.id, "").is_err());
+    state
+        .workflow
+        .approve(&reviewer, draft.id, "ok")
+        .expect("approve");
+
+    // Mining again links the topic to the open revision: no second draft.
+    drop(state);
+    let mut kb = kb.reopen();
+    let stdout = mine_drafts(&kb);
+    assert!(
+        stdout.contains("0 drafts created, 1 made before"),
+        "{stdout}"
+    );
+    let state = kb.state();
+    assert_eq!(drafts_titled(&state.store, "").len(), 1);
+}
+
+#[tokio::test]
+async fn leads_draft_mined_topics_from_the_page_round_robin_or_for_anyone_to_claim() {
+    let mined = mining::mine(
+        &[fixture("zendesk.csv")],
+        &MineOptions::default(),
+        None,
+        &|_, _, _| {},
+    )
+    .expect("mine");
+    let report = &mined.report;
+    assert_eq!(report.not_covered().count(), 3);
+    let ids: Vec<String> = report.topics.iter().map(|t| t.id.to_string()).collect();
+
+    let mut kb = help_center();
+    let lead = kb.agent("lena", Role::Lead);
+    let _alice = kb.agent("alice", Role::Agent);
+    let _bob = kb.agent("bob", Role::Agent);
+    let state = kb.state();
+    // No run yet: the page says how to make one.
+    let empty = kb.get_as("/agent/mining", &lead).await;
+    assert!(
+        empty.body.contains("deflect mine tickets.csv"),
+        "{}",
+        empty.body
+    );
+    let run = state
+        .store
+        .save_mining_run(&serde_json::to_string(report).expect("json"))
+        .expect("save run")
+        .to_string();
+
+    // Bad forms are refused with a message, and make nothing.
+    let mut fields = vec![("run", run.as_str())];
+    let no_topic = kb.post_as("/agent/mining/drafts", &lead, &fields).await;
+    assert_eq!(no_topic.status, 400);
+    assert!(
+        no_topic.body.contains("at least one topic"),
+        "{}",
+        no_topic.body
+    );
+    let stale = kb
+        .post_as(
+            "/agent/mining/drafts",
+            &lead,
+            &[("run", "0"), ("topic", &ids[0])],
+        )
+        .await;
+    assert_eq!(stale.status, 409);
+    let unknown = kb
+        .post_as(
+            "/agent/mining/drafts",
+            &lead,
+            &[("run", &run), ("topic", &ids[0]), ("assign", "nobody")],
+        )
+        .await;
+    assert_eq!(unknown.status, 400);
+    assert!(unknown.body.contains("nobody"), "{}", unknown.body);
+    let forged = kb
+        .post_raw(
+            "/agent/mining/drafts",
+            Some(&lead.cookie),
+            &format!("run={run}&topic={}", ids[0]),
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let agent = kb.agent("andy", Role::Agent);
+    let not_lead = kb
+        .post_as(
+            "/agent/mining/drafts",
+            &agent,
+            &[("run", &run), ("topic", &ids[0])],
+        )
+        .await;
+    assert_eq!(not_lead.status, 403);
+    assert!(drafts_titled(&state.store, "").is_empty());
+
+    // Two topics for alice and bob in turn, the third for anyone.
+    fields.extend([("topic", ids[0].as_str()), ("topic", ids[1].as_str())]);
+    fields.extend([("assign", "alice"), ("assign", "bob")]);
+    let made = kb.post_as("/agent/mining/drafts", &lead, &fields).await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    assert_eq!(made.location(), "/agent/mining?drafted=2");
+    let made = kb
+        .post_as(
+            "/agent/mining/drafts",
+            &lead,
+            &[("run", &run), ("topic", &ids[2])],
+        )
+        .await;
+    assert_eq!(made.location(), "/agent/mining?drafted=1");
+    let authors: Vec<String> = report
+        .topics
+        .iter()
+        .map(|t| {
+            let d = drafts_titled(&state.store, &t.title.to_lowercase());
+            assert_eq!(d.len(), 1, "{}: {d:?}", t.title);
+            d[0].author.clone()
+        })
+        .collect();
+    assert_eq!(authors, ["alice", "bob", deflect::store::UNASSIGNED]);
+    // Asking again makes nothing new.
+    let again = kb
+        .post_as(
+            "/agent/mining/drafts",
+            &lead,
+            &[("run", &run), ("topic", &ids[2])],
+        )
+        .await;
+    assert_eq!(again.location(), "/agent/mining?drafted=0");
+
+    // The unassigned draft waits on every agent's dashboard; whoever saves
+    // it becomes its author, and so cannot approve it.
+    let dashboard = kb.get_as("/agent", &agent).await;
+    assert!(
+        dashboard.body.contains("Topics waiting for a writer"),
+        "{}",
+        dashboard.body
+    );
+    let open = drafts_titled(&state.store, &report.topics[2].title.to_lowercase()).remove(0);
+    let andy = state.store.account_by_name("andy").expect("a").expect("a");
+    let mut fields = open.fields.clone();
+    fields
+        .body
+        .push_str("Switch it on under Settings → Appearance.\n");
+    let saved = state
+        .workflow
+        .save(&andy, open.id, open.version, fields)
+        .expect("save");
+    assert_eq!(saved.author, "andy");
+    assert!(state.store.unassigned_drafts().expect("list").is_empty());
+    state.workflow.submit(&andy, open.id, &[]).expect("submit");
+    assert!(state.workflow.approve(&andy, open.id, "").is_err());
 }

@@ -2,15 +2,20 @@
 //! ticket exports, finds the topics, checks them against the help center's
 //! index (unless `--no-coverage`), and writes `report.html`, `report.json`,
 //! `suggestions.csv` and `assignments.csv` into `--out`. Bad rows are listed
-//! with their lines on stderr, never fatal.
+//! with their lines on stderr, never fatal. The run is also kept in the
+//! store for `/agent/mining`; `--drafts` makes a review draft of every topic
+//! no article covers.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
 use crate::config::Config;
 use crate::mining::{self, ColumnOverrides, Format, MineOptions, Verdict};
+use crate::review::Workflow;
+use crate::store::{Account, Store};
 
 /// Bad rows printed on stderr (all are in report.json, up to its limit).
 const BAD_ROWS_PRINTED: usize = 10;
@@ -51,13 +56,29 @@ pub struct Args {
     #[arg(long)]
     pub locale: Option<String>,
     /// Do not check coverage against the help center (no index needed).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "drafts")]
     pub no_coverage: bool,
+    /// Make a draft of every "not covered" topic, for peer review like any
+    /// other (topics that got one in an earlier request are skipped).
+    #[arg(long)]
+    pub drafts: bool,
+    /// Author of the drafts: an agent's name or email; repeat to take turns.
+    /// Without it the drafts wait, unassigned, for an agent to claim them.
+    #[arg(long, value_name = "NAME", requires = "drafts")]
+    pub assign: Vec<String>,
 }
 
 pub fn run(config: Config, args: Args) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let locale = super::locale_arg(&config, args.locale.as_deref())?;
+    // Checked before the (long) run, so a typo in a name costs nothing.
+    let store = if args.drafts {
+        let store = open_store(&config)?;
+        let assignees = assignees(&store, &args.assign)?;
+        Some((store, assignees))
+    } else {
+        None
+    };
     let library = if args.no_coverage {
         None
     } else {
@@ -74,7 +95,7 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
             text: args.text_col,
             date: args.date_col,
         },
-        locale,
+        locale: locale.clone(),
         clusters: args.clusters.map(|k| k as usize),
         min_cluster_size: args.min_cluster_size.max(1),
         seed: args.seed,
@@ -152,5 +173,60 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
         out.display(),
         started.elapsed().as_secs_f64()
     );
+
+    // Leads see the last run at /agent/mining. Without --drafts the files
+    // are the result, so a store that cannot be written only warns.
+    let json = serde_json::to_string(report).context("cannot serialise the report")?;
+    let (store, assignees) = match store {
+        Some(s) => s,
+        None => {
+            match open_store(&config).and_then(|s| Ok(s.save_mining_run(&json)?)) {
+                Ok(run) => println!("saved as run {run}: leads see it at /agent/mining"),
+                Err(e) => eprintln!("warning: the run is not kept for /agent/mining: {e:#}"),
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
+    let run = store.save_mining_run(&json)?;
+    println!("saved as run {run}: leads see it at /agent/mining");
+    let library = Arc::new(library.expect("--drafts conflicts with --no-coverage"));
+    let store = Arc::new(store);
+    let workflow = Workflow::from_config(&config, store, library);
+    let topics: Vec<i32> = report.not_covered().map(|t| t.id).collect();
+    let outcomes = mining::drafts::create(&workflow, run, report, &topics, &assignees, &locale)
+        .context("cannot create the drafts")?;
+    let created = outcomes.iter().filter(|o| o.created).count();
+    println!(
+        "{created} drafts created, {} made before, for {} topics not covered",
+        outcomes.len() - created,
+        topics.len()
+    );
+    for o in &outcomes {
+        let what = if o.created { "new" } else { "existing" };
+        println!(
+            "  revision {:>5} ({what}, {}): {}",
+            o.revision_id, o.author, o.title
+        );
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+fn open_store(config: &Config) -> Result<Store> {
+    Store::open(&config.store)
+        .with_context(|| format!("cannot open the store {}", config.store.display()))
+}
+
+/// The enabled accounts named by `--assign`.
+fn assignees(store: &Store, names: &[String]) -> Result<Vec<Account>> {
+    names
+        .iter()
+        .map(|name| {
+            store
+                .account_by_name(name)?
+                .filter(|a| !a.disabled)
+                .with_context(|| {
+                    format!("--assign {name}: no active agent of that name or email (see `deflect agent list`)")
+                })
+        })
+        .collect()
 }

@@ -13,7 +13,7 @@
 //! coming: improve it) or not covered (write one).
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tantivy::tokenizer::TextAnalyzer;
 
 use crate::index::{Audience, SearchIndex, SearchRequest};
@@ -43,7 +43,7 @@ const PARTLY: f64 = 0.2;
 const QUERY_CHARS: usize = 300;
 
 /// The verdict on a topic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Covered,
@@ -65,7 +65,7 @@ impl Verdict {
 }
 
 /// The article that best answers a topic.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ArticleMatch {
     pub slug: String,
     pub title: String,
@@ -73,7 +73,7 @@ pub struct ArticleMatch {
 }
 
 /// How well the help center answers a topic.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Coverage {
     pub verdict: Verdict,
     /// Estimated share of the topic's tickets its best article answers.

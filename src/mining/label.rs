@@ -33,7 +33,7 @@ const TAGS: usize = 5;
 const BIGRAM: u64 = 1 << 63;
 
 /// A distinctive term of a topic.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Term {
     /// As the customers wrote it ("card arrived").
     pub text: String,

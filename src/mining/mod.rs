@@ -5,15 +5,16 @@
 //! ([`knn`], [`louvain`], [`cluster`]) → label ([`label`], [`title`],
 //! [`trend`]) → check coverage against the search index ([`coverage`]).
 //! [`pipeline::mine`] runs it into a [`Report`], which [`output`] and
-//! [`html`] write out; `deflect mine` drives it. A later step can turn the
-//! [`Report::not_covered`] topics into drafts: each carries a suggested
-//! title and sample questions.
+//! [`html`] write out; `deflect mine` drives it. [`drafts`] turns the
+//! [`Report::not_covered`] topics into review drafts, each with its
+//! suggested title and sample questions.
 
 pub mod clean;
 pub mod cluster;
 pub mod columns;
 pub mod corpus;
 pub mod coverage;
+pub mod drafts;
 pub mod features;
 pub mod html;
 pub mod input;
@@ -29,7 +30,7 @@ pub mod title;
 pub mod trend;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use columns::ColumnOverrides;
 pub use coverage::{ArticleMatch, Coverage, Verdict};
@@ -71,7 +72,7 @@ pub enum Error {
 }
 
 /// Everything a run found: what `report.json` holds.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub summary: Summary,
     /// Topics, the most in need of an article first.
@@ -102,7 +103,7 @@ impl Report {
 }
 
 /// How the run went.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
     pub files: Vec<String>,
     /// Rows read (tickets and bad rows).
@@ -138,7 +139,7 @@ pub struct Summary {
 pub const MAX_BAD_ROWS: usize = 1000;
 
 /// One topic: a group of tickets asking the same thing.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Topic {
     /// The cluster id of `assignments.csv` (0 is the largest topic).
     pub id: i32,
@@ -162,7 +163,7 @@ pub struct Topic {
 }
 
 /// A representative ticket.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
     /// Id of the first ticket with this question.
     pub ticket_id: String,
@@ -173,14 +174,14 @@ pub struct Sample {
 }
 
 /// How often a tag was on a topic's tickets.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TagCount {
     pub tag: String,
     pub count: u64,
 }
 
 /// The tickets that fit no topic.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Unclustered {
     pub tickets: u64,
     pub share: f64,

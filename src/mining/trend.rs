@@ -6,7 +6,7 @@
 //! queue, from passing for a trend.
 
 use chrono::{Datelike, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Weeks compared at each end (fewer when the run spans fewer weeks).
 const WINDOW: usize = 4;
@@ -50,7 +50,7 @@ impl Weeks {
 }
 
 /// Where a topic is heading.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     Growing,
@@ -73,7 +73,7 @@ impl Direction {
 }
 
 /// A topic's tickets per week and its direction.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trend {
     /// Tickets per week, aligned with the run's [`Weeks`] (empty without dates).
     pub weekly: Vec<u32>,

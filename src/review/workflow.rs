@@ -10,6 +10,7 @@ use serde_json::json;
 use super::publish::{git_commit, render_file, write_atomically, Credits};
 use super::{check, valid_approvals, Action, TransitionError};
 use crate::articles::{derive_slug, hash_hex, is_valid_slug};
+use crate::config::Config;
 use crate::index::Audience;
 use crate::library::Library;
 use crate::notify::Notifier;
@@ -47,6 +48,24 @@ pub struct Workflow {
 }
 
 impl Workflow {
+    /// The workflow as `config` sets it up: approvals needed, git commits
+    /// and notifications (webhooks, and tickets' destinations).
+    pub fn from_config(config: &Config, store: Arc<Store>, library: Arc<Library>) -> Workflow {
+        let notifier = Notifier::new(
+            Arc::clone(&store),
+            config.notify.webhooks.clone(),
+            config.notify.secret.clone(),
+        )
+        .with_tickets(&config.tickets);
+        Workflow {
+            store,
+            library,
+            notifier,
+            min_approvals: config.review.min_approvals.max(1),
+            git_commit: config.publish.git_commit,
+        }
+    }
+
     fn default_locale(&self) -> &str {
         self.library.index().default_locale()
     }
@@ -170,6 +189,20 @@ impl Workflow {
         Ok((fields, live.path, live.content_hash))
     }
 
+    /// The revision, its author becoming `actor` when it was a draft nobody
+    /// was assigned to (see [`crate::store::UNASSIGNED`]): whoever writes it
+    /// is its author, so they cannot approve it themselves.
+    fn claimed(&self, actor: &Account, id: i64) -> Result<Revision> {
+        let rev = self.store.revision(id)?;
+        if rev.author == crate::store::UNASSIGNED
+            && rev.state.is_open()
+            && self.store.claim_revision(id, actor.id)?
+        {
+            return Ok(self.store.revision(id)?);
+        }
+        Ok(rev)
+    }
+
     /// Saves an edit made from `version`.
     pub fn save(
         &self,
@@ -178,7 +211,7 @@ impl Workflow {
         version: i64,
         fields: RevisionFields,
     ) -> Result<Revision> {
-        let rev = self.store.revision(id)?;
+        let rev = self.claimed(actor, id)?;
         check(Action::Edit, &rev, actor, 0, self.min_approvals)?;
         validate(&fields)?;
         match self.store.save_revision(id, version, &fields, actor.id)? {
@@ -189,7 +222,7 @@ impl Workflow {
 
     /// Submits for review, optionally naming reviewers (not the author).
     pub fn submit(&self, actor: &Account, id: i64, reviewers: &[String]) -> Result<Revision> {
-        let rev = self.store.revision(id)?;
+        let rev = self.claimed(actor, id)?;
         check(Action::Submit, &rev, actor, 0, self.min_approvals)?;
         let mut ids = Vec::new();
         for name in reviewers.iter().filter(|n| !n.trim().is_empty()) {

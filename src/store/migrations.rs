@@ -140,6 +140,18 @@ pub const MIGRATIONS: &[&str] = &[
     );
     ALTER TABLE outbox ADD COLUMN ticket_id INTEGER REFERENCES tickets(id);
     CREATE INDEX outbox_by_ticket ON outbox (ticket_id);",
+    // 3: FAQ mining — each run's report, and the drafts made from its topics.
+    "CREATE TABLE mining_runs (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        report TEXT NOT NULL
+    );
+    CREATE TABLE mining_drafts (
+        run_id INTEGER NOT NULL REFERENCES mining_runs(id) ON DELETE CASCADE,
+        topic_id INTEGER NOT NULL,
+        revision_id INTEGER NOT NULL REFERENCES revisions(id),
+        PRIMARY KEY (run_id, topic_id)
+    );",
 ];
 
 /// Applies the migrations the database has not seen, each in a transaction.

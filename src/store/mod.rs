@@ -8,6 +8,7 @@
 mod accounts;
 mod events;
 mod migrations;
+mod mining;
 
 pub use migrations::migrate;
 mod outbox;
@@ -21,6 +22,7 @@ use rusqlite::{Connection, Transaction};
 
 pub use accounts::{random_token, Account, Role, Session};
 pub use events::{insert as insert_events, scan as scan_events};
+pub use mining::{MinedDraft, MiningRun, UNASSIGNED};
 pub use outbox::OutboxItem;
 pub use revisions::{
     Comment, NewRevision, Review, Revision, RevisionFields, RevisionKind, RevisionState, Verdict,

@@ -209,7 +209,7 @@ fn get(tx: &rusqlite::Connection, id: i64) -> Result<Revision> {
     .ok_or_else(|| Error::NotFound(format!("revision {id}")))
 }
 
-fn list(
+pub(super) fn list(
     c: &rusqlite::Connection,
     filter: &str,
     params: impl rusqlite::Params,

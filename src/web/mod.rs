@@ -32,7 +32,6 @@ pub use templates::Templates;
 use crate::analytics::capture::EventSink;
 use crate::config::Config;
 use crate::library::Library;
-use crate::notify::Notifier;
 use crate::review::Workflow;
 use crate::store::Store;
 
@@ -72,12 +71,6 @@ impl AppState {
         config: Config,
     ) -> Result<AppState, crate::store::Error> {
         let store = Arc::new(Store::open(&config.store)?);
-        let notifier = Notifier::new(
-            Arc::clone(&store),
-            config.notify.webhooks.clone(),
-            config.notify.secret.clone(),
-        )
-        .with_tickets(&config.tickets);
         let events = if config.analytics.enabled {
             let retention = Duration::from_secs(config.analytics.retention_days.max(1) * 86_400);
             EventSink::start(&config.store, retention).map_err(|source| {
@@ -93,13 +86,11 @@ impl AppState {
             config.tickets.per_ip_per_hour.max(1),
             Duration::from_secs(3600),
         );
-        let workflow = Arc::new(Workflow {
-            store: Arc::clone(&store),
-            library: Arc::clone(&library),
-            notifier,
-            min_approvals: config.review.min_approvals.max(1),
-            git_commit: config.publish.git_commit,
-        });
+        let workflow = Arc::new(Workflow::from_config(
+            &config,
+            Arc::clone(&store),
+            Arc::clone(&library),
+        ));
         Ok(AppState(Arc::new(Inner {
             library,
             templates,

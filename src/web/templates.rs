@@ -82,6 +82,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/reports/style.css"),
     ),
     (
+        "agent/mining.html",
+        include_str!("../../templates/agent/mining.html"),
+    ),
+    (
         "agent/outbox.html",
         include_str!("../../templates/agent/outbox.html"),
     ),

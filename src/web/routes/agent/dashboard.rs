@@ -1,7 +1,7 @@
 //! The dashboard: my drafts, reviews assigned to me, revisions waiting for any
-//! reviewer, and live articles that are stale (past their review interval) or
-//! unreviewed (their current content matches no approval — a hand edit), as
-//! computed for the leads' report too
+//! reviewer, mined drafts waiting for a writer, and live articles that are
+//! stale (past their review interval) or unreviewed (their current content
+//! matches no approval — a hand edit), as computed for the leads' report too
 //! ([`crate::analytics::report::articles_needing_attention`]).
 
 use axum::extract::{RawQuery, State};
@@ -59,6 +59,7 @@ pub async fn page(
             let my_drafts = rows(s.store.drafts_of(me)?)?;
             let assigned = rows(s.store.assigned_to(me)?)?;
             let waiting = rows(s.store.waiting_for_review(me)?)?;
+            let unassigned = rows(s.store.unassigned_drafts()?)?;
             let (stale, unreviewed) = attention(s, &session)?;
             let mut ctx = context(s, Some(&session), flash);
             ctx.insert(
@@ -71,6 +72,7 @@ pub async fn page(
             ctx.insert("my_drafts", &my_drafts);
             ctx.insert("assigned", &assigned);
             ctx.insert("waiting", &waiting);
+            ctx.insert("unassigned", &unassigned);
             ctx.insert("stale", &stale);
             ctx.insert("unreviewed", &unreviewed);
             render(s, "agent/dashboard.html", &ctx)

@@ -1,11 +1,12 @@
 //! The agent workspace under `/agent`: sign-in, the dashboard, the editor,
-//! review pages, history, accounts, reports and synonyms. Every page needs a signed-in agent
+//! review pages, history, accounts, reports, FAQ mining and synonyms. Every page needs a signed-in agent
 //! (a sign-in redirect otherwise); every POST checks the session's CSRF token.
 
 mod accounts;
 mod dashboard;
 mod editor;
 mod login;
+mod mining;
 mod outbox;
 mod reports;
 mod revision;
@@ -54,6 +55,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/agent/accounts/{name}/disable", post(accounts::disable))
         .route("/agent/outbox", get(outbox::page))
+        .route("/agent/mining", get(mining::page))
+        .route("/agent/mining/report", get(mining::report))
+        .route("/agent/mining/report.json", get(mining::report))
+        .route("/agent/mining/drafts", post(mining::create_drafts))
         .route("/agent/reports", get(reports::page))
         .route("/agent/synonyms", get(synonyms::page).post(synonyms::add))
 }
