@@ -11,7 +11,7 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::articles::load::{is_article_file, list_files, Catalog};
 use crate::articles::{
-    hash_hex, load_dir_with_progress, Article, ParseError, ParseErrorKind, ParseOptions,
+    hash_hex, load_dir_chunked, Article, ParseError, ParseErrorKind, ParseOptions,
 };
 use crate::error::{Error, Result};
 use crate::index::{Opened, SearchIndex, SynonymError, Synonyms};
@@ -103,16 +103,27 @@ impl Library {
     /// Re-reads every file and replaces the index content, calling
     /// `progress(done, total)` as files are parsed.
     pub fn rebuild(&self, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<IndexReport> {
-        let loaded = load_dir_with_progress(&self.root, self.index.default_locale(), progress);
-        self.index.rebuild(&loaded.articles)?;
         let mut catalog = Catalog::new(self.index.default_locale());
-        for a in &loaded.articles {
-            catalog.insert(&a.path, &a.slug, &a.locale);
-        }
+        let mut indexed = 0;
+        // Chunk by chunk: a large folder never sits in memory whole.
+        let loaded = self.index.rebuild_with(|add| {
+            load_dir_chunked(
+                &self.root,
+                self.index.default_locale(),
+                progress,
+                &mut |chunk| {
+                    indexed += chunk.len();
+                    for a in &chunk {
+                        catalog.insert(&a.path, &a.slug, &a.locale);
+                    }
+                    add(&chunk)
+                },
+            )
+        })?;
         *write(&self.catalog) = catalog;
         self.set_problems(&loaded.errors);
         Ok(IndexReport {
-            indexed: loaded.articles.len(),
+            indexed,
             removed: 0,
             errors: loaded.errors,
             warnings: loaded.warnings,

@@ -131,15 +131,29 @@ pub fn list_files(root: &Path) -> Vec<String> {
 
 /// Loads every article under `root`.
 pub fn load_dir(root: &Path, default_locale: &str) -> Loaded {
-    load_dir_with_progress(root, default_locale, &|_, _| {})
+    let mut articles = Vec::new();
+    let Ok(mut loaded) = load_dir_chunked(root, default_locale, &|_, _| {}, &mut |chunk| {
+        articles.extend(chunk);
+        Ok::<_, std::convert::Infallible>(())
+    });
+    loaded.articles = articles;
+    loaded
 }
 
-/// [`load_dir`], calling `progress(done, total)` as files are parsed.
-pub fn load_dir_with_progress(
+/// Files parsed at a time by [`load_dir_chunked`]: enough to keep every core
+/// busy, few enough that a large folder never sits in memory whole.
+const CHUNK: usize = 128;
+
+/// [`load_dir`] in chunks: each chunk's valid articles go to `sink` (in path
+/// order) and are dropped after, so the returned [`Loaded`] has no articles,
+/// only the errors and warnings. `progress(done, total)` is called as files
+/// are parsed. Stops at the first error of `sink`.
+pub fn load_dir_chunked<E>(
     root: &Path,
     default_locale: &str,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Loaded {
+    sink: &mut dyn FnMut(Vec<Article>) -> Result<(), E>,
+) -> Result<Loaded, E> {
     let files = list_files(root);
     let done = std::sync::atomic::AtomicUsize::new(0);
     // First pass: who claims which slug, so links can point at the right URL
@@ -175,60 +189,64 @@ pub fn load_dir_with_progress(
             catalog.insert(path, slug, locale);
         }
     }
+    drop(claims);
     let opts = ParseOptions {
         default_locale,
         resolver: &catalog,
     };
-    let results: Vec<Result<Article, ParseError>> = files
-        .par_iter()
-        .map(|path| {
-            let result = Article::from_file(root, path, &opts);
-            progress(
-                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
-                files.len(),
-            );
-            result
-        })
-        .collect();
-
+    let existing: HashSet<&str> = files.iter().map(String::as_str).collect();
     let mut loaded = Loaded::default();
     let mut owners: HashMap<(String, String), String> = HashMap::new();
-    for result in results {
-        match result {
-            Ok(article) => {
-                let key = (article.locale.clone(), article.slug.clone());
-                if let Some(first) = owners.get(&key) {
-                    loaded.errors.push(ParseError {
-                        path: root.join(&article.path).display().to_string(),
-                        line: 1,
-                        kind: ParseErrorKind::DuplicateSlug {
-                            slug: article.slug.clone(),
-                            first: root.join(first).display().to_string(),
-                        },
-                    });
+    for chunk in files.chunks(CHUNK) {
+        let results: Vec<Result<Article, ParseError>> = chunk
+            .par_iter()
+            .map(|path| {
+                let result = Article::from_file(root, path, &opts);
+                progress(
+                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                    files.len(),
+                );
+                result
+            })
+            .collect();
+        let mut articles = Vec::with_capacity(results.len());
+        for result in results {
+            let article = match result {
+                Ok(article) => article,
+                Err(e) => {
+                    loaded.errors.push(e);
                     continue;
                 }
-                owners.insert(key, article.path.clone());
-                loaded.articles.push(article);
-            }
-            Err(e) => loaded.errors.push(e),
-        }
-    }
-    let existing: HashSet<&str> = files.iter().map(String::as_str).collect();
-    for article in &loaded.articles {
-        for link in &article.rendered.links {
-            if !link.target.as_deref().is_some_and(|t| existing.contains(t)) {
-                loaded.warnings.push(ParseError {
+            };
+            let key = (article.locale.clone(), article.slug.clone());
+            if let Some(first) = owners.get(&key) {
+                loaded.errors.push(ParseError {
                     path: root.join(&article.path).display().to_string(),
-                    line: link.line,
-                    kind: ParseErrorKind::BrokenLink {
-                        dest: link.dest.clone(),
+                    line: 1,
+                    kind: ParseErrorKind::DuplicateSlug {
+                        slug: article.slug.clone(),
+                        first: root.join(first).display().to_string(),
                     },
                 });
+                continue;
             }
+            owners.insert(key, article.path.clone());
+            for link in &article.rendered.links {
+                if !link.target.as_deref().is_some_and(|t| existing.contains(t)) {
+                    loaded.warnings.push(ParseError {
+                        path: root.join(&article.path).display().to_string(),
+                        line: link.line,
+                        kind: ParseErrorKind::BrokenLink {
+                            dest: link.dest.clone(),
+                        },
+                    });
+                }
+            }
+            articles.push(article);
         }
+        sink(articles)?;
     }
-    loaded
+    Ok(loaded)
 }
 
 #[cfg(test)]

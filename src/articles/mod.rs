@@ -17,7 +17,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-pub use load::{load_dir, load_dir_with_progress, Loaded};
+pub use load::{load_dir, load_dir_chunked, Loaded};
 pub use markdown::{Heading, LinkResolver, Rendered};
 pub use slug::{derive_slug, is_valid_slug, locale_from_path};
 

@@ -187,13 +187,26 @@ impl SearchIndex {
 
     /// Replaces the whole content with `articles`.
     pub fn rebuild(&self, articles: &[Article]) -> Result<()> {
+        self.rebuild_with(|add| add(articles))
+    }
+
+    /// Replaces the whole content with the articles `fill` hands to `add`,
+    /// chunk by chunk, in one commit: searchers see the old content until
+    /// the new one is complete.
+    pub fn rebuild_with<T>(
+        &self,
+        fill: impl FnOnce(&mut dyn FnMut(&[Article]) -> Result<()>) -> Result<T>,
+    ) -> Result<T> {
         self.write(|writer| {
             writer.delete_all_documents()?;
-            for article in articles {
-                writer.add_document(document::to_document(&self.fields, article))?;
-            }
+            let out = fill(&mut |articles| {
+                for article in articles {
+                    writer.add_document(document::to_document(&self.fields, article))?;
+                }
+                Ok(())
+            })?;
             writer.commit()?;
-            Ok(())
+            Ok(out)
         })
     }
 
