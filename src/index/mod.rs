@@ -206,6 +206,13 @@ impl SearchIndex {
                 Ok(())
             })?;
             writer.commit()?;
+            // One segment per indexing thread is left; searching one costs
+            // one dictionary walk per term (and per typo automaton), not one
+            // per segment.
+            let segments = self.index.searchable_segment_ids()?;
+            if segments.len() > 1 {
+                writer.merge(&segments).wait()?;
+            }
             Ok(out)
         })
     }

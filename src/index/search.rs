@@ -10,6 +10,7 @@
 
 use std::cmp::Reverse;
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
@@ -149,6 +150,7 @@ impl SearchIndex {
                 ),
             ]))
         };
+        let finder = first_word_finder(&plan.words);
         let all = self.filtered(scored(), None, req.audience);
         let top = top_docs(req.limit, req.offset);
         let docs = match req.category {
@@ -175,7 +177,7 @@ impl SearchIndex {
                 .get_first(self.fields.text)
                 .and_then(|v| v.as_str())
                 .unwrap_or_default();
-            let snippet = snippets.snippet(snippet_window(text, &plan.words));
+            let snippet = snippets.snippet(snippet_window(text, finder.as_ref()));
             let snippet_html = if snippet.highlighted().is_empty() {
                 String::new()
             } else {
@@ -358,21 +360,26 @@ fn phrase_clause(
 /// Characters of an article's text the snippet is picked from: highlighting
 /// tokenizes and stems every word it sees, so a long reference page would
 /// cost milliseconds per hit. The window starts a little before the first
-/// place a searched word (or stem, a prefix of it) appears.
-const SNIPPET_WINDOW: usize = 1500;
+/// place a searched word (or stem, a prefix of it) appears; what it holds
+/// beyond that is room to pick the densest 180 characters.
+const SNIPPET_WINDOW: usize = 640;
+
+/// Finds the first searched word in an article's text, ASCII case ignored,
+/// in one pass that stops there (no lowercased copy of a long text).
+fn first_word_finder(words: &[String]) -> Option<AhoCorasick> {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostFirst)
+        .build(words.iter().filter(|w| w.len() >= 2))
+        .ok()
+}
 
 /// The part of `text` worth making a snippet from.
-fn snippet_window<'a>(text: &'a str, words: &[String]) -> &'a str {
+fn snippet_window<'a>(text: &'a str, finder: Option<&AhoCorasick>) -> &'a str {
     if text.len() <= SNIPPET_WINDOW {
         return text;
     }
-    let lower = text.to_ascii_lowercase();
-    let first = words
-        .iter()
-        .filter(|w| w.len() >= 2)
-        .filter_map(|w| lower.find(w.as_str()))
-        .min()
-        .unwrap_or(0);
+    let first = finder.and_then(|f| f.find(text)).map_or(0, |m| m.start());
     let floor = |mut i: usize| {
         while !text.is_char_boundary(i) {
             i -= 1;
