@@ -7,7 +7,9 @@
 # against /api/v1/search and then /api/v1/suggest, and prints requests/s,
 # p50 and p99 of each and the server's resident memory afterwards. Then it
 # restarts the server on the index it built (the usual restart: no rebuild)
-# and measures memory and search load again. Bounded: every wait has a
+# with the result cache off, and measures memory and search load again: the
+# search figures of phase 1 are with the cache (filling, then warm), those
+# of phase 2 without it. Bounded: every wait has a
 # deadline, wrk stops by itself, and the server is killed on exit.
 #
 # Environment: CONNECTIONS (32), THREADS (2), DURATION (15s), PORT (0: any
@@ -71,7 +73,7 @@ base=
 start_server() {
     local log=$1
     # The working directory is the temp dir, so no deflect.toml is picked up.
-    (cd "$tmp" && exec "$bin" serve --addr "127.0.0.1:$PORT" --no-watch \
+    (cd "$tmp" && exec env DEFLECT_SEARCH_CACHE_MB="${cache_mb:-64}" "$bin" serve --addr "127.0.0.1:$PORT" --no-watch \
         --articles "$articles" --index "$tmp/index" >"$tmp/$log.out" 2>"$tmp/$log.err") &
     server_pid=$!
     local started=$SECONDS
@@ -123,7 +125,10 @@ echo "   memory after start-up: $(memory)"
 echo "after start-up (fresh index)   $(memory)" >>"$tmp/memory"
 curl -fsS --max-time 10 "$base/api/v1/articles?locale=en" >"$tmp/titles.json"
 echo "   sample: 'reset password' → $(curl -fsS --max-time 5 "$base/api/v1/search?q=reset%20password" | grep -o '"total":[0-9]*')"
-run_wrk search search
+# The first run also fills the result cache (each query's first time is a
+# real search); the second one is what repeated questions cost.
+run_wrk "search (cache filling)" search
+run_wrk "search (cache warm)" search
 run_wrk suggest suggest
 echo "after search+suggest load      $(memory)" >>"$tmp/memory"
 if grep -q ' ERROR ' "$tmp/fresh.err"; then
@@ -133,10 +138,10 @@ fi
 stop_server
 
 if [[ $RESTART == 1 ]]; then
-    echo "== phase 2: restart on the existing index"
-    start_server restart
+    echo "== phase 2: restart on the existing index, result cache off"
+    cache_mb=0 start_server restart
     echo "restart: after start-up         $(memory)" >>"$tmp/memory"
-    run_wrk "search (after restart)" search
+    run_wrk "search (no cache)" search
     echo "restart: after search load      $(memory)" >>"$tmp/memory"
     stop_server
 fi

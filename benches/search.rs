@@ -10,8 +10,9 @@
 //!
 //! First a percentile report: every query runs once after a warm-up pass, and
 //! p50/p90/p99/max (µs) are printed overall and per query source, with the
-//! slowest queries. Then criterion groups `search/full`
-//! (`SearchIndex::search`, limit 10, snippets) and `suggest/prefix`
+//! slowest queries (the result cache off), then the same queries answered
+//! from the result cache. Then criterion groups `search/full`
+//! (`SearchIndex::search`, limit 10, snippets, no cache) and `suggest/prefix`
 //! (`SearchIndex::suggest`, limit 6 as the API's default), each iteration
 //! being the next query of the set.
 
@@ -112,8 +113,19 @@ fn bench_search(c: &mut Criterion) {
         prefixes.len()
     );
 
+    // Searching, not the cache of recent results: the warm-up pass would
+    // otherwise fill it. Then the same queries answered from the cache.
+    index.set_cache_bytes(0);
     percentile_report("search", &queries, |q| search(index, q));
     percentile_report("suggest", &prefixes, |q| suggest(index, q));
+    index.set_cache_bytes(deflect::index::cache::DEFAULT_BYTES);
+    percentile_report("search from cache", &queries, |q| search(index, q));
+    let (entries, bytes) = index.cache_usage();
+    eprintln!(
+        "search cache: {entries} entries, {:.1} MiB",
+        bytes as f64 / (1024.0 * 1024.0)
+    );
+    index.set_cache_bytes(0);
 
     let mut group = c.benchmark_group("search");
     group.throughput(Throughput::Elements(1));

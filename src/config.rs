@@ -44,6 +44,8 @@ pub struct Config {
     pub page_size: usize,
     /// Milliseconds the watcher waits for a burst of file events to settle.
     pub debounce_ms: u64,
+    /// Memory for recent search results, in MiB (0 turns the cache off).
+    pub search_cache_mb: usize,
     /// Watch `articles/`, `templates/` and the synonyms file while serving.
     pub watch: bool,
     /// The SQLite store: accounts, revisions, reviews, audit log, outbox.
@@ -178,6 +180,7 @@ impl Default for Config {
             cors_origins: Vec::new(),
             page_size: 10,
             debounce_ms: 100,
+            search_cache_mb: 64,
             watch: true,
             store: PathBuf::from("deflect.db"),
             secure_cookies: false,

@@ -31,6 +31,9 @@ pub fn run(mut config: Config, args: Args) -> Result<ExitCode> {
     }
     let started = std::time::Instant::now();
     let library = Arc::new(super::open_library(&config)?);
+    library
+        .index()
+        .set_cache_bytes(config.search_cache_mb.saturating_mul(1024 * 1024));
     tracing::info!(
         articles = library.index().len(),
         "index ready in {:.1}s",

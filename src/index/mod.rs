@@ -6,6 +6,7 @@
 //! stored fields from it, so the last good version of an article is served
 //! until a fixed file replaces it.
 
+pub mod cache;
 mod document;
 pub mod schema;
 mod search;
@@ -63,6 +64,8 @@ pub struct SearchIndex {
     fields: Fields,
     default_locale: String,
     synonyms: RwLock<Arc<Synonyms>>,
+    cache: cache::ResultCache,
+    summaries: cache::SummaryCache,
 }
 
 /// A live article as the agent dashboard sees it.
@@ -134,6 +137,8 @@ impl SearchIndex {
             fields,
             default_locale: default_locale.to_string(),
             synonyms: RwLock::new(Arc::new(Synonyms::default())),
+            cache: cache::ResultCache::default(),
+            summaries: cache::SummaryCache::default(),
         })
     }
 
@@ -147,6 +152,16 @@ impl SearchIndex {
         self.reader.searcher()
     }
 
+    /// Bounds the cache of recent search results (0 turns it off).
+    pub fn set_cache_bytes(&self, bytes: usize) {
+        self.cache.set_max_bytes(bytes);
+    }
+
+    /// Entries in the result cache and their estimated bytes.
+    pub fn cache_usage(&self) -> (usize, usize) {
+        self.cache.usage()
+    }
+
     /// The synonyms applied to queries.
     pub fn synonyms(&self) -> Arc<Synonyms> {
         Arc::clone(&self.synonyms.read().unwrap_or_else(|e| e.into_inner()))
@@ -155,6 +170,7 @@ impl SearchIndex {
     /// Replaces the synonyms applied to queries (takes effect at once).
     pub fn set_synonyms(&self, synonyms: Synonyms) {
         *self.synonyms.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(synonyms);
+        self.cache.clear();
     }
 
     /// The locale of articles and visitors that name none.
@@ -182,6 +198,7 @@ impl SearchIndex {
         let out = f(writer)?;
         drop(guard);
         self.reader.reload()?;
+        self.cache.clear();
         Ok(out)
     }
 

@@ -26,7 +26,7 @@ use super::typo::{corrections, max_edits};
 use super::{document, synonyms, Result, SearchIndex};
 
 /// Who is searching: customers never see internal articles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Audience {
     Public,
     /// A signed-in agent: internal articles included.
@@ -116,9 +116,22 @@ pub(crate) struct QueryPlan {
 }
 
 impl SearchIndex {
-    /// Runs `req`. A query with no searchable word (empty, or only stop
-    /// words) matches nothing.
+    /// Runs `req`, or answers it from the cache of recent results. A query
+    /// with no searchable word (empty, or only stop words) matches nothing.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
+        let key = super::cache::Key::of(req);
+        let (cached, generation) = self.cache.get(&key);
+        if let Some(results) = cached {
+            return Ok((*results).clone());
+        }
+        let results = self.search_uncached(req)?;
+        self.cache
+            .insert(key, std::sync::Arc::new(results.clone()), generation);
+        Ok(results)
+    }
+
+    /// [`SearchIndex::search`] without the cache.
+    pub fn search_uncached(&self, req: &SearchRequest) -> Result<SearchResults> {
         let searcher = self.searcher();
         let mut results = SearchResults {
             query: req.query.to_string(),

@@ -101,14 +101,20 @@ impl SearchIndex {
         let typed: Vec<String> = complete.iter().map(|(_, w)| w.clone()).collect();
         let mut out = Vec::new();
         for (_, addr) in searcher.search(&query, &TopDocs::with_limit(limit.max(1)))? {
-            let doc: TantivyDocument = searcher.doc(addr)?;
-            let s = document::to_summary(&self.fields, &doc, &self.default_locale);
+            let s = self.summaries.get_or_load(&searcher, addr, || {
+                let doc: TantivyDocument = searcher.doc(addr)?;
+                Ok(document::to_summary(
+                    &self.fields,
+                    &doc,
+                    &self.default_locale,
+                ))
+            })?;
             out.push(Suggestion {
                 title_html: highlight(&s.title, &typed, &prefixes),
-                slug: s.slug,
-                title: s.title,
-                url: s.url,
-                category: s.category,
+                slug: s.slug.clone(),
+                title: s.title.clone(),
+                url: s.url.clone(),
+                category: s.category.clone(),
             });
         }
         Ok(out)

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use tera::{Context, Tera};
 
@@ -147,6 +147,9 @@ pub type Strings = HashMap<String, String>;
 pub struct Templates {
     dir: Option<PathBuf>,
     loaded: RwLock<(Tera, HashMap<String, Strings>)>,
+    /// [`Templates::strings`] per locale asked, merged once: every page and
+    /// suggestion needs them, and merging copies hundreds of strings.
+    merged: RwLock<HashMap<String, Arc<Strings>>>,
 }
 
 impl Templates {
@@ -157,6 +160,7 @@ impl Templates {
         Ok(Templates {
             dir,
             loaded: RwLock::new(loaded),
+            merged: RwLock::new(HashMap::new()),
         })
     }
 
@@ -170,6 +174,11 @@ impl Templates {
         let fresh = load_all(self.dir.as_deref())?;
         if let Ok(mut loaded) = self.loaded.write() {
             *loaded = fresh;
+            // Cleared while `loaded` is locked: no merge of the old set can
+            // be stored after this.
+            if let Ok(mut merged) = self.merged.write() {
+                merged.clear();
+            }
         }
         Ok(())
     }
@@ -184,15 +193,28 @@ impl Templates {
     }
 
     /// UI strings for `locale`: its own file over its language's over English.
-    pub fn strings(&self, locale: &str) -> Strings {
+    pub fn strings(&self, locale: &str) -> Arc<Strings> {
+        if let Some(s) = self.merged.read().ok().and_then(|m| m.get(locale).cloned()) {
+            return s;
+        }
         let Ok(loaded) = self.loaded.read() else {
-            return Strings::new();
+            return Arc::new(Strings::new());
         };
         let mut out = loaded.1.get("en").cloned().unwrap_or_default();
         let primary = locale.split('-').next().unwrap_or(locale);
+        let mut known = false;
         for key in [primary, locale] {
             if let Some(s) = loaded.1.get(key) {
+                known = true;
                 out.extend(s.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+        }
+        let out = Arc::new(out);
+        // Only locales with strings of their own are kept, so odd
+        // `Accept-Language` values cannot grow the map.
+        if known {
+            if let Ok(mut merged) = self.merged.write() {
+                merged.insert(locale.to_string(), Arc::clone(&out));
             }
         }
         out

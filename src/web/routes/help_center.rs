@@ -101,7 +101,7 @@ pub fn base_context(state: &AppState, loc: &PageLocale, q: &str) -> Context {
     );
     ctx.insert("lang", &loc.locale);
     ctx.insert("q", q);
-    ctx.insert("t", &state.templates.strings(&loc.locale));
+    ctx.insert("t", &*state.templates.strings(&loc.locale));
     ctx
 }
 

@@ -1,0 +1,259 @@
+//! Recent search results, so a question asked again is answered without
+//! searching again: help-center traffic repeats itself ("reset password",
+//! "refund"), and under a burst the cache is what keeps latency flat. Bounded
+//! by an estimate of the bytes held, least recently used out first. Emptied
+//! whenever what a search sees changes (a commit, new synonyms); a result
+//! computed before such a change is never stored after it. Also the
+//! summaries (title, URL, category) of documents listed recently.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use lru::LruCache;
+use tantivy::{DocAddress, Searcher};
+
+use super::document::ArticleSummary;
+use super::search::{Audience, SearchRequest, SearchResults};
+
+/// Default bound of the cache (`search_cache_mb`).
+pub const DEFAULT_BYTES: usize = 64 * 1024 * 1024;
+
+/// What makes two searches the same.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    query: String,
+    locale: String,
+    category: Option<String>,
+    limit: usize,
+    offset: usize,
+    audience: Audience,
+}
+
+impl Key {
+    pub fn of(req: &SearchRequest) -> Key {
+        Key {
+            query: req.query.to_string(),
+            locale: req.locale.to_string(),
+            category: req.category.map(str::to_string),
+            limit: req.limit,
+            offset: req.offset,
+            audience: req.audience,
+        }
+    }
+}
+
+/// The cache; cheap to share behind the index.
+pub struct ResultCache {
+    inner: Mutex<Inner>,
+}
+
+struct Inner {
+    lru: LruCache<Key, Arc<SearchResults>>,
+    bytes: usize,
+    max_bytes: usize,
+    /// Bumped by every [`ResultCache::clear`].
+    generation: u64,
+}
+
+impl ResultCache {
+    pub fn new(max_bytes: usize) -> ResultCache {
+        ResultCache {
+            inner: Mutex::new(Inner {
+                lru: LruCache::unbounded(),
+                bytes: 0,
+                max_bytes,
+                generation: 0,
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The cached results for `key`, and the generation to pass to
+    /// [`ResultCache::insert`] when there are none.
+    pub fn get(&self, key: &Key) -> (Option<Arc<SearchResults>>, u64) {
+        let mut inner = self.lock();
+        let generation = inner.generation;
+        (inner.lru.get(key).cloned(), generation)
+    }
+
+    /// Stores results computed in `generation`, unless the cache was
+    /// cleared since (they may predate the change).
+    pub fn insert(&self, key: Key, results: Arc<SearchResults>, generation: u64) {
+        let mut inner = self.lock();
+        let size = size_of(&key, &results);
+        if inner.generation != generation || size > inner.max_bytes {
+            return;
+        }
+        if let Some(old) = inner.lru.put(key.clone(), results) {
+            inner.bytes -= size_of(&key, &old);
+        }
+        inner.bytes += size;
+        while inner.bytes > inner.max_bytes {
+            let Some((k, v)) = inner.lru.pop_lru() else {
+                break;
+            };
+            inner.bytes -= size_of(&k, &v);
+        }
+    }
+
+    /// Forgets everything (what searches see has changed).
+    pub fn clear(&self) {
+        let mut inner = self.lock();
+        inner.lru.clear();
+        inner.bytes = 0;
+        inner.generation += 1;
+    }
+
+    /// Sets the bound (0 turns the cache off) and empties the cache.
+    pub fn set_max_bytes(&self, max_bytes: usize) {
+        self.lock().max_bytes = max_bytes;
+        self.clear();
+    }
+
+    /// Entries held and their estimated bytes.
+    pub fn usage(&self) -> (usize, usize) {
+        let inner = self.lock();
+        (inner.lru.len(), inner.bytes)
+    }
+}
+
+impl Default for ResultCache {
+    fn default() -> ResultCache {
+        ResultCache::new(DEFAULT_BYTES)
+    }
+}
+
+/// Roughly the heap bytes an entry holds.
+fn size_of(key: &Key, r: &SearchResults) -> usize {
+    const OVERHEAD: usize = 256;
+    let hits: usize = r
+        .hits
+        .iter()
+        .map(|h| {
+            OVERHEAD
+                + h.slug.len()
+                + h.locale.len()
+                + h.title.len()
+                + h.summary.len()
+                + h.category.len()
+                + h.url.len()
+                + h.snippet_html.len()
+        })
+        .sum();
+    let facets: usize = r.facets.iter().map(|f| 48 + f.category.len()).sum();
+    OVERHEAD * 2
+        + key.query.len()
+        + key.locale.len()
+        + r.query.len()
+        + r.did_you_mean.as_ref().map_or(0, String::len)
+        + hits
+        + facets
+}
+
+/// Most summaries kept: one per document of an index this size.
+const MAX_SUMMARIES: usize = 100_000;
+
+/// Article summaries by document, for one searcher generation: listing a
+/// hit (a suggestion, say) otherwise decompresses its whole stored article
+/// to read a title. Addresses change with every commit and merge, so the
+/// map only ever holds the newest generation it has seen.
+#[derive(Default)]
+pub struct SummaryCache {
+    inner: Mutex<(u64, HashMap<DocAddress, Arc<ArticleSummary>>)>,
+}
+
+impl SummaryCache {
+    /// The summary of `addr` in `searcher`, from the cache or from `load`.
+    pub fn get_or_load(
+        &self,
+        searcher: &Searcher,
+        addr: DocAddress,
+        load: impl FnOnce() -> super::Result<ArticleSummary>,
+    ) -> super::Result<Arc<ArticleSummary>> {
+        let generation = searcher.generation().generation_id();
+        {
+            let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            if inner.0 == generation {
+                if let Some(s) = inner.1.get(&addr) {
+                    return Ok(Arc::clone(s));
+                }
+            }
+        }
+        let summary = Arc::new(load()?);
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if inner.0 < generation {
+            *inner = (generation, HashMap::new());
+        }
+        if inner.0 == generation && inner.1.len() < MAX_SUMMARIES {
+            inner.1.insert(addr, Arc::clone(&summary));
+        }
+        Ok(summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn results(q: &str) -> Arc<SearchResults> {
+        Arc::new(SearchResults {
+            query: q.into(),
+            locale: "en".into(),
+            total: 0,
+            limit: 10,
+            offset: 0,
+            hits: Vec::new(),
+            facets: Vec::new(),
+            did_you_mean: None,
+        })
+    }
+
+    fn key(q: &str) -> Key {
+        Key::of(&SearchRequest {
+            query: q,
+            locale: "en",
+            category: None,
+            limit: 10,
+            offset: 0,
+            audience: Audience::Public,
+        })
+    }
+
+    #[test]
+    fn holds_results_until_cleared_and_refuses_stale_ones() {
+        let cache = ResultCache::new(1 << 20);
+        let (none, generation) = cache.get(&key("refund"));
+        assert!(none.is_none());
+        cache.insert(key("refund"), results("refund"), generation);
+        assert_eq!(cache.get(&key("refund")).0.unwrap().query, "refund");
+        assert!(cache.get(&key("Refund")).0.is_none(), "the query as typed");
+        cache.clear();
+        assert!(cache.get(&key("refund")).0.is_none());
+        // Computed before the clear: not stored.
+        cache.insert(key("refund"), results("refund"), generation);
+        assert!(cache.get(&key("refund")).0.is_none());
+    }
+
+    #[test]
+    fn stays_within_its_bound_dropping_the_least_recently_used() {
+        let one = size_of(&key("q0000"), &results("q0000"));
+        let cache = ResultCache::new(one * 3);
+        for i in 0..3 {
+            let q = format!("q{i:04}");
+            cache.insert(key(&q), results(&q), 0);
+        }
+        cache.get(&key("q0000"));
+        cache.insert(key("q0003"), results("q0003"), 0);
+        assert!(cache.get(&key("q0000")).0.is_some());
+        assert!(cache.get(&key("q0001")).0.is_none(), "least recently used");
+        let (entries, bytes) = cache.usage();
+        assert_eq!(entries, 3);
+        assert!(bytes <= one * 3);
+        cache.set_max_bytes(0);
+        cache.insert(key("q0004"), results("q0004"), 1);
+        assert_eq!(cache.usage().0, 0, "0 turns it off");
+    }
+}
