@@ -11,6 +11,7 @@ mod harness;
 mod mining;
 mod pages;
 mod reports;
+mod review;
 mod search;
 mod server;
 mod watch;

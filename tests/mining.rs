@@ -404,6 +404,20 @@ async fn drafts_from_mined_topics_are_not_public_and_go_through_review() {
         .expect("bob")
         .expect("bob");
     let author = state.store.account_by_name("alice").expect("a").expect("a");
+    // A mined draft starts as a hidden comment: nothing to review yet.
+    assert!(state
+        .workflow
+        .submit(&author, draft.id, &["bob".to_string()])
+        .is_err());
+    let rev = state.store.revision(draft.id).expect("draft");
+    let mut fields = rev.fields.clone();
+    fields
+        .body
+        .push_str("\nOpen Settings → Appearance and choose Dark.\n");
+    state
+        .workflow
+        .save(&author, draft.id, rev.version, fields)
+        .expect("write the draft");
     state
         .workflow
         .submit(&author, draft.id, &["bob".to_string()])

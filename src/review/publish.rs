@@ -78,7 +78,9 @@ pub fn render_file(fields: &RevisionFields, slug: &str, path: &str, credits: &Cr
 }
 
 /// Writes `text` to `root/path` through a temp file and a rename. `path` must
-/// be relative and stay inside `root`.
+/// be relative and stay inside `root` once every symlink on the way is
+/// resolved: a symlinked folder inside `articles/` that points elsewhere is
+/// refused, never written through.
 pub fn write_atomically(root: &Path, path: &str, text: &str) -> std::io::Result<PathBuf> {
     let rel = Path::new(path);
     if rel.is_absolute()
@@ -86,18 +88,20 @@ pub fn write_atomically(root: &Path, path: &str, text: &str) -> std::io::Result<
             .components()
             .any(|c| !matches!(c, std::path::Component::Normal(_)))
     {
+        return Err(outside(path));
+    }
+    let name = rel.file_name().ok_or_else(|| outside(path))?;
+    let dir = contained_dir(root, rel.parent().unwrap_or(Path::new("")), path)?;
+    let target = dir.join(name);
+    if std::fs::symlink_metadata(&target).is_ok_and(|m| m.file_type().is_symlink()) {
+        // Renaming over a link would replace it; refusing is clearer than
+        // silently turning a linked article into a copy.
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
-            format!("`{path}` is not a path inside the articles folder"),
+            format!("`{path}` is a symbolic link; edit the file it points to instead"),
         ));
     }
-    let target = root.join(rel);
-    let dir = target.parent().unwrap_or(root);
-    std::fs::create_dir_all(dir)?;
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = name.to_string_lossy();
     // A hidden name: the watcher and the folder walk ignore it.
     let temp = dir.join(format!(".{name}.{}.tmp", crate::store::random_token()));
     let mut file = std::fs::File::create(&temp)?;
@@ -109,6 +113,31 @@ pub fn write_atomically(root: &Path, path: &str, text: &str) -> std::io::Result<
         return Err(e);
     }
     Ok(target)
+}
+
+fn outside(path: &str) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!("`{path}` is not a path inside the articles folder"),
+    )
+}
+
+/// The folder `root/rel_dir`, created one level at a time, each level
+/// checked (symlinks resolved) to lie inside `root`.
+fn contained_dir(root: &Path, rel_dir: &Path, path: &str) -> std::io::Result<PathBuf> {
+    let root = root.canonicalize()?;
+    let mut dir = root.clone();
+    for part in rel_dir.components() {
+        let next = dir.join(part);
+        if std::fs::symlink_metadata(&next).is_err() {
+            std::fs::create_dir(&next)?;
+        }
+        dir = next.canonicalize()?;
+        if !dir.starts_with(&root) || !dir.is_dir() {
+            return Err(outside(path));
+        }
+    }
+    Ok(dir)
 }
 
 /// Commits `path` in the git repository holding `root`, with the author as
@@ -232,5 +261,29 @@ mod tests {
         assert!(write_atomically(dir.path(), "/etc/passwd", "x").is_err());
         let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("a")).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temp file left behind");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn atomic_write_never_follows_a_symlink_out_of_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, elsewhere) = (dir.path().join("articles"), dir.path().join("elsewhere"));
+        std::fs::create_dir_all(root.join("inside")).unwrap();
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, root.join("billing")).unwrap();
+        std::os::unix::fs::symlink(root.join("inside"), root.join("alias")).unwrap();
+        std::os::unix::fs::symlink(elsewhere.join("x.md"), root.join("link.md")).unwrap();
+        for path in ["billing/refunds.md", "billing/new/deeper.md", "link.md"] {
+            let err = write_atomically(&root, path, "x").unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{path}");
+        }
+        assert_eq!(
+            std::fs::read_dir(&elsewhere).unwrap().count(),
+            0,
+            "nothing written or created outside the root"
+        );
+        // A link that stays inside the root is fine.
+        let p = write_atomically(&root, "alias/ok.md", "x").unwrap();
+        assert!(p.starts_with(root.canonicalize().unwrap().join("inside")));
     }
 }

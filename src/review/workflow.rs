@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::publish::{git_commit, render_file, write_atomically, Credits};
-use super::{check, valid_approvals, Action, TransitionError};
+use super::{check, Action, Ledger, TransitionError};
 use crate::articles::{derive_slug, hash_hex, is_valid_slug};
 use crate::config::Config;
 use crate::index::Audience;
@@ -116,13 +116,22 @@ impl Workflow {
         })?)
     }
 
-    /// Starts (or continues) the revision of a live article; the live version
-    /// stays as it is until this revision is published.
-    pub fn start_edit(&self, actor: &Account, slug: &str, locale: &str) -> Result<Revision> {
+    /// Starts the revision of a live article with `fields` as its first
+    /// content (the editor's first save); the live version stays as it is
+    /// until this revision is published. When a revision is open already,
+    /// nothing is written and the conflict carries it.
+    pub fn edit_live(
+        &self,
+        actor: &Account,
+        slug: &str,
+        locale: &str,
+        fields: RevisionFields,
+    ) -> Result<Revision> {
         if let Some(open) = self.store.open_revision(slug, locale)? {
-            return Ok(open);
+            return Err(WorkflowError::Conflict(Box::new(open)));
         }
-        let (fields, path, hash) = self.live_fields(slug, locale)?;
+        validate(&fields)?;
+        let (_, path, hash) = self.live_fields(slug, locale)?;
         Ok(self.store.create_revision(&NewRevision {
             kind: RevisionKind::Edit,
             slug: slug.to_string(),
@@ -154,6 +163,24 @@ impl Workflow {
             .set_revision_state(rev.id, RevisionState::InReview, actor.id)?;
         self.notify("review_requested", &rev, actor);
         Ok(rev)
+    }
+
+    /// What the approval rule reads about revision `id`.
+    pub fn ledger(&self, id: i64) -> Result<Ledger> {
+        Ok(Ledger {
+            reviews: self.store.reviews(id)?,
+            contributors: self.store.contributors(id)?,
+        })
+    }
+
+    /// The live article `slug` as revision fields, if there is one: what a
+    /// revision's changes are shown against.
+    pub fn live(&self, slug: &str, locale: &str) -> Result<Option<RevisionFields>> {
+        match self.live_fields(slug, locale) {
+            Ok((fields, _, _)) => Ok(Some(fields)),
+            Err(WorkflowError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// A live article's content as revision fields, with its path and hash.
@@ -212,7 +239,13 @@ impl Workflow {
         fields: RevisionFields,
     ) -> Result<Revision> {
         let rev = self.claimed(actor, id)?;
-        check(Action::Edit, &rev, actor, 0, self.min_approvals)?;
+        check(
+            Action::Edit,
+            &rev,
+            actor,
+            &Ledger::default(),
+            self.min_approvals,
+        )?;
         validate(&fields)?;
         match self.store.save_revision(id, version, &fields, actor.id)? {
             Ok(saved) => Ok(saved),
@@ -223,7 +256,8 @@ impl Workflow {
     /// Submits for review, optionally naming reviewers (not the author).
     pub fn submit(&self, actor: &Account, id: i64, reviewers: &[String]) -> Result<Revision> {
         let rev = self.claimed(actor, id)?;
-        check(Action::Submit, &rev, actor, 0, self.min_approvals)?;
+        let ledger = self.ledger(id)?;
+        check(Action::Submit, &rev, actor, &ledger, self.min_approvals)?;
         let mut ids = Vec::new();
         for name in reviewers.iter().filter(|n| !n.trim().is_empty()) {
             let acc = self
@@ -231,8 +265,10 @@ impl Workflow {
                 .account_by_name(name)?
                 .filter(|a| !a.disabled)
                 .ok_or_else(|| WorkflowError::Invalid(format!("no agent named `{name}`")))?;
-            if acc.id == rev.author_id {
-                return Err(TransitionError::SelfReview.into());
+            if acc.id == rev.author_id || ledger.is_contributor(acc.id) {
+                return Err(WorkflowError::Invalid(format!(
+                    "{name} wrote or edited this revision, so they cannot review it — name another agent"
+                )));
             }
             ids.push(acc.id);
         }
@@ -245,8 +281,13 @@ impl Workflow {
     /// Approves the revision's current content.
     pub fn approve(&self, actor: &Account, id: i64, body: &str) -> Result<Revision> {
         let rev = self.store.revision(id)?;
-        let approvals = valid_approvals(&rev, &self.store.reviews(id)?);
-        let next = check(Action::Approve, &rev, actor, approvals, self.min_approvals)?;
+        let next = check(
+            Action::Approve,
+            &rev,
+            actor,
+            &self.ledger(id)?,
+            self.min_approvals,
+        )?;
         let rev = self.store.add_review(
             id,
             actor.id,
@@ -275,7 +316,13 @@ impl Workflow {
             return Err(WorkflowError::Invalid("say what needs to change".into()));
         }
         let rev = self.store.revision(id)?;
-        let next = check(Action::RequestChanges, &rev, actor, 0, self.min_approvals)?;
+        let next = check(
+            Action::RequestChanges,
+            &rev,
+            actor,
+            &self.ledger(id)?,
+            self.min_approvals,
+        )?;
         let rev = self.store.add_review(
             id,
             actor.id,
@@ -294,7 +341,13 @@ impl Workflow {
             return Err(WorkflowError::Invalid("the comment is empty".into()));
         }
         let rev = self.store.revision(id)?;
-        check(Action::Comment, &rev, actor, 0, self.min_approvals)?;
+        check(
+            Action::Comment,
+            &rev,
+            actor,
+            &Ledger::default(),
+            self.min_approvals,
+        )?;
         let lines = rev.fields.body.lines().count() as i64;
         if let Some(l) = line.filter(|l| *l < 1 || *l > lines.max(1)) {
             return Err(WorkflowError::Invalid(format!(
@@ -308,23 +361,15 @@ impl Workflow {
     /// and records the published content as approved.
     pub fn publish(&self, actor: &Account, id: i64) -> Result<Revision> {
         let rev = self.store.revision(id)?;
-        let reviews = self.store.reviews(id)?;
-        let approvals = valid_approvals(&rev, &reviews);
-        check(Action::Publish, &rev, actor, approvals, self.min_approvals)?;
+        let ledger = self.ledger(id)?;
+        check(Action::Publish, &rev, actor, &ledger, self.min_approvals)?;
         let author = self
             .store
             .account(rev.author_id)?
             .ok_or_else(|| WorkflowError::NotFound(format!("account {}", rev.author_id)))?;
         let mut reviewers: Vec<Account> = Vec::new();
-        for r in reviews
-            .iter()
-            .filter(|r| r.verdict == Verdict::Approved && r.content_hash == rev.content_hash)
-        {
-            if r.reviewer_id != rev.author_id && !reviewers.iter().any(|a| a.id == r.reviewer_id) {
-                if let Some(a) = self.store.account(r.reviewer_id)? {
-                    reviewers.push(a);
-                }
-            }
+        for id in ledger.approvers(&rev) {
+            reviewers.extend(self.store.account(id)?);
         }
         let reviewed_at = crate::store::now();
         let credits = Credits {
@@ -334,8 +379,13 @@ impl Workflow {
         };
         let text = render_file(&rev.fields, &rev.slug, &rev.path, &credits);
         let root = self.library.root();
-        write_atomically(root, &rev.path, &text)
-            .map_err(|e| WorkflowError::Write(e.to_string()))?;
+        write_atomically(root, &rev.path, &text).map_err(|e| match e.kind() {
+            // A path that would leave `articles/` (through a symlink, say).
+            std::io::ErrorKind::InvalidInput => {
+                WorkflowError::Invalid(format!("cannot publish {}: {e}", rev.path))
+            }
+            _ => WorkflowError::Write(e.to_string()),
+        })?;
         if self.git_commit {
             let message = format!("Publish {}: {}", rev.slug, rev.fields.title);
             if let Err(e) = git_commit(root, &rev.path, &message, &credits) {
@@ -360,7 +410,13 @@ impl Workflow {
     /// Drops an open revision.
     pub fn discard(&self, actor: &Account, id: i64) -> Result<Revision> {
         let rev = self.store.revision(id)?;
-        check(Action::Discard, &rev, actor, 0, self.min_approvals)?;
+        check(
+            Action::Discard,
+            &rev,
+            actor,
+            &Ledger::default(),
+            self.min_approvals,
+        )?;
         Ok(self
             .store
             .set_revision_state(id, RevisionState::Discarded, actor.id)?)

@@ -152,6 +152,26 @@ pub const MIGRATIONS: &[&str] = &[
         revision_id INTEGER NOT NULL REFERENCES revisions(id),
         PRIMARY KEY (run_id, topic_id)
     );",
+    // 4: peer review that cannot be bypassed — everyone who put content into
+    // a revision (not only its author) is a contributor and cannot approve
+    // it, and a reviewer's approval of one content hash is stored once.
+    "CREATE TABLE revision_contributors (
+        revision_id INTEGER NOT NULL REFERENCES revisions(id) ON DELETE CASCADE,
+        account_id INTEGER NOT NULL REFERENCES accounts(id),
+        PRIMARY KEY (revision_id, account_id)
+    );
+    INSERT OR IGNORE INTO revision_contributors (revision_id, account_id)
+        SELECT id, author_id FROM revisions;
+    INSERT OR IGNORE INTO revision_contributors (revision_id, account_id)
+        SELECT CAST(substr(a.detail, 10) AS INTEGER), a.account_id FROM audit a
+        WHERE a.action IN ('revision.create', 'revision.save', 'revision.claim')
+          AND a.detail LIKE 'revision %' AND a.account_id IS NOT NULL
+          AND CAST(substr(a.detail, 10) AS INTEGER) IN (SELECT id FROM revisions);
+    DELETE FROM reviews WHERE verdict = 'approved' AND id NOT IN (
+        SELECT MIN(id) FROM reviews WHERE verdict = 'approved'
+        GROUP BY revision_id, reviewer_id, content_hash);
+    CREATE UNIQUE INDEX reviews_one_approval_per_reviewer
+        ON reviews (revision_id, reviewer_id, content_hash) WHERE verdict = 'approved';",
 ];
 
 /// Applies the migrations the database has not seen, each in a transaction.

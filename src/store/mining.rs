@@ -140,6 +140,7 @@ impl Store {
                 params![id, author, UNASSIGNED, UNASSIGNED_EMAIL],
             )?;
             if n > 0 {
+                super::revisions::add_contributor(tx, id, author)?;
                 Store::audit(
                     tx,
                     Some(author),

@@ -264,6 +264,7 @@ impl Store {
                 ],
             )?;
             let id = tx.last_insert_rowid();
+            add_contributor(tx, id, new.author_id)?;
             Store::audit(tx, Some(new.author_id), "revision.create", &new.slug, &format!("revision {id}"))?;
             get(tx, id)
         })
@@ -314,6 +315,10 @@ impl Store {
                     now()
                 ],
             )?;
+            if hash != current.content_hash {
+                // Whoever changes the content can no longer approve it.
+                add_contributor(tx, id, actor)?;
+            }
             Store::audit(tx, Some(actor), "revision.save", &current.slug, &format!("revision {id}"))?;
             Ok(Ok(get(tx, id)?))
         })
@@ -368,11 +373,30 @@ impl Store {
                 Verdict::Approved => "approved",
                 Verdict::ChangesRequested => "changes_requested",
             };
-            tx.execute(
+            let inserted = tx.execute(
                 "INSERT INTO reviews (revision_id, reviewer_id, verdict, content_hash, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![id, reviewer, verdict_str, content_hash, body, now()],
-            )?;
+            );
+            match inserted {
+                // The schema's backstop: one approval per reviewer and content.
+                Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+                    return Err(Error::Conflict("this reviewer approved this content already".into()));
+                }
+                other => other?,
+            };
             set_state(tx, id, next, reviewer)
+        })
+    }
+
+    /// Everyone who put content into a revision: its author and every agent
+    /// whose save changed it.
+    pub fn contributors(&self, id: i64) -> Result<Vec<i64>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT account_id FROM revision_contributors WHERE revision_id = ?1 ORDER BY account_id",
+            )?;
+            let ids = stmt.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
+            Ok(ids)
         })
     }
 
@@ -550,6 +574,15 @@ fn set_state(tx: &Transaction, id: i64, state: RevisionState, actor: i64) -> Res
         &format!("revision {id}"),
     )?;
     Ok(rev)
+}
+
+/// Records that `account` put content into revision `id`.
+pub(super) fn add_contributor(tx: &Transaction, id: i64, account: i64) -> Result<()> {
+    tx.execute(
+        "INSERT OR IGNORE INTO revision_contributors (revision_id, account_id) VALUES (?1, ?2)",
+        params![id, account],
+    )?;
+    Ok(())
 }
 
 fn approve_content(

@@ -63,15 +63,21 @@ impl Draft {
     }
 
     fn from_revision(rev: &Revision) -> Draft {
-        let f = &rev.fields;
         Draft {
             version: rev.version,
+            ..Draft::from_fields(&rev.slug, &rev.locale, &rev.fields)
+        }
+    }
+
+    fn from_fields(slug: &str, locale: &str, f: &RevisionFields) -> Draft {
+        Draft {
+            version: 0,
             title: f.title.clone(),
-            slug: rev.slug.clone(),
+            slug: slug.to_string(),
             category: f.category.clone(),
             tags: f.tags.join(", "),
             summary: f.summary.clone(),
-            locale: rev.locale.clone(),
+            locale: locale.to_string(),
             visibility: f.visibility.clone(),
             body: f.body.clone(),
         }
@@ -109,18 +115,33 @@ impl Draft {
     }
 }
 
+/// What the editor form saves to.
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    /// A new article.
+    New,
+    /// A live article nobody is editing yet: the first save starts its revision.
+    Live,
+    /// An open revision.
+    Revision(&'a Revision),
+}
+
 /// Renders the editor page.
 fn editor_page(
     s: &AppState,
     session: &Session,
-    rev: Option<&Revision>,
+    target: Target,
     draft: &Draft,
     errors: BTreeMap<&str, String>,
     conflict: Option<serde_json::Value>,
     flash: Option<super::Flash>,
 ) -> Result<String, AppError> {
     let mut ctx = context(s, Some(session), flash);
-    let is_new = rev.is_none();
+    let rev = match target {
+        Target::Revision(r) => Some(r),
+        _ => None,
+    };
+    let is_new = matches!(target, Target::New);
     ctx.insert(
         "revision",
         &json!({
@@ -140,12 +161,16 @@ fn editor_page(
         .map(|c| c.category)
         .collect();
     ctx.insert("categories", &categories);
-    ctx.insert(
-        "action",
-        &rev.map_or("/agent/articles/new".to_string(), |r| {
-            format!("/agent/revisions/{}/edit", r.id)
-        }),
-    );
+    let action = match target {
+        Target::New => "/agent/articles/new".to_string(),
+        Target::Live => format!(
+            "/agent/edit?{}",
+            serde_urlencoded::to_string([("slug", &draft.slug), ("locale", &draft.locale)])
+                .unwrap_or_default()
+        ),
+        Target::Revision(r) => format!("/agent/revisions/{}/edit", r.id),
+    };
+    ctx.insert("action", &action);
     ctx.insert(
         "autosave_url",
         &rev.map_or(String::new(), |r| format!("/agent/revisions/{}", r.id)),
@@ -208,8 +233,16 @@ pub async fn new_form(
     };
     state
         .run(move |s| {
-            editor_page(s, &session, None, &draft, BTreeMap::new(), None, None)
-                .map(axum::response::Html)
+            editor_page(
+                s,
+                &session,
+                Target::New,
+                &draft,
+                BTreeMap::new(),
+                None,
+                None,
+            )
+            .map(axum::response::Html)
         })
         .await
         .into_response()
@@ -246,7 +279,7 @@ pub async fn create(
                     let errors = BTreeMap::from([(field_of(&m), m)]);
                     Ok(with_status(
                         StatusCode::BAD_REQUEST,
-                        editor_page(s, &session, None, &draft, errors, None, None)?,
+                        editor_page(s, &session, Target::New, &draft, errors, None, None)?,
                     ))
                 }
                 Err(e) => Err(e.into()),
@@ -256,7 +289,8 @@ pub async fn create(
 }
 
 /// `GET /agent/edit?slug=&locale=` — opens the article's open revision, or
-/// starts one from the live version.
+/// the editor on the live version. Nothing is written until the agent saves:
+/// following a link never creates a revision.
 pub async fn start_edit(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -275,11 +309,65 @@ pub async fn start_edit(
                     "There is no article at this address.".into(),
                 ));
             }
-            let rev = s.workflow.start_edit(&session.account, &slug, &locale)?;
-            Ok(redirect(&format!("/agent/revisions/{}/edit", rev.id)))
+            if let Some(open) = s.store.open_revision(&slug, &locale)? {
+                return Ok(redirect(&format!("/agent/revisions/{}/edit", open.id)));
+            }
+            let live = s.workflow.live(&slug, &locale)?.ok_or_else(|| {
+                AppError::NotFound(format!("There is no live article `{slug}` to edit."))
+            })?;
+            let draft = Draft::from_fields(&slug, &locale, &live);
+            let html = editor_page(
+                s,
+                &session,
+                Target::Live,
+                &draft,
+                BTreeMap::new(),
+                None,
+                None,
+            )?;
+            Ok(axum::response::Html(html).into_response())
         })
         .await
         .into_response()
+}
+
+/// `POST /agent/edit?slug=&locale=` — the first save of an edit: starts the
+/// live article's revision with the submitted content.
+pub async fn create_edit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    body: String,
+) -> Result<Response, AppError> {
+    let form = FormData::parse(&body)?;
+    let session = form.authorize(&state, &headers, Role::Agent)?;
+    let (slug, locale) = article_param(&state, &Params::parse(raw.as_deref()));
+    let mut draft = Draft::from_form(&form);
+    state
+        .run(move |s| {
+            let live = s.workflow.live(&slug, &locale)?.ok_or_else(|| {
+                AppError::NotFound(format!("There is no live article `{slug}` to edit."))
+            })?;
+            (draft.slug, draft.locale) = (slug.clone(), locale.clone());
+            match s.workflow.edit_live(&session.account, &slug, &locale, draft.fields(Some(&live))) {
+                Ok(rev) => Ok(redirect(&format!("/agent/revisions/{}/edit?done=saved", rev.id))),
+                Err(WorkflowError::Conflict(theirs)) => {
+                    let conflict = json!({
+                        "their_title": theirs.fields.title, "their_body": theirs.fields.body, "their_version": theirs.version,
+                        "message": format!("{} started editing this article while you were writing. Your text is below; theirs is shown for comparison. Merge them and save again.", theirs.author),
+                    });
+                    draft.version = theirs.version;
+                    let html = editor_page(s, &session, Target::Revision(&theirs), &draft, BTreeMap::new(), Some(conflict), None)?;
+                    Ok(with_status(StatusCode::CONFLICT, html))
+                }
+                Err(WorkflowError::Invalid(m)) => {
+                    let errors = BTreeMap::from([(field_of(&m), m)]);
+                    Ok(with_status(StatusCode::BAD_REQUEST, editor_page(s, &session, Target::Live, &draft, errors, None, None)?))
+                }
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await
 }
 
 /// `GET /agent/revisions/{id}/edit`
@@ -311,7 +399,7 @@ pub async fn edit_form(
             let html = editor_page(
                 s,
                 &session,
-                Some(&rev),
+                Target::Revision(&rev),
                 &Draft::from_revision(&rev),
                 BTreeMap::new(),
                 None,
@@ -346,12 +434,12 @@ pub async fn save(
                         "message": format!("{} saved this draft while you were editing. Your text is below; theirs is shown for comparison. Merge them and save again.", theirs.author),
                     });
                     draft.version = theirs.version;
-                    let html = editor_page(s, &session, Some(&theirs), &draft, BTreeMap::new(), Some(conflict), None)?;
+                    let html = editor_page(s, &session, Target::Revision(&theirs), &draft, BTreeMap::new(), Some(conflict), None)?;
                     Ok(with_status(StatusCode::CONFLICT, html))
                 }
                 Err(WorkflowError::Invalid(m)) => {
                     let errors = BTreeMap::from([(field_of(&m), m)]);
-                    Ok(with_status(StatusCode::BAD_REQUEST, editor_page(s, &session, Some(&rev), &draft, errors, None, None)?))
+                    Ok(with_status(StatusCode::BAD_REQUEST, editor_page(s, &session, Target::Revision(&rev), &draft, errors, None, None)?))
                 }
                 Err(e) => Err(e.into()),
             }

@@ -20,7 +20,6 @@ use serde::Serialize;
 use tera::Context;
 
 use super::help_center::{base_context, PageLocale};
-use crate::review::valid_approvals;
 use crate::store::{Revision, Role, Session};
 use crate::web::auth;
 use crate::web::{AppError, AppState};
@@ -34,7 +33,10 @@ pub fn routes() -> Router<AppState> {
             "/agent/articles/new",
             get(editor::new_form).post(editor::create),
         )
-        .route("/agent/edit", get(editor::start_edit))
+        .route(
+            "/agent/edit",
+            get(editor::start_edit).post(editor::create_edit),
+        )
         .route("/agent/preview", post(editor::preview))
         .route(
             "/agent/revisions/{id}",
@@ -203,7 +205,7 @@ pub struct RevisionRow {
 }
 
 pub fn row(state: &AppState, rev: &Revision) -> Result<RevisionRow, AppError> {
-    let approvals = valid_approvals(rev, &state.store.reviews(rev.id)?);
+    let approvals = state.workflow.ledger(rev.id)?.approvals(rev);
     Ok(RevisionRow {
         id: rev.id,
         title: rev.fields.title.clone(),

@@ -15,7 +15,7 @@ use super::{
     FormData,
 };
 use crate::index::Audience;
-use crate::review::{check, valid_approvals, Action};
+use crate::review::{check, field_changes, Action};
 use crate::store::{RevisionKind, Role};
 use crate::web::params::Params;
 use crate::web::{AppError, AppState};
@@ -81,17 +81,30 @@ pub async fn page(
     state
         .run(move |s| {
             let rev = s.store.revision(id).map_err(|_| AppError::NotFound(format!("There is no revision {id}.")))?;
-            let reviews = s.store.reviews(id)?;
-            let approvals = valid_approvals(&rev, &reviews);
+            let ledger = s.workflow.ledger(id)?;
             let min = s.workflow.min_approvals;
             let me = &session.account;
-            let can = |a| check(a, &rev, me, approvals, min).is_ok();
+            let can = |a| check(a, &rev, me, &ledger, min).is_ok();
             let live = s.library.index().get(&rev.slug, &rev.locale, Audience::Agent)?;
             let diff = match (&live, rev.kind) {
                 (Some(l), RevisionKind::Edit) => Some(diff_lines(&l.markdown, &rev.fields.body)),
                 _ => None,
             };
-            let publish_blocker = match check(Action::Publish, &rev, me, approvals, min) {
+            // Every field that goes live, not only the body, is shown.
+            let live_fields = match rev.kind {
+                RevisionKind::Edit => s.workflow.live(&rev.slug, &rev.locale)?,
+                _ => None,
+            };
+            let fields = match rev.kind {
+                RevisionKind::ReviewLive => Vec::new(),
+                _ => field_changes(live_fields.as_ref(), &rev.fields),
+            };
+            let counting = ledger.counting(&rev);
+            let review_blocker = match check(Action::Approve, &rev, me, &ledger, min) {
+                Err(e) if rev.state.is_open() && rev.state != crate::store::RevisionState::Draft => Some(e.to_string()),
+                _ => None,
+            };
+            let publish_blocker = match check(Action::Publish, &rev, me, &ledger, min) {
                 Ok(_) => None,
                 Err(e) if rev.state.is_open() => Some(e.to_string()),
                 Err(_) => None,
@@ -112,10 +125,10 @@ pub async fn page(
                     "category": rev.fields.category, "tags": rev.fields.tags, "summary": rev.fields.summary,
                     "visibility": rev.fields.visibility, "content_hash": rev.content_hash.get(..12).unwrap_or(""),
                     "created_at": short_time(&rev.created_at), "updated_at": short_time(&rev.updated_at),
-                    "approvals": reviews.iter().filter(|r| r.verdict == crate::store::Verdict::Approved).map(|r| json!({
-                        "reviewer": r.reviewer, "at": short_time(&r.created_at),
-                        "valid": r.content_hash == rev.content_hash && r.reviewer_id != rev.author_id,
+                    "approvals": ledger.reviews.iter().zip(&counting).filter(|(r, _)| r.verdict == crate::store::Verdict::Approved).map(|(r, valid)| json!({
+                        "reviewer": r.reviewer, "at": short_time(&r.created_at), "valid": valid,
                     })).collect::<Vec<_>>(),
+                    "approval_count": ledger.approvals(&rev), "approvals_needed": min,
                     "reviewers": s.store.requested_reviewers(id)?,
                     "kind": match rev.kind { RevisionKind::New => "new", RevisionKind::Edit => "edit", RevisionKind::ReviewLive => "review_live" },
                     "status": rev.fields.status,
@@ -123,6 +136,8 @@ pub async fn page(
             );
             ctx.insert("preview_html", &crate::articles::markdown::render(&rev.fields.body, 1, &rev.path, &crate::articles::load::Catalog::new(&s.config.default_locale)).html);
             ctx.insert("diff", &diff);
+            ctx.insert("field_changes", &fields);
+            ctx.insert("review_blocker", &review_blocker);
             let comments: Vec<_> = s.store.comments(id)?.into_iter().map(|c| json!({
                 "author": c.author, "at": short_time(&c.created_at), "line": c.line, "body": c.body,
             })).collect();
