@@ -515,3 +515,118 @@ fn the_widget_works_on_a_page_from_another_origin() {
         "the widget's deflection was recorded"
     );
 }
+
+/// Sets the page's viewport width (height 900), as a phone or a desktop.
+fn viewport(tab: &headless_chrome::Tab, width: u32) {
+    use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
+    tab.call_method(SetDeviceMetricsOverride {
+        width,
+        height: 900,
+        device_scale_factor: 1.0,
+        mobile: width < 600,
+        scale: None,
+        screen_width: None,
+        screen_height: None,
+        position_x: None,
+        position_y: None,
+        dont_set_visible_size: None,
+        screen_orientation: None,
+        viewport: None,
+        display_feature: None,
+        device_posture: None,
+    })
+    .unwrap();
+}
+
+#[test]
+fn a_reviewer_sees_every_changed_field_of_an_edit_at_desktop_and_phone_width() {
+    let Some(path) = chromium() else { return };
+    let mut kb = TestKb::new();
+    let (_runtime, base) = serve(&mut kb);
+    let store = kb.state().store.clone();
+    for name in ["ana", "bo"] {
+        store
+            .create_account(
+                name,
+                &format!("{name}@example.com"),
+                deflect::store::Role::Agent,
+                "correct horse battery",
+            )
+            .unwrap();
+    }
+    let browser = launch(path);
+    let tab = browser.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(10));
+
+    sign_in(&tab, &base, "bo");
+    tab.navigate_to(&format!("{base}/agent/edit?slug=billing/refunds"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    assert!(
+        store
+            .open_revision("billing/refunds", "en")
+            .unwrap()
+            .is_none(),
+        "opening the editor starts no revision"
+    );
+    let title = tab.wait_for_element("#ed-title").unwrap();
+    title.click().unwrap();
+    tab.press_key("End").unwrap();
+    tab.type_str(" and credits").unwrap();
+    click_button(&tab, "/agent/edit?slug=billing%2Frefunds&locale=en");
+    assert!(
+        wait_until(Duration::from_secs(10), || tab
+            .get_url()
+            .contains("done=saved")),
+        "{}",
+        tab.get_url()
+    );
+    let rev = store
+        .open_revision("billing/refunds", "en")
+        .unwrap()
+        .expect("the first save started the revision");
+    assert_eq!(rev.fields.title, "Refund policy and credits");
+    tab.navigate_to(&format!("{base}/agent/revisions/{}", rev.id))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    click_button(&tab, "/submit");
+    assert!(wait_until(Duration::from_secs(10), || tab
+        .get_url()
+        .contains("done=submitted")));
+    click_button(&tab, "/agent/logout");
+    tab.wait_for_element("#login-name").unwrap();
+
+    sign_in(&tab, &base, "ana");
+    for width in [1280, 390] {
+        viewport(&tab, width);
+        tab.navigate_to(&format!("{base}/agent/revisions/{}", rev.id))
+            .unwrap()
+            .wait_until_navigated()
+            .unwrap();
+        let table = tab
+            .wait_for_element(".field-changes")
+            .unwrap()
+            .get_inner_text()
+            .unwrap();
+        assert!(
+            table.contains("Refund policy") && table.contains("Refund policy and credits"),
+            "{table}"
+        );
+        screenshot(&tab, &format!("review-fields-{width}"));
+        let overflow = tab
+            .evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+                false,
+            )
+            .unwrap()
+            .value
+            .and_then(|v| v.as_i64())
+            .unwrap();
+        assert!(
+            overflow <= 0,
+            "{overflow} px wider than the {width} px screen"
+        );
+    }
+}
