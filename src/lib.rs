@@ -4,6 +4,24 @@
 //! ([`index`]) by the [`library`], kept current by the [`watch`]er, and served
 //! to customers and other sites by the [`web`] app; [`cli`] holds the commands
 //! behind the `deflect` binary.
+//!
+//! Data flows one way. Each module imports only from the layers below its
+//! own, never from above and never from a sibling in its layer (a piece two
+//! siblings share moves down); `tests/layers.rs` checks this diagram against
+//! every `crate::` path in `src/`:
+//!
+//! ```text
+//! cli                    (the `deflect` commands; `serve` starts the web app)
+//! web                    (HTTP pages, the JSON API, the widget)
+//! mining analytics eval  (jobs: FAQ mining, deflection reports, relevance)
+//! review                 (the peer-review workflow: its rules and service)
+//! watch                  (keeps the library in step with `articles/`)
+//! library notify         (the live help center; deliveries from the outbox)
+//! error                  (gathers the errors of the layers below)
+//! index store            (the derived search index; every database access)
+//! config                 (settings resolved once into typed values)
+//! articles pii templates (pure domain: parsing, rendering, scrubbing, UI text)
+//! ```
 
 pub mod analytics;
 pub mod articles;
@@ -18,6 +36,7 @@ pub mod notify;
 pub mod pii;
 pub mod review;
 pub mod store;
+pub mod templates;
 pub mod watch;
 pub mod web;
 

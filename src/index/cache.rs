@@ -13,7 +13,7 @@ use lru::LruCache;
 use tantivy::{DocAddress, Searcher};
 
 use super::document::ArticleSummary;
-use super::search::{Audience, SearchRequest, SearchResults};
+use super::query::{Audience, SearchRequest, SearchResults};
 
 /// Default bound of the cache (`search_cache_mb`).
 pub const DEFAULT_BYTES: usize = 64 * 1024 * 1024;

@@ -8,6 +8,7 @@
 
 pub mod cache;
 mod document;
+mod query;
 pub mod schema;
 mod search;
 mod suggest;
@@ -24,9 +25,9 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 pub use document::{ArticleRecord, ArticleSummary};
+pub use query::{Audience, FacetCount, Hit, SearchRequest, SearchResults};
 pub use schema::{build_schema, language_of, Fields, SCHEMA_VERSION};
-pub use search::{Audience, FacetCount, Hit, SearchRequest, SearchResults};
-pub use suggest::{escape as escape_html, Suggestion};
+pub use suggest::Suggestion;
 pub use synonyms::{SynonymError, Synonyms};
 
 use crate::articles::Article;

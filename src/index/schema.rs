@@ -207,6 +207,16 @@ pub fn analyzer(language: Option<Language>, stem: bool) -> TextAnalyzer {
     }
 }
 
+/// (position, text) of every token `analyzer` makes of `text`.
+pub(crate) fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while let Some(t) = stream.next() {
+        out.push((t.position, t.text.clone()));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

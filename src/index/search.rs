@@ -11,7 +11,6 @@
 use std::cmp::Reverse;
 
 use aho_corasick::{AhoCorasick, MatchKind};
-use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, QueryClone, TermQuery,
@@ -21,65 +20,10 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Searcher, SegmentReader, TantivyDocument, Term};
 
-use super::schema::LangFields;
+use super::query::{FacetCount, Hit, SearchRequest, SearchResults};
+use super::schema::{tokens, LangFields};
 use super::typo::{corrections, max_edits};
 use super::{document, synonyms, Result, SearchIndex};
-
-/// Who is searching: customers never see internal articles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Audience {
-    Public,
-    /// A signed-in agent: internal articles included.
-    Agent,
-}
-
-/// A search as asked.
-#[derive(Debug, Clone)]
-pub struct SearchRequest<'a> {
-    pub query: &'a str,
-    pub locale: &'a str,
-    pub category: Option<&'a str>,
-    pub limit: usize,
-    pub offset: usize,
-    pub audience: Audience,
-}
-
-/// One result.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Hit {
-    pub slug: String,
-    pub locale: String,
-    pub title: String,
-    pub summary: String,
-    pub category: String,
-    pub url: String,
-    pub score: f32,
-    /// An excerpt with the matched words in `<b>`; HTML-escaped otherwise.
-    pub snippet_html: String,
-}
-
-/// Articles per category.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct FacetCount {
-    pub category: String,
-    pub count: u64,
-}
-
-/// What a search returns: the shape of the API's and the CLI's JSON.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct SearchResults {
-    pub query: String,
-    pub locale: String,
-    /// Matches in the chosen category (all categories when none is chosen).
-    pub total: usize,
-    pub limit: usize,
-    pub offset: usize,
-    pub hits: Vec<Hit>,
-    /// Matches per category, ignoring the category filter.
-    pub facets: Vec<FacetCount>,
-    /// A corrected query when this one has words the help center does not use.
-    pub did_you_mean: Option<String>,
-}
 
 // Where a word appears says how much an article is about it.
 const W_TITLE: f32 = 4.0;
@@ -448,16 +392,6 @@ fn should(q: TermQuery, weight: f32) -> (Occur, Box<dyn Query>) {
         Occur::Should,
         Box::new(BoostQuery::new(Box::new(q), weight)),
     )
-}
-
-/// (position, text) of every token `analyzer` makes of `text`.
-pub(crate) fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
-    let mut stream = analyzer.token_stream(text);
-    while let Some(t) = stream.next() {
-        out.push((t.position, t.text.clone()));
-    }
-    out
 }
 
 /// Matches per category for `query`.

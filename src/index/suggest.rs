@@ -8,7 +8,8 @@ use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{TantivyDocument, Term};
 
-use super::search::{tokens, Audience};
+use super::query::Audience;
+use super::schema::tokens;
 use super::{document, Result, SearchIndex};
 
 /// One suggested article.
@@ -161,7 +162,7 @@ fn highlight(title: &str, words: &[String], prefixes: &[String]) -> String {
         let start = rest
             .find(|c: char| c.is_alphanumeric())
             .unwrap_or(rest.len());
-        out.push_str(&escape(&rest[..start]));
+        out.push_str(&crate::templates::escape_html(&rest[..start]));
         rest = &rest[start..];
         if rest.is_empty() {
             break;
@@ -186,10 +187,10 @@ fn highlight(title: &str, words: &[String], prefixes: &[String]) -> String {
         };
         if marked > 0 {
             out.push_str("<mark>");
-            out.push_str(&escape(&word[..marked]));
+            out.push_str(&crate::templates::escape_html(&word[..marked]));
             out.push_str("</mark>");
         }
-        out.push_str(&escape(&word[marked..]));
+        out.push_str(&crate::templates::escape_html(&word[marked..]));
         rest = &rest[end..];
     }
     out
@@ -202,22 +203,6 @@ fn fold(word: &str) -> String {
         .map(|(_, t)| t)
         .collect::<Vec<_>>()
         .join("")
-}
-
-/// Minimal HTML escaping for text nodes and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

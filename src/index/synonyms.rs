@@ -145,7 +145,7 @@ impl Synonyms {
 /// a letter or digit).
 pub fn words(text: &str) -> Vec<String> {
     let mut analyzer = super::schema::analyzer(None, false);
-    super::search::tokens(&mut analyzer, text)
+    super::schema::tokens(&mut analyzer, text)
         .into_iter()
         .map(|(_, w)| w)
         .collect()

@@ -9,7 +9,6 @@ pub mod locale;
 pub mod metrics;
 mod params;
 mod routes;
-pub mod templates;
 pub mod visitor;
 
 use std::future::Future;
@@ -26,8 +25,8 @@ use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+pub use crate::templates::Templates;
 pub use error::{ApiError, AppError};
-pub use templates::Templates;
 
 use crate::analytics::capture::EventSink;
 use crate::config::Config;
@@ -198,17 +197,11 @@ async fn error_pages(State(state): State<AppState>, req: Request, next: Next) ->
     let locale = state.config.default_locale.clone();
     let rendered = state
         .run(move |s| {
-            let mut ctx = routes::help_center::base_context(
-                s,
-                &routes::help_center::PageLocale::default_for(s),
-                "",
-            );
+            let mut ctx =
+                routes::page::base_context(s, &routes::page::PageLocale::default_for(s), "");
             ctx.insert("status", &page.status.as_u16());
             ctx.insert("message", &page.message);
-            ctx.insert(
-                "categories",
-                &routes::help_center::category_links(s, &locale)?,
-            );
+            ctx.insert("categories", &routes::page::category_links(s, &locale)?);
             s.templates
                 .render(template, &ctx)
                 .map_err(AppError::Internal)

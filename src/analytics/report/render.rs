@@ -13,8 +13,8 @@ use serde_json::{Map, Value};
 use tera::Context;
 
 use super::{Rate, Report, ReportError};
-use crate::index::escape_html;
-use crate::web::templates::{Strings, Templates};
+use crate::templates::escape_html;
+use crate::templates::{Strings, Templates};
 
 /// The report as pretty JSON.
 pub fn render_json(report: &Report) -> Result<String, ReportError> {

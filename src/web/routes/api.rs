@@ -23,7 +23,7 @@ use crate::web::auth;
 use crate::web::locale::negotiate;
 use crate::web::params::Params;
 use crate::web::routes::contact::TicketForm;
-use crate::web::routes::help_center::category_title;
+use crate::web::routes::page::category_title;
 use crate::web::visitor::{script_session, Visitor};
 use crate::web::{ApiError, AppError, AppState};
 

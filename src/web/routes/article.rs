@@ -10,8 +10,8 @@ use axum::http::HeaderMap;
 use axum::Extension;
 use serde::Serialize;
 
-use super::contact;
-use super::help_center::{
+use super::form::{form_token, with_cookie};
+use super::page::{
     base_context, category_title, category_url, listed, render, PageLocale, RELATED,
 };
 use crate::analytics::{EventKind, Source};
@@ -76,7 +76,7 @@ pub async fn article(
         Some(f @ ("thanks" | "reason" | "done")) => f.to_string(),
         _ => "ask".to_string(),
     };
-    let (token, cookie) = contact::form_token(&state, &headers);
+    let (token, cookie) = form_token(&state, &headers);
     let html = state
         .run(move |s| {
             let loc = PageLocale::from_path(s, &path)?;
@@ -194,9 +194,5 @@ pub async fn article(
             render(s, "article.html", &ctx)
         })
         .await?;
-    Ok(contact::with_cookie(
-        html,
-        axum::http::StatusCode::OK,
-        cookie,
-    ))
+    Ok(with_cookie(html, axum::http::StatusCode::OK, cookie))
 }

@@ -6,68 +6,31 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use axum::extract::{ConnectInfo, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::agent::{redirect, FormData};
-use super::help_center::{base_context, category_links, PageLocale};
+use super::form::{check_form_token, form_token, redirect, with_cookie, FormData};
+use super::page::{base_context, category_links, PageLocale};
 use crate::analytics::{EventKind, Source};
 use crate::articles::{is_valid_slug, normalize_locale};
 use crate::index::Audience;
 use crate::store::{NewTicket, Ticket};
-use crate::web::auth::{self, constant_time_eq};
+use crate::web::auth::{self};
 use crate::web::params::Params;
 use crate::web::visitor::Visitor;
 use crate::web::{AppError, AppState};
-
-/// The double-submit cookie of public forms.
-pub const FORM_COOKIE: &str = "deflect_form";
 
 pub fn routes() -> axum::Router<AppState> {
     Router::new()
         .route("/contact", get(form).post(submit))
         .route("/contact/deflected", post(deflected))
         .route("/feedback", post(feedback))
-}
-
-/// The form token of this browser and, when it is new, the cookie to set.
-pub fn form_token(state: &AppState, headers: &HeaderMap) -> (String, Option<String>) {
-    match auth::cookie(headers, FORM_COOKIE).filter(|t| t.len() == 64) {
-        Some(t) => (t.to_string(), None),
-        None => {
-            let t = crate::store::random_token();
-            let cookie = auth::set_cookie(state, FORM_COOKIE, &t, Duration::from_secs(30 * 86_400));
-            (t.clone(), Some(cookie))
-        }
-    }
-}
-
-/// Checks a public form's token against the browser's cookie.
-pub fn check_form_token(headers: &HeaderMap, form: &FormData) -> Result<(), AppError> {
-    let cookie = auth::cookie(headers, FORM_COOKIE).unwrap_or_default();
-    let sent = form.get("csrf").unwrap_or_default();
-    if cookie.is_empty() || !constant_time_eq(cookie.as_bytes(), sent.as_bytes()) {
-        return Err(AppError::Forbidden(
-            "This form has expired. Reload the page and try again.".into(),
-        ));
-    }
-    Ok(())
-}
-
-/// A page with the form cookie set when it is new.
-pub fn with_cookie(html: Html<String>, status: StatusCode, cookie: Option<String>) -> Response {
-    let mut res = (status, html).into_response();
-    if let Some(c) = cookie.and_then(|c| c.parse().ok()) {
-        res.headers_mut().append(header::SET_COOKIE, c);
-    }
-    res
 }
 
 /// What the customer typed.

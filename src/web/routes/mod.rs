@@ -6,5 +6,7 @@ pub mod api;
 pub mod article;
 pub mod assets;
 pub mod contact;
+pub mod form;
 pub mod help_center;
+pub mod page;
 pub mod search_page;

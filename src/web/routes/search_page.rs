@@ -10,9 +10,7 @@ use axum::response::Html;
 use axum::Extension;
 use serde::Serialize;
 
-use super::help_center::{
-    base_context, category_links, category_title, category_url, render, PageLocale,
-};
+use super::page::{base_context, category_links, category_title, category_url, render, PageLocale};
 use crate::analytics::{EventKind, Source};
 use crate::index::SearchRequest;
 use crate::web::auth;

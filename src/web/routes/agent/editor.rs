@@ -53,11 +53,8 @@ impl Draft {
             visibility: get("visibility"),
             // The body keeps its whitespace: Markdown cares.
             body: form
-                .0
-                .iter()
-                .rev()
-                .find(|(k, _)| k == "body")
-                .map(|(_, v)| v.replace("\r\n", "\n"))
+                .raw("body")
+                .map(|v| v.replace("\r\n", "\n"))
                 .unwrap_or_default(),
         }
     }

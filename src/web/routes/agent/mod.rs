@@ -12,14 +12,16 @@ mod reports;
 mod revision;
 mod synonyms;
 
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Serialize;
 use tera::Context;
 
-use super::help_center::{base_context, PageLocale};
+pub use super::form::{redirect, FormData};
+pub use super::page::render;
+use super::page::{base_context, PageLocale};
 use crate::store::{Revision, Role, Session};
 use crate::web::auth;
 use crate::web::{AppError, AppState};
@@ -65,47 +67,6 @@ pub fn routes() -> Router<AppState> {
         .route("/agent/synonyms", get(synonyms::page).post(synonyms::add))
 }
 
-/// A urlencoded form body, keeping repeated keys.
-pub struct FormData(Vec<(String, String)>);
-
-impl FormData {
-    pub fn parse(body: &str) -> Result<FormData, AppError> {
-        serde_urlencoded::from_str(body)
-            .map(FormData)
-            .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}.")))
-    }
-
-    /// The trimmed value of `key` (the last one when repeated).
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.trim())
-    }
-
-    /// Every value of `key`.
-    pub fn all(&self, key: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-            .collect()
-    }
-
-    /// The session, checked against the form's CSRF token.
-    pub fn authorize(
-        &self,
-        state: &AppState,
-        headers: &HeaderMap,
-        role: Role,
-    ) -> Result<Session, AppError> {
-        let session = auth::require(state, headers, role)?;
-        auth::check_csrf(&session, self.get("csrf"))?;
-        Ok(session)
-    }
-}
-
 /// The article a page names with `?slug=&locale=` (the default locale when
 /// none is given).
 pub fn article_param(state: &AppState, params: &crate::web::params::Params) -> (String, String) {
@@ -144,11 +105,6 @@ pub fn signed_in(
     }
 }
 
-/// A 303 redirect (after a POST, the browser GETs the target).
-pub fn redirect(to: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
-}
-
 /// What every agent page gets.
 pub fn context(state: &AppState, session: Option<&Session>, flash: Option<Flash>) -> Context {
     let mut ctx = base_context(state, &PageLocale::default_for(state), "");
@@ -178,14 +134,6 @@ pub fn flash_from(query: Option<&str>) -> Option<Flash> {
         kind: "ok",
         text: text.into(),
     })
-}
-
-pub fn render(state: &AppState, template: &str, ctx: &Context) -> Result<Html<String>, AppError> {
-    state
-        .templates
-        .render(template, ctx)
-        .map(Html)
-        .map_err(AppError::Internal)
 }
 
 /// A revision as listed on the dashboard and elsewhere.

@@ -2,6 +2,8 @@
 //! the binary so deflect runs from anywhere; files in the configured
 //! templates folder override them one by one, and [`Templates::reload`] picks
 //! up edits (a broken edit is logged and the last good set stays in use).
+//! HTML escaping lives here too: the web pages, the leads' report and the
+//! search snippets all escape with [`escape_html`].
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -11,99 +13,96 @@ use tera::{Context, Tera};
 
 /// Built-in templates, by name.
 const TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../../templates/base.html")),
-    ("home.html", include_str!("../../templates/home.html")),
-    (
-        "category.html",
-        include_str!("../../templates/category.html"),
-    ),
-    ("article.html", include_str!("../../templates/article.html")),
-    ("search.html", include_str!("../../templates/search.html")),
-    ("404.html", include_str!("../../templates/404.html")),
-    ("error.html", include_str!("../../templates/error.html")),
+    ("base.html", include_str!("../templates/base.html")),
+    ("home.html", include_str!("../templates/home.html")),
+    ("category.html", include_str!("../templates/category.html")),
+    ("article.html", include_str!("../templates/article.html")),
+    ("search.html", include_str!("../templates/search.html")),
+    ("404.html", include_str!("../templates/404.html")),
+    ("error.html", include_str!("../templates/error.html")),
     (
         "agent/macros.html",
-        include_str!("../../templates/agent/macros.html"),
+        include_str!("../templates/agent/macros.html"),
     ),
     (
         "agent/base.html",
-        include_str!("../../templates/agent/base.html"),
+        include_str!("../templates/agent/base.html"),
     ),
     (
         "agent/login.html",
-        include_str!("../../templates/agent/login.html"),
+        include_str!("../templates/agent/login.html"),
     ),
     (
         "agent/dashboard.html",
-        include_str!("../../templates/agent/dashboard.html"),
+        include_str!("../templates/agent/dashboard.html"),
     ),
     (
         "agent/editor.html",
-        include_str!("../../templates/agent/editor.html"),
+        include_str!("../templates/agent/editor.html"),
     ),
     (
         "agent/revision.html",
-        include_str!("../../templates/agent/revision.html"),
+        include_str!("../templates/agent/revision.html"),
     ),
     (
         "agent/history.html",
-        include_str!("../../templates/agent/history.html"),
+        include_str!("../templates/agent/history.html"),
     ),
     (
         "agent/diff.html",
-        include_str!("../../templates/agent/diff.html"),
+        include_str!("../templates/agent/diff.html"),
     ),
     (
         "agent/accounts.html",
-        include_str!("../../templates/agent/accounts.html"),
+        include_str!("../templates/agent/accounts.html"),
     ),
     (
         "agent/error.html",
-        include_str!("../../templates/agent/error.html"),
+        include_str!("../templates/agent/error.html"),
     ),
     (
         "agent/reports.html",
-        include_str!("../../templates/agent/reports.html"),
+        include_str!("../templates/agent/reports.html"),
     ),
     (
         "agent/synonyms.html",
-        include_str!("../../templates/agent/synonyms.html"),
+        include_str!("../templates/agent/synonyms.html"),
     ),
     (
         "reports/report.html",
-        include_str!("../../templates/reports/report.html"),
+        include_str!("../templates/reports/report.html"),
     ),
     (
         "reports/body.html",
-        include_str!("../../templates/reports/body.html"),
+        include_str!("../templates/reports/body.html"),
     ),
     (
         "reports/style.css",
-        include_str!("../../templates/reports/style.css"),
+        include_str!("../templates/reports/style.css"),
     ),
     (
         "agent/mining.html",
-        include_str!("../../templates/agent/mining.html"),
+        include_str!("../templates/agent/mining.html"),
     ),
     (
         "agent/outbox.html",
-        include_str!("../../templates/agent/outbox.html"),
+        include_str!("../templates/agent/outbox.html"),
     ),
-    ("contact.html", include_str!("../../templates/contact.html")),
+    ("contact.html", include_str!("../templates/contact.html")),
     (
         "contact_done.html",
-        include_str!("../../templates/contact_done.html"),
+        include_str!("../templates/contact_done.html"),
     ),
     (
         "deflected.html",
-        include_str!("../../templates/deflected.html"),
+        include_str!("../templates/deflected.html"),
     ),
 ];
 
 /// Built-in UI strings, by locale.
 const STRINGS: &[(&str, &str)] = &[
-    ("en", include_str!("../../templates/i18n/en.toml")),
-    ("fr", include_str!("../../templates/i18n/fr.toml")),
+    ("en", include_str!("../templates/i18n/en.toml")),
+    ("fr", include_str!("../templates/i18n/fr.toml")),
 ];
 
 /// Built-in static assets: name, content type, bytes.
@@ -111,32 +110,32 @@ const ASSETS: &[(&str, &str, &str)] = &[
     (
         "app.css",
         "text/css; charset=utf-8",
-        include_str!("../../templates/static/app.css"),
+        include_str!("../templates/static/app.css"),
     ),
     (
         "suggest.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../templates/static/suggest.js"),
+        include_str!("../templates/static/suggest.js"),
     ),
     (
         "agent.css",
         "text/css; charset=utf-8",
-        include_str!("../../templates/static/agent.css"),
+        include_str!("../templates/static/agent.css"),
     ),
     (
         "editor.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../templates/static/editor.js"),
+        include_str!("../templates/static/editor.js"),
     ),
     (
         "contact.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../templates/static/contact.js"),
+        include_str!("../templates/static/contact.js"),
     ),
     (
         "widget.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../templates/static/widget.js"),
+        include_str!("../templates/static/widget.js"),
     ),
 ];
 
@@ -278,7 +277,7 @@ fn load_all(dir: Option<&Path>) -> Result<(Tera, HashMap<String, Strings>), Stri
     let mut tera = Tera::default();
     // Tera's own escaping also turns `/` into `&#x2F;`, which is valid but
     // makes every URL in the page unreadable; these five characters suffice.
-    tera.set_escape_fn(crate::index::escape_html);
+    tera.set_escape_fn(escape_html);
     tera.add_raw_templates(sources)
         .map_err(|e| error_chain(&e))?;
     Ok((tera, strings))
@@ -302,6 +301,22 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     msg
+}
+
+/// Minimal HTML escaping for text nodes and attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

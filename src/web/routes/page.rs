@@ -1,0 +1,197 @@
+//! What every public page shares: the page's language and URL prefix, the
+//! base template context (site links, UI strings), category names and links,
+//! article list items, and rendering a template. Route files import these
+//! from here, never from each other.
+
+use std::collections::HashMap;
+
+use axum::response::Html;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::Serialize;
+use tera::Context;
+
+use crate::articles::normalize_locale;
+use crate::index::{ArticleSummary, Audience};
+use crate::web::{AppError, AppState};
+
+/// Related articles under an article.
+pub const RELATED: usize = 5;
+
+/// What a path segment keeps as is (RFC 3986 unreserved characters).
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// The language of a page and the URL prefix that selects it.
+#[derive(Debug, Clone)]
+pub struct PageLocale {
+    pub locale: String,
+    /// `""` for the default locale, else `/{locale}`.
+    pub prefix: String,
+}
+
+impl PageLocale {
+    pub fn default_for(state: &AppState) -> PageLocale {
+        PageLocale {
+            locale: state.config.default_locale.clone(),
+            prefix: String::new(),
+        }
+    }
+
+    /// The locale named by the `locale` path parameter, if any. Unknown or
+    /// malformed locales are a 404, like any page that does not exist.
+    pub fn from_path(
+        state: &AppState,
+        params: &HashMap<String, String>,
+    ) -> Result<PageLocale, AppError> {
+        let Some(raw) = params.get("locale") else {
+            return Ok(PageLocale::default_for(state));
+        };
+        let locale =
+            normalize_locale(raw).ok_or_else(|| AppError::NotFound("No such page.".into()))?;
+        if locale == state.config.default_locale {
+            return Ok(PageLocale::default_for(state));
+        }
+        let has_strings = state.templates.locales().contains(&locale);
+        if !has_strings && state.library.index().count(&locale, Audience::Public)? == 0 {
+            return Err(AppError::NotFound("No such page.".into()));
+        }
+        Ok(PageLocale {
+            prefix: format!("/{locale}"),
+            locale,
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct Site<'a> {
+    name: &'a str,
+    home_url: String,
+    search_url: String,
+    contact_url: &'a str,
+}
+
+/// What every page's template gets: site links, language, query, UI strings.
+pub fn base_context(state: &AppState, loc: &PageLocale, q: &str) -> Context {
+    let mut ctx = Context::new();
+    ctx.insert(
+        "site",
+        &Site {
+            name: &state.config.site_name,
+            home_url: format!("{}/", loc.prefix),
+            search_url: format!("{}/search", loc.prefix),
+            contact_url: &state.config.contact_url,
+        },
+    );
+    ctx.insert("lang", &loc.locale);
+    ctx.insert("q", q);
+    ctx.insert("t", &*state.templates.strings(&loc.locale));
+    ctx
+}
+
+/// A category as linked from pages.
+#[derive(Serialize)]
+pub struct CategoryLink {
+    pub slug: String,
+    pub title: String,
+    pub url: String,
+    pub count: u64,
+}
+
+/// The display name of a category: a `category_title_<id>` UI string when there is
+/// one, else the id made readable (`getting-started` → `Getting started`).
+pub fn category_title(state: &AppState, locale: &str, id: &str) -> String {
+    let key = format!("category_title_{}", id.replace(['-', '.', ' '], "_"));
+    if let Some(t) = state.templates.strings(locale).get(&key) {
+        return t.clone();
+    }
+    let words = id.replace(['-', '_'], " ");
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+pub fn category_url(loc: &PageLocale, id: &str) -> String {
+    format!("{}/categories/{}", loc.prefix, urlencode_segment(id))
+}
+
+/// Categories of `locale` with their article counts, by title.
+pub fn category_links(state: &AppState, locale: &str) -> Result<Vec<CategoryLink>, AppError> {
+    let loc = if locale == state.config.default_locale {
+        PageLocale::default_for(state)
+    } else {
+        PageLocale {
+            locale: locale.to_string(),
+            prefix: format!("/{locale}"),
+        }
+    };
+    let mut links: Vec<CategoryLink> = state
+        .library
+        .index()
+        .categories(locale, Audience::Public)?
+        .into_iter()
+        .map(|f| CategoryLink {
+            title: category_title(state, locale, &f.category),
+            url: category_url(&loc, &f.category),
+            slug: f.category,
+            count: f.count,
+        })
+        .collect();
+    links.sort_by(|a, b| a.title.cmp(&b.title));
+    Ok(links)
+}
+
+#[derive(Serialize)]
+pub struct Listed {
+    title: String,
+    url: String,
+    summary: String,
+    category_title: String,
+    category_url: String,
+    updated: String,
+}
+
+pub fn listed(state: &AppState, loc: &PageLocale, a: ArticleSummary) -> Listed {
+    Listed {
+        category_title: category_title(state, &loc.locale, &a.category),
+        category_url: category_url(loc, &a.category),
+        updated: a
+            .updated
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+        title: a.title,
+        url: a.url,
+        summary: a.summary,
+    }
+}
+
+pub fn render(state: &AppState, template: &str, ctx: &Context) -> Result<Html<String>, AppError> {
+    state
+        .templates
+        .render(template, ctx)
+        .map(Html)
+        .map_err(AppError::Internal)
+}
+
+/// Percent-encodes one path segment.
+pub fn urlencode_segment(s: &str) -> String {
+    utf8_percent_encode(s, SEGMENT).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_keep_unreserved_characters_only() {
+        assert_eq!(
+            urlencode_segment("getting-started_1.x~"),
+            "getting-started_1.x~"
+        );
+        assert_eq!(urlencode_segment("a b/é"), "a%20b%2F%C3%A9");
+    }
+}
