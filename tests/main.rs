@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod deflection;
 mod harness;
+mod inbox;
 mod mining;
 mod pages;
 mod reports;

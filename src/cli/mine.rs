@@ -34,7 +34,12 @@ pub struct Args {
     pub from_store: bool,
     /// With --from-store: tickets created in this interval back from now
     /// (30d, 12w, 6m, 1y) or since this date (2026-01-01, UTC).
-    #[arg(long, value_name = "INTERVAL|DATE", default_value = "90d", requires = "from_store")]
+    #[arg(
+        long,
+        value_name = "INTERVAL|DATE",
+        default_value = "90d",
+        requires = "from_store"
+    )]
     pub since: String,
     /// Folder for report.html, report.json, suggestions.csv and assignments.csv.
     #[arg(long, value_name = "DIR", default_value = "mining")]
@@ -245,7 +250,10 @@ fn store_export(config: &Config, since: &str, out: &std::path::Path) -> Result<P
     let path = out.join("store-tickets.csv");
     let n = mining::input::write_store_export(&path, &tickets)
         .with_context(|| format!("cannot write {}", path.display()))?;
-    println!("read {n} solved tickets from the store into {}", path.display());
+    println!(
+        "read {n} solved tickets from the store into {}",
+        path.display()
+    );
     Ok(path)
 }
 

@@ -35,7 +35,8 @@ pub enum TicketStatus {
 }
 
 impl TicketStatus {
-    pub const ALL: [TicketStatus; 3] = [TicketStatus::New, TicketStatus::Open, TicketStatus::Solved];
+    pub const ALL: [TicketStatus; 3] =
+        [TicketStatus::New, TicketStatus::Open, TicketStatus::Solved];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -150,8 +151,12 @@ impl Store {
     ) -> Result<(Ticket, bool)> {
         let existing = |key: &str| -> Result<Option<Ticket>> {
             self.read(|c| {
-                Ok(c.query_row(&format!("{SELECT} WHERE t.idempotency_key = ?1"), [key], ticket)
-                    .optional()?)
+                Ok(c.query_row(
+                    &format!("{SELECT} WHERE t.idempotency_key = ?1"),
+                    [key],
+                    ticket,
+                )
+                .optional()?)
             })
         };
         let inserted = self.write(|tx| {
@@ -194,8 +199,10 @@ impl Store {
     /// A ticket by id.
     pub fn ticket(&self, id: i64) -> Result<Option<Ticket>> {
         self.read(|c| {
-            Ok(c.query_row(&format!("{SELECT} WHERE t.id = ?1"), [id], ticket)
-                .optional()?)
+            Ok(
+                c.query_row(&format!("{SELECT} WHERE t.id = ?1"), [id], ticket)
+                    .optional()?,
+            )
         })
     }
 
@@ -284,7 +291,9 @@ impl Store {
     pub fn set_ticket_status(&self, id: i64, status: TicketStatus, actor: i64) -> Result<()> {
         self.write(|tx| {
             let current: Option<String> = tx
-                .query_row("SELECT status FROM tickets WHERE id = ?1", [id], |r| r.get(0))
+                .query_row("SELECT status FROM tickets WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
                 .optional()?;
             let current = current.ok_or_else(|| Error::NotFound(format!("ticket #{id}")))?;
             let allowed = match status {
@@ -303,7 +312,13 @@ impl Store {
                 "UPDATE tickets SET status = ?2, solved_at = ?3 WHERE id = ?1",
                 params![id, status.as_str(), solved_at],
             )?;
-            Store::audit(tx, Some(actor), &format!("ticket_{}", status.as_str()), &format!("ticket #{id}"), "")
+            Store::audit(
+                tx,
+                Some(actor),
+                &format!("ticket_{}", status.as_str()),
+                &format!("ticket #{id}"),
+                "",
+            )
         })
     }
 
@@ -332,7 +347,13 @@ impl Store {
             if n == 0 {
                 return Err(Error::NotFound(format!("ticket #{id}")));
             }
-            Store::audit(tx, Some(actor), "ticket_assigned", &format!("ticket #{id}"), name.as_deref().unwrap_or("nobody"))
+            Store::audit(
+                tx,
+                Some(actor),
+                "ticket_assigned",
+                &format!("ticket #{id}"),
+                name.as_deref().unwrap_or("nobody"),
+            )
         })
     }
 

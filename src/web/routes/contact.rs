@@ -334,7 +334,10 @@ async fn submit(
             s.contact_limiter.hit(&key);
             // Post/redirect/get: a reload shows the confirmation again
             // instead of sending the ticket twice.
-            Ok(redirect(&format!("/contact/sent/{}", sent_token(&token, ticket.id))))
+            Ok(redirect(&format!(
+                "/contact/sent/{}",
+                sent_token(&token, ticket.id)
+            )))
         })
         .await
 }

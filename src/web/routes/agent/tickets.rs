@@ -37,9 +37,7 @@ fn query(s: &AppState, params: &Params) -> Result<(TicketQuery, usize), AppError
     let status = match params.text("status") {
         None | Some("all") => None,
         Some(v) => Some(TicketStatus::parse(v).ok_or_else(|| {
-            AppError::BadRequest(format!(
-                "`status` is new, open, solved or all (got `{v}`)."
-            ))
+            AppError::BadRequest(format!("`status` is new, open, solved or all (got `{v}`)."))
         })?),
     };
     let assignee = match params.text("assignee") {
@@ -129,8 +127,14 @@ pub async fn list(
             ctx.insert("total", &total);
             ctx.insert("page", &page);
             ctx.insert("pages", &pages);
-            ctx.insert("prev_url", &(page > 1).then(|| link(raw.as_deref(), page - 1)));
-            ctx.insert("next_url", &(page < pages).then(|| link(raw.as_deref(), page + 1)));
+            ctx.insert(
+                "prev_url",
+                &(page > 1).then(|| link(raw.as_deref(), page - 1)),
+            );
+            ctx.insert(
+                "next_url",
+                &(page < pages).then(|| link(raw.as_deref(), page + 1)),
+            );
             ctx.insert(
                 "csv_url",
                 &format!("/agent/tickets.csv?{}", raw.as_deref().unwrap_or("")),
@@ -171,8 +175,17 @@ pub async fn export(
             let mut w = csv::Writer::from_writer(Vec::new());
             let fail = |e: csv::Error| AppError::Internal(format!("ticket export: {e}"));
             w.write_record([
-                "id", "created_at", "status", "assignee", "email", "category", "subject",
-                "description", "source", "locale", "solved_at",
+                "id",
+                "created_at",
+                "status",
+                "assignee",
+                "email",
+                "category",
+                "subject",
+                "description",
+                "source",
+                "locale",
+                "solved_at",
             ])
             .map_err(fail)?;
             for t in &tickets {
@@ -273,8 +286,12 @@ pub async fn page(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let session = match signed_in(&state, &headers, &format!("/agent/tickets/{id}"), Role::Agent)
-    {
+    let session = match signed_in(
+        &state,
+        &headers,
+        &format!("/agent/tickets/{id}"),
+        Role::Agent,
+    ) {
         Ok(s) => s,
         Err(r) => return *r,
     };
