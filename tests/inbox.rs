@@ -4,8 +4,9 @@
 //! customer's visit, assign/solve/reopen behind CSRF, the CSV export's
 //! formula guard, reply by email (refused without SMTP, sent through a fake
 //! SMTP server with it), post/redirect/get on the contact form,
-//! `Idempotency-Key` on the API, and `deflect mine --from-store` through the
-//! real binary.
+//! `Idempotency-Key` on the API, and through the real binary `deflect mine
+//! --from-store` and the warning `deflect serve` gives when tickets have no
+//! delivery channel.
 
 use std::process::Command;
 use std::time::Duration;
@@ -729,4 +730,49 @@ fn mine_from_store_reads_the_solved_tickets_of_the_window() {
         3,
         "the fixture's three topics"
     );
+}
+
+#[test]
+fn serve_warns_at_start_when_tickets_have_nowhere_to_go() {
+    use std::io::BufRead;
+    let kb = TestKb::new();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_deflect"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--articles"])
+        .arg(kb.articles())
+        .arg("--index")
+        .arg(&kb.config.index)
+        .current_dir(kb.dir.path())
+        .env_remove("DEFLECT_LOG")
+        .env("DEFLECT_STORE", &kb.config.store)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start deflect serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut seen = Vec::new();
+    let warning = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) if line.contains("no ticket delivery channel") => break Some(line),
+            Ok(line) => seen.push(line),
+            Err(_) => break None,
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    let warning = warning.unwrap_or_else(|| panic!("no warning; stderr: {}", seen.join("\n")));
+    assert!(warning.contains("WARN"), "{warning}");
+    assert!(warning.contains("/agent/tickets"), "{warning}");
 }
