@@ -35,9 +35,11 @@ pub enum TicketStatus {
 }
 
 impl TicketStatus {
+    /// Every status, in the order a ticket goes through them.
     pub const ALL: [TicketStatus; 3] =
         [TicketStatus::New, TicketStatus::Open, TicketStatus::Solved];
 
+    /// The stored and displayed name.
     pub fn as_str(self) -> &'static str {
         match self {
             TicketStatus::New => "new",
@@ -46,6 +48,7 @@ impl TicketStatus {
         }
     }
 
+    /// The status named `s`, if any.
     pub fn parse(s: &str) -> Option<TicketStatus> {
         TicketStatus::ALL.into_iter().find(|t| t.as_str() == s)
     }
@@ -110,6 +113,18 @@ pub struct TicketQuery {
 pub enum AssigneeFilter {
     Nobody,
     Account(i64),
+}
+
+/// A reply an agent writes in the inbox, and the outbox row that emails it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewReply<'a> {
+    pub ticket_id: i64,
+    pub author_id: i64,
+    pub body: &'a str,
+    /// `mailto:` the customer.
+    pub destination: &'a str,
+    /// The JSON the email is built from.
+    pub payload: &'a str,
 }
 
 /// A reply an agent sent from the inbox, with its delivery.
@@ -359,14 +374,14 @@ impl Store {
 
     /// Stores an agent's reply, queues its email to `destination` and marks
     /// the ticket open, in one transaction (audited).
-    pub fn reply_to_ticket(
-        &self,
-        id: i64,
-        author: i64,
-        body: &str,
-        destination: &str,
-        payload: &str,
-    ) -> Result<i64> {
+    pub fn reply_to_ticket(&self, reply: &NewReply) -> Result<i64> {
+        let NewReply {
+            ticket_id: id,
+            author_id: author,
+            body,
+            destination,
+            payload,
+        } = *reply;
         self.write(|tx| {
             let at = now();
             let n = tx.execute(
@@ -454,5 +469,30 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_take_wildcards_literally() {
+        for (text, pattern) in [
+            ("refund", "%refund%"),
+            ("100%", "%100\\%%"),
+            ("a_b", "%a\\_b%"),
+            ("c:\\x", "%c:\\\\x%"),
+        ] {
+            assert_eq!(like_pattern(text), pattern, "{text}");
+        }
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for s in TicketStatus::ALL {
+            assert_eq!(TicketStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(TicketStatus::parse("closed"), None);
     }
 }

@@ -17,7 +17,7 @@ use super::{context, flash_from, redirect, render, short_time, signed_in, FormDa
 use crate::analytics::report::render::text as csv_text;
 use crate::analytics::{Event, EventKind};
 use crate::index::{Audience, SearchRequest};
-use crate::store::{AssigneeFilter, Role, Ticket, TicketQuery, TicketStatus};
+use crate::store::{AssigneeFilter, NewReply, Role, Ticket, TicketQuery, TicketStatus};
 use crate::web::params::Params;
 use crate::web::{AppError, AppState};
 
@@ -419,13 +419,13 @@ fn reply(s: &AppState, t: &Ticket, author: i64, body: &str) -> Result<(), AppErr
     })
     .to_string();
     s.store
-        .reply_to_ticket(
-            t.id,
-            author,
+        .reply_to_ticket(&NewReply {
+            ticket_id: t.id,
+            author_id: author,
             body,
-            &format!("mailto:{}", t.fields.email),
-            &payload,
-        )
+            destination: &format!("mailto:{}", t.fields.email),
+            payload: &payload,
+        })
         .map_err(store_error)?;
     s.workflow.notifier.wake();
     Ok(())
