@@ -1,6 +1,9 @@
-//! Tickets from the contact form. A ticket and its deliveries (one outbox row
-//! per destination) are stored in one transaction before anything else is
-//! tried, so a failing destination or a crash never loses a ticket.
+//! Tickets from the contact form, the widget and the API. A ticket and its
+//! deliveries (one outbox row per destination) are stored in one transaction
+//! before anything else is tried, so a failing destination or a crash never
+//! loses a ticket. The inbox reads them back here: filtered pages, status
+//! changes, assignment and replies (each reply queued as an email in the
+//! same transaction), every change audited.
 
 use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;

@@ -1,8 +1,10 @@
 //! The contact form that stands in front of the ticket queue: it suggests
 //! articles as the customer types, stores a submitted ticket before anything
-//! else is tried (the outbox then delivers it), and counts what it deflects.
-//! Also "This answered my question" and the "Was this helpful?" votes. Public
-//! forms are CSRF-safe through a double-submit cookie.
+//! else is tried (the outbox then delivers it), then redirects to a
+//! confirmation page (post/redirect/get, so a reload never sends it twice),
+//! and counts what it deflects. Also "This answered my question" and the
+//! "Was this helpful?" votes. Public forms are CSRF-safe through a
+//! double-submit cookie.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
