@@ -516,6 +516,29 @@ fn the_widget_works_on_a_page_from_another_origin() {
     );
 }
 
+/// Emulates a screen of `width` × `height` CSS pixels (a phone below 480).
+fn set_viewport(tab: &headless_chrome::Tab, width: u32, height: u32) {
+    tab.call_method(
+        headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride {
+            width,
+            height,
+            device_scale_factor: 1.0,
+            mobile: width < 480,
+            scale: None,
+            screen_width: None,
+            screen_height: None,
+            position_x: None,
+            position_y: None,
+            dont_set_visible_size: None,
+            screen_orientation: None,
+            viewport: None,
+            display_feature: None,
+            device_posture: None,
+        },
+    )
+    .unwrap();
+}
+
 /// The page's current width in CSS pixels.
 fn page_width(tab: &headless_chrome::Tab) -> f64 {
     tab.evaluate("document.documentElement.scrollWidth", false)
@@ -613,27 +636,11 @@ fn a_ticket_goes_from_the_contact_form_to_the_inbox_and_is_solved() {
         "{journey}"
     );
     screenshot(&tab, "ticket-1280");
+    set_viewport(&tab, 1280, 2000);
+    screenshot(&tab, "ticket-1280-full");
 
     // On a phone the pages fit the screen.
-    tab.call_method(
-        headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride {
-            width: 390,
-            height: 900,
-            device_scale_factor: 1.0,
-            mobile: true,
-            scale: None,
-            screen_width: None,
-            screen_height: None,
-            position_x: None,
-            position_y: None,
-            dont_set_visible_size: None,
-            screen_orientation: None,
-            viewport: None,
-            display_feature: None,
-            device_posture: None,
-        },
-    )
-    .unwrap();
+    set_viewport(&tab, 390, 900);
     screenshot(&tab, "ticket-390");
     // What sticks out, should anything: named in the failure message.
     let wide = tab
