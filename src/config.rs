@@ -103,6 +103,26 @@ impl Default for TicketsConfig {
     }
 }
 
+impl TicketsConfig {
+    /// Where each new ticket is delivered: the webhook and `mailto:` the
+    /// email address, whichever are set. Empty: tickets stay in the inbox.
+    pub fn destinations(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.webhook.is_empty() {
+            out.push(self.webhook.clone());
+        }
+        if !self.email_to.is_empty() {
+            out.push(format!("mailto:{}", self.email_to));
+        }
+        out
+    }
+
+    /// Whether email can be sent at all (ticket copies, inbox replies).
+    pub fn smtp_configured(&self) -> bool {
+        !self.smtp_host.is_empty()
+    }
+}
+
 /// `[analytics]`: anonymous deflection events.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

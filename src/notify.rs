@@ -1,4 +1,4 @@
-//! Deliveries to other systems: workflow events and customer tickets are
+//! Deliveries to other systems: workflow events, customer tickets and agents' replies are
 //! written to the store's outbox first, then a background thread delivers
 //! them — a JSON POST to a webhook, or an email for `mailto:` destinations —
 //! retrying with backoff until the receiver accepts. Enqueueing is one
@@ -172,23 +172,31 @@ impl Notifier {
         };
         let id = ticket.get("id").and_then(|v| v.as_i64()).unwrap_or(0);
         let mailbox = |a: &str| a.parse::<Mailbox>().map_err(|e| format!("`{a}`: {e}"));
-        let mut message = lettre::Message::builder()
+        let message = lettre::Message::builder()
             .from(mailbox(&smtp.smtp_from)?)
             .to(mailbox(to)?)
-            .subject(format!("[Ticket #{id}] {}", field("subject")))
             .header(ContentType::TEXT_PLAIN);
-        if let Ok(reply) = mailbox(&field("email")) {
-            message = message.reply_to(reply);
-        }
-        let body = format!(
-            "{}\n\n--\nFrom: {}\nCategory: {}\nArticle: {}\nLocale: {}\nSource: {}\nTicket: #{id}\n",
-            field("description"),
-            field("email"),
-            field("category"),
-            field("article"),
-            field("locale"),
-            field("source"),
-        );
+        // An agent's reply from the inbox goes to the customer; a new ticket
+        // goes to the team, answerable straight to the customer.
+        let (message, body) = if item.kind == "reply" {
+            let subject = format!("Re: [Ticket #{id}] {}", field("subject"));
+            (message.subject(subject), field("body"))
+        } else {
+            let mut message = message.subject(format!("[Ticket #{id}] {}", field("subject")));
+            if let Ok(reply) = mailbox(&field("email")) {
+                message = message.reply_to(reply);
+            }
+            let body = format!(
+                "{}\n\n--\nFrom: {}\nCategory: {}\nArticle: {}\nLocale: {}\nSource: {}\nTicket: #{id}\n",
+                field("description"),
+                field("email"),
+                field("category"),
+                field("article"),
+                field("locale"),
+                field("source"),
+            );
+            (message, body)
+        };
         let email = message.body(body).map_err(|e| e.to_string())?;
         let builder = match smtp.smtp_security.as_str() {
             "none" => SmtpTransport::builder_dangerous(&smtp.smtp_host),

@@ -88,6 +88,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "agent/outbox.html",
         include_str!("../templates/agent/outbox.html"),
     ),
+    (
+        "agent/tickets.html",
+        include_str!("../templates/agent/tickets.html"),
+    ),
+    (
+        "agent/ticket.html",
+        include_str!("../templates/agent/ticket.html"),
+    ),
     ("contact.html", include_str!("../templates/contact.html")),
     (
         "contact_done.html",

@@ -516,26 +516,169 @@ fn the_widget_works_on_a_page_from_another_origin() {
     );
 }
 
-/// Sets the page's viewport width (height 900), as a phone or a desktop.
-fn viewport(tab: &headless_chrome::Tab, width: u32) {
-    use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
-    tab.call_method(SetDeviceMetricsOverride {
-        width,
-        height: 900,
-        device_scale_factor: 1.0,
-        mobile: width < 600,
-        scale: None,
-        screen_width: None,
-        screen_height: None,
-        position_x: None,
-        position_y: None,
-        dont_set_visible_size: None,
-        screen_orientation: None,
-        viewport: None,
-        display_feature: None,
-        device_posture: None,
-    })
+/// Emulates a screen of `width` × `height` CSS pixels (a phone below 480).
+fn set_viewport(tab: &headless_chrome::Tab, width: u32, height: u32) {
+    tab.call_method(
+        headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride {
+            width,
+            height,
+            device_scale_factor: 1.0,
+            mobile: width < 480,
+            scale: None,
+            screen_width: None,
+            screen_height: None,
+            position_x: None,
+            position_y: None,
+            dont_set_visible_size: None,
+            screen_orientation: None,
+            viewport: None,
+            display_feature: None,
+            device_posture: None,
+        },
+    )
     .unwrap();
+}
+
+/// The page's current width in CSS pixels.
+fn page_width(tab: &headless_chrome::Tab) -> f64 {
+    tab.evaluate("document.documentElement.scrollWidth", false)
+        .unwrap()
+        .value
+        .and_then(|v| v.as_f64())
+        .unwrap()
+}
+
+#[test]
+fn a_ticket_goes_from_the_contact_form_to_the_inbox_and_is_solved() {
+    let Some(path) = chromium() else { return };
+    let mut kb = TestKb::new();
+    let (_runtime, base) = serve(&mut kb);
+    let store = kb.state().store.clone();
+    store
+        .create_account(
+            "ana",
+            "ana@example.com",
+            deflect::store::Role::Agent,
+            "correct horse battery",
+        )
+        .unwrap();
+    let browser = launch(path);
+    let tab = browser.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(10));
+
+    // The customer searches, reads, then writes.
+    tab.navigate_to(&format!("{base}/search?q=refund"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    tab.wait_for_element("main a[href^='/articles/billing/refunds?']")
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.wait_until_navigated().unwrap();
+    tab.navigate_to(&format!("{base}/contact"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    for (field, text) in [
+        ("#contact-subject", "Charged twice"),
+        (
+            "#contact-description",
+            "My card was charged twice this month for the same plan.",
+        ),
+        ("#contact-email", "customer@example.com"),
+    ] {
+        tab.wait_for_element(field).unwrap().click().unwrap();
+        tab.type_str(text).unwrap();
+    }
+    tab.wait_for_element("form[data-contact-form] button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+    assert!(
+        wait_until(Duration::from_secs(10), || tab
+            .get_url()
+            .contains("/contact/sent/")),
+        "redirected to the confirmation: {}",
+        tab.get_url()
+    );
+    tab.reload(false, None)
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    let main = tab
+        .wait_for_element("main")
+        .unwrap()
+        .get_inner_text()
+        .unwrap();
+    assert!(main.contains("customer@example.com"), "{main}");
+    assert_eq!(store.ticket_count().unwrap(), 1, "a reload sends nothing");
+
+    // The agent finds it in the inbox, with the visit before it.
+    sign_in(&tab, &base, "ana");
+    tab.navigate_to(&format!("{base}/agent/tickets"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    tab.wait_for_element("a[href='/agent/tickets/1']").unwrap();
+    screenshot(&tab, "inbox-1280");
+    tab.navigate_to(&format!("{base}/agent/tickets/1"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    let journey = tab
+        .wait_for_element(".journey")
+        .unwrap()
+        .get_inner_text()
+        .unwrap();
+    assert!(
+        journey.contains("refund") && journey.contains("billing/refunds"),
+        "{journey}"
+    );
+    screenshot(&tab, "ticket-1280");
+    set_viewport(&tab, 1280, 2000);
+    screenshot(&tab, "ticket-1280-full");
+
+    // On a phone the pages fit the screen.
+    set_viewport(&tab, 390, 900);
+    screenshot(&tab, "ticket-390");
+    // What sticks out, should anything: named in the failure message.
+    let wide = tab
+        .evaluate(
+            "Array.from(document.querySelectorAll('*')).filter(e => e.getBoundingClientRect().right > 392).slice(0, 8).map(e => e.tagName + '.' + e.className).join(' | ')",
+            false,
+        )
+        .unwrap()
+        .value;
+    assert!(
+        wait_until(Duration::from_secs(10), || page_width(&tab) <= 400.0),
+        "no sideways scrolling on the ticket page: {} {wide:?}",
+        page_width(&tab)
+    );
+    tab.navigate_to(&format!("{base}/agent/tickets"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    tab.wait_for_element("a[href='/agent/tickets/1']").unwrap();
+    assert!(page_width(&tab) <= 400.0, "inbox: {}", page_width(&tab));
+    screenshot(&tab, "inbox-390");
+
+    tab.navigate_to(&format!("{base}/agent/tickets/1"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    click_button(&tab, "/agent/tickets/1/solve");
+    assert!(
+        wait_until(Duration::from_secs(10), || tab
+            .get_url()
+            .contains("done=ticket_solved")),
+        "{}",
+        tab.get_url()
+    );
+    assert_eq!(
+        store.ticket(1).unwrap().unwrap().status,
+        deflect::store::TicketStatus::Solved
+    );
 }
 
 #[test]
@@ -600,7 +743,7 @@ fn a_reviewer_sees_every_changed_field_of_an_edit_at_desktop_and_phone_width() {
 
     sign_in(&tab, &base, "ana");
     for width in [1280, 390] {
-        viewport(&tab, width);
+        set_viewport(&tab, width, 900);
         tab.navigate_to(&format!("{base}/agent/revisions/{}", rev.id))
             .unwrap()
             .wait_until_navigated()

@@ -13,7 +13,7 @@ use deflect::analytics::Event;
 use crate::harness::{wait_until, Reply, TestKb};
 
 /// Every event in the store, after the writer caught up.
-fn events(kb: &mut TestKb) -> Vec<Event> {
+pub(crate) fn events(kb: &mut TestKb) -> Vec<Event> {
     let state = kb.state();
     assert!(
         state.events.flush(Duration::from_secs(10)),
@@ -32,7 +32,7 @@ fn kinds(events: &[Event]) -> Vec<&'static str> {
 }
 
 /// GET with cookies, returning the reply and the cookies it set.
-async fn get_with(kb: &mut TestKb, uri: &str, cookies: &str) -> Reply {
+pub(crate) async fn get_with(kb: &mut TestKb, uri: &str, cookies: &str) -> Reply {
     kb.request(
         Request::get(uri)
             .header("cookie", cookies)
@@ -43,7 +43,7 @@ async fn get_with(kb: &mut TestKb, uri: &str, cookies: &str) -> Reply {
 }
 
 /// `name=value` pairs a response set, joined for a `Cookie` header.
-fn cookies_of(r: &Reply) -> String {
+pub(crate) fn cookies_of(r: &Reply) -> String {
     r.headers
         .get_all("set-cookie")
         .iter()
@@ -53,7 +53,7 @@ fn cookies_of(r: &Reply) -> String {
         .join("; ")
 }
 
-fn form_token(cookies: &str) -> String {
+pub(crate) fn form_token(cookies: &str) -> String {
     cookies
         .split("; ")
         .find_map(|c| c.strip_prefix("deflect_form="))
@@ -61,7 +61,7 @@ fn form_token(cookies: &str) -> String {
         .to_string()
 }
 
-const TICKET: &[(&str, &str)] = &[
+pub(crate) const TICKET: &[(&str, &str)] = &[
     ("subject", "Charged twice"),
     (
         "description",
@@ -71,7 +71,7 @@ const TICKET: &[(&str, &str)] = &[
     ("category", "billing"),
 ];
 
-async fn submit(kb: &mut TestKb, cookies: &str, fields: &[(&str, &str)]) -> Reply {
+pub(crate) async fn submit(kb: &mut TestKb, cookies: &str, fields: &[(&str, &str)]) -> Reply {
     let token = form_token(cookies);
     let mut pairs: Vec<(&str, &str)> = vec![("csrf", &token)];
     pairs.extend_from_slice(fields);
@@ -203,6 +203,8 @@ async fn contact_form_validates_stores_and_counts() {
     assert_eq!(kb.state().store.ticket_count().unwrap(), 0);
 
     let r = submit(&mut kb, &cookies, TICKET).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = get_with(&mut kb, r.location(), &cookies).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(
         r.body.contains("#1") && r.body.contains("customer@example.com"),
@@ -222,11 +224,11 @@ async fn contact_form_is_rate_limited_per_client() {
     let cookies = cookies_of(&kb.get("/contact").await);
     assert_eq!(
         submit(&mut kb, &cookies, TICKET).await.status,
-        StatusCode::OK
+        StatusCode::SEE_OTHER
     );
     assert_eq!(
         submit(&mut kb, &cookies, TICKET).await.status,
-        StatusCode::OK
+        StatusCode::SEE_OTHER
     );
     let r = submit(&mut kb, &cookies, TICKET).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
@@ -356,7 +358,7 @@ async fn a_failing_webhook_gets_each_ticket_exactly_once_when_it_recovers() {
     for _ in 0..2 {
         assert_eq!(
             submit(&mut kb, &cookies, TICKET).await.status,
-            StatusCode::OK
+            StatusCode::SEE_OTHER
         );
     }
     let state = kb.state();
@@ -420,7 +422,7 @@ async fn leads_see_undelivered_tickets() {
 }
 
 /// An SMTP server that accepts one message and hands back its DATA.
-fn smtp_sink() -> (u16, std::sync::mpsc::Receiver<String>) {
+pub(crate) fn smtp_sink() -> (u16, std::sync::mpsc::Receiver<String>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let (tx, rx) = std::sync::mpsc::channel();

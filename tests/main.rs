@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod deflection;
 mod harness;
+mod inbox;
 mod layers;
 mod mining;
 mod pages;

@@ -1,5 +1,6 @@
-//! `deflect mine TICKETS...`: FAQ mining from the command line. Reads the
-//! ticket exports, finds the topics, checks them against the help center's
+//! `deflect mine TICKETS...` (or `deflect mine --from-store --since 90d`):
+//! FAQ mining from the command line. Reads the ticket exports (or the
+//! store's solved tickets, written as one), finds the topics, checks them against the help center's
 //! index (unless `--no-coverage`), and writes `report.html`, `report.json`,
 //! `suggestions.csv` and `assignments.csv` into `--out`. Bad rows are listed
 //! with their lines on stderr, never fatal. The run is also kept in the
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
+use crate::analytics::report::Period;
 use crate::config::Config;
 use crate::mining::{self, ColumnOverrides, Format, MineOptions, Verdict};
 use crate::review::Workflow;
@@ -24,8 +26,21 @@ const BAD_ROWS_PRINTED: usize = 10;
 pub struct Args {
     /// Ticket exports: CSV or JSON Lines (Zendesk and Freshdesk columns are
     /// recognised).
-    #[arg(required = true, value_name = "TICKETS")]
+    #[arg(required_unless_present = "from_store", value_name = "TICKETS")]
     pub files: Vec<PathBuf>,
+    /// Mine the tickets solved in the built-in inbox instead of export files
+    /// (written to store-tickets.csv in --out first).
+    #[arg(long, conflicts_with = "files")]
+    pub from_store: bool,
+    /// With --from-store: tickets created in this interval back from now
+    /// (30d, 12w, 6m, 1y) or since this date (2026-01-01, UTC).
+    #[arg(
+        long,
+        value_name = "INTERVAL|DATE",
+        default_value = "90d",
+        requires = "from_store"
+    )]
+    pub since: String,
     /// Folder for report.html, report.json, suggestions.csv and assignments.csv.
     #[arg(long, value_name = "DIR", default_value = "mining")]
     pub out: PathBuf,
@@ -88,6 +103,11 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
     };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create the output folder {}", args.out.display()))?;
+    let files = if args.from_store {
+        vec![store_export(&config, &args.since, &args.out)?]
+    } else {
+        args.files
+    };
     let opts = MineOptions {
         format: args.format,
         columns: ColumnOverrides {
@@ -107,7 +127,7 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
         bar.set_position(done);
     };
     let mined = mining::mine(
-        &args.files,
+        &files,
         &opts,
         library.as_ref().map(|l| l.index()),
         &progress,
@@ -209,6 +229,32 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the store's tickets solved since `since` to `out/store-tickets.csv`
+/// and returns its path; none is an error that says what to do.
+fn store_export(config: &Config, since: &str, out: &std::path::Path) -> Result<PathBuf> {
+    let period = Period::parse(since, None, chrono::Utc::now())
+        .with_context(|| format!("--since {since}"))?;
+    let from = chrono::DateTime::from_timestamp_millis(period.since)
+        .context("--since is out of range")?
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let tickets = open_store(config)?.solved_tickets_since(&from)?;
+    if tickets.is_empty() {
+        anyhow::bail!(
+            "the store {} has no solved tickets created since {} — solve tickets in the inbox (/agent/tickets), widen --since, or pass export files instead of --from-store",
+            config.store.display(),
+            &from[..10]
+        );
+    }
+    let path = out.join("store-tickets.csv");
+    let n = mining::input::write_store_export(&path, &tickets)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    println!(
+        "read {n} solved tickets from the store into {}",
+        path.display()
+    );
+    Ok(path)
 }
 
 fn open_store(config: &Config) -> Result<Store> {

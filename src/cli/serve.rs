@@ -63,6 +63,12 @@ pub fn run(mut config: Config, args: Args) -> Result<ExitCode> {
             })?;
         let addr = listener.local_addr()?;
         println!("deflect is serving the help center on http://{addr}/ (Ctrl-C to stop)");
+        if state.config.tickets.destinations().is_empty() {
+            tracing::warn!(
+                "no ticket delivery channel is configured ([tickets] webhook and email_to are empty): \
+                 contact-form tickets are only stored; answer them in the inbox at http://{addr}/agent/tickets"
+            );
+        }
         web::serve(listener, state, async {
             let _ = tokio::signal::ctrl_c().await;
         })

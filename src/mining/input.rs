@@ -4,6 +4,8 @@
 //! their size does not matter. A row that cannot be used — missing text,
 //! broken quoting, bytes that are not UTF-8, a line that is not JSON — comes
 //! out as a [`BadRow`] with its line number instead of stopping the run.
+//! Solved tickets in the store become such an export first
+//! ([`write_store_export`]).
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -15,6 +17,34 @@ use serde_json::{Map, Value};
 
 use super::columns::{ColumnOverrides, Columns};
 use super::Error;
+
+/// Writes the store's `tickets` to `path` as a CSV export with the columns
+/// [`Columns::detect`] recognises (`id`, `created_at`, `subject`,
+/// `description`, `tags` = the category), so `deflect mine --from-store`
+/// runs the very pipeline a help desk's export goes through — and leaves the
+/// file to look at. Returns how many tickets it wrote.
+pub fn write_store_export(path: &Path, tickets: &[crate::store::Ticket]) -> Result<usize, Error> {
+    let io = |source: std::io::Error| Error::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let csv_io = |e: csv::Error| io(std::io::Error::other(e));
+    let mut w = csv::Writer::from_writer(File::create(path).map_err(io)?);
+    w.write_record(["id", "created_at", "subject", "description", "tags"])
+        .map_err(csv_io)?;
+    for t in tickets {
+        w.write_record([
+            t.id.to_string().as_str(),
+            &t.created_at,
+            &t.fields.subject,
+            &t.fields.description,
+            t.fields.category.as_deref().unwrap_or(""),
+        ])
+        .map_err(csv_io)?;
+    }
+    w.flush().map_err(io)?;
+    Ok(tickets.len())
+}
 
 /// How a tickets file is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

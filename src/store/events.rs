@@ -163,6 +163,32 @@ pub fn insert(tx: &Transaction, events: &[Event]) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// An event row read in [`EVENT_COLUMNS`] order (`None`: a kind this
+/// version does not know).
+fn event(r: &rusqlite::Row) -> rusqlite::Result<Option<Event>> {
+    let kind: String = r.get(2)?;
+    let Some(kind) = EventKind::parse(&kind) else {
+        return Ok(None);
+    };
+    let source: String = r.get(3)?;
+    Ok(Some(Event {
+        at: r.get(0)?,
+        session: r.get(1)?,
+        kind,
+        source: Source::parse(&source),
+        query: r.get(4)?,
+        slug: r.get(5)?,
+        rank: r.get(6)?,
+        results: r.get(7)?,
+        locale: r.get(8)?,
+        helpful: r.get(9)?,
+        reason: r.get(10)?,
+    }))
+}
+
+const EVENT_COLUMNS: &str =
+    "at, session, kind, source, query, slug, rank, results, locale, helpful, reason";
+
 /// Calls `f` with every event in `[from, to)` (ms), oldest first.
 pub fn scan(
     conn: &Connection,
@@ -170,32 +196,16 @@ pub fn scan(
     to: i64,
     mut f: impl FnMut(Event),
 ) -> rusqlite::Result<u64> {
-    let mut stmt = conn.prepare(
-        "SELECT at, session, kind, source, query, slug, rank, results, locale, helpful, reason
-         FROM events WHERE at >= ?1 AND at < ?2 ORDER BY at, id",
-    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE at >= ?1 AND at < ?2 ORDER BY at, id"
+    ))?;
     let mut rows = stmt.query(params![from, to])?;
     let mut n = 0;
     while let Some(r) = rows.next()? {
-        let kind: String = r.get(2)?;
-        let Some(kind) = EventKind::parse(&kind) else {
-            continue;
-        };
-        let source: String = r.get(3)?;
-        f(Event {
-            at: r.get(0)?,
-            session: r.get(1)?,
-            kind,
-            source: Source::parse(&source),
-            query: r.get(4)?,
-            slug: r.get(5)?,
-            rank: r.get(6)?,
-            results: r.get(7)?,
-            locale: r.get(8)?,
-            helpful: r.get(9)?,
-            reason: r.get(10)?,
-        });
-        n += 1;
+        if let Some(e) = event(r)? {
+            f(e);
+            n += 1;
+        }
     }
     Ok(n)
 }
@@ -204,6 +214,22 @@ impl Store {
     /// Inserts events in one transaction.
     pub fn insert_events(&self, events: &[Event]) -> Result<()> {
         self.write(|tx| Ok(insert(tx, events)?))
+    }
+
+    /// The first `limit` events of one analytics session, oldest first: what
+    /// a customer searched and read before writing a ticket.
+    pub fn session_events(&self, session: &str, limit: usize) -> Result<Vec<Event>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE session = ?1 ORDER BY at, id LIMIT ?2"
+            ))?;
+            let mut rows = stmt.query(params![session, limit as i64])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.extend(event(r)?);
+            }
+            Ok(out)
+        })
     }
 
     /// Every event in `[from, to)` (ms), oldest first, to `f`.

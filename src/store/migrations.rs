@@ -172,6 +172,26 @@ pub const MIGRATIONS: &[&str] = &[
         GROUP BY revision_id, reviewer_id, content_hash);
     CREATE UNIQUE INDEX reviews_one_approval_per_reviewer
         ON reviews (revision_id, reviewer_id, content_hash) WHERE verdict = 'approved';",
+    // 5: the ticket inbox: a ticket's status, assignee and idempotency key (unique,
+    // so one key makes one ticket however many requests race), and the
+    // replies agents send from the inbox; events by session, for what a
+    // ticket's writer searched and read first.
+    "ALTER TABLE tickets ADD COLUMN status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'open', 'solved'));
+    ALTER TABLE tickets ADD COLUMN assignee_id INTEGER REFERENCES accounts(id);
+    ALTER TABLE tickets ADD COLUMN solved_at TEXT;
+    ALTER TABLE tickets ADD COLUMN idempotency_key TEXT;
+    CREATE UNIQUE INDEX tickets_by_idempotency_key ON tickets (idempotency_key);
+    CREATE INDEX tickets_by_status ON tickets (status, id);
+    CREATE TABLE ticket_replies (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+        author_id INTEGER NOT NULL REFERENCES accounts(id),
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        outbox_id INTEGER REFERENCES outbox(id)
+    );
+    CREATE INDEX ticket_replies_by_ticket ON ticket_replies (ticket_id, id);
+    CREATE INDEX events_by_session ON events (session, at);",
 ];
 
 /// Applies the migrations the database has not seen, each in a transaction.

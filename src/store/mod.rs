@@ -27,7 +27,9 @@ pub use outbox::OutboxItem;
 pub use revisions::{
     Comment, NewRevision, Review, Revision, RevisionFields, RevisionKind, RevisionState, Verdict,
 };
-pub use tickets::{NewTicket, Ticket};
+pub use tickets::{
+    AssigneeFilter, NewReply, NewTicket, Ticket, TicketQuery, TicketReply, TicketStatus,
+};
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]

@@ -1,11 +1,14 @@
-//! Tickets from the contact form. A ticket and its deliveries (one outbox row
-//! per destination) are stored in one transaction before anything else is
-//! tried, so a failing destination or a crash never loses a ticket.
+//! Tickets from the contact form, the widget and the API. A ticket and its
+//! deliveries (one outbox row per destination) are stored in one transaction
+//! before anything else is tried, so a failing destination or a crash never
+//! loses a ticket. The inbox reads them back here: filtered pages, status
+//! changes, assignment and replies (each reply queued as an email in the
+//! same transaction), every change audited.
 
 use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
-use super::{now, Result, Store};
+use super::{now, Error, Result, Store};
 
 /// What a customer submitted.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -23,6 +26,37 @@ pub struct NewTicket {
     pub article: Option<String>,
 }
 
+/// Where a ticket stands in the inbox: `new` until an agent replies (or
+/// opens it by assigning), `open` while someone works on it, `solved` when
+/// done (and then mined by `deflect mine --from-store`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    New,
+    Open,
+    Solved,
+}
+
+impl TicketStatus {
+    /// Every status, in the order a ticket goes through them.
+    pub const ALL: [TicketStatus; 3] =
+        [TicketStatus::New, TicketStatus::Open, TicketStatus::Solved];
+
+    /// The stored and displayed name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketStatus::New => "new",
+            TicketStatus::Open => "open",
+            TicketStatus::Solved => "solved",
+        }
+    }
+
+    /// The status named `s`, if any.
+    pub fn parse(s: &str) -> Option<TicketStatus> {
+        TicketStatus::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
 /// A stored ticket.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Ticket {
@@ -30,9 +64,15 @@ pub struct Ticket {
     pub created_at: String,
     #[serde(flatten)]
     pub fields: NewTicket,
+    pub status: TicketStatus,
+    pub assignee_id: Option<i64>,
+    /// The assignee's account name.
+    pub assignee: Option<String>,
+    pub solved_at: Option<String>,
 }
 
 fn ticket(r: &Row) -> rusqlite::Result<Ticket> {
+    let status: String = r.get(10)?;
     Ok(Ticket {
         id: r.get(0)?,
         created_at: r.get(1)?,
@@ -46,29 +86,116 @@ fn ticket(r: &Row) -> rusqlite::Result<Ticket> {
             source: r.get(8)?,
             article: r.get(9)?,
         },
+        // The column's CHECK allows only these three.
+        status: TicketStatus::parse(&status).unwrap_or(TicketStatus::New),
+        assignee_id: r.get(11)?,
+        assignee: r.get(12)?,
+        solved_at: r.get(13)?,
     })
 }
 
-const COLUMNS: &str =
-    "id, created_at, subject, description, email, category, locale, session, source, article";
+/// The columns [`ticket`] reads, over `tickets t LEFT JOIN accounts a`.
+const SELECT: &str = "SELECT t.id, t.created_at, t.subject, t.description, t.email, t.category, t.locale, t.session, t.source, t.article,
+        t.status, t.assignee_id, a.name, t.solved_at
+     FROM tickets t LEFT JOIN accounts a ON a.id = t.assignee_id";
+
+/// Which tickets the inbox lists.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TicketQuery {
+    pub status: Option<TicketStatus>,
+    pub assignee: Option<AssigneeFilter>,
+    pub category: Option<String>,
+    /// Words found in the subject, description or email (case-insensitive).
+    pub text: Option<String>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// Tickets of one agent, or those nobody has.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AssigneeFilter {
+    Nobody,
+    Account(i64),
+}
+
+/// A reply an agent writes in the inbox, and the outbox row that emails it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewReply<'a> {
+    pub ticket_id: i64,
+    pub author_id: i64,
+    pub body: &'a str,
+    /// `mailto:` the customer.
+    pub destination: &'a str,
+    /// The JSON the email is built from.
+    pub payload: &'a str,
+}
+
+/// A reply an agent sent from the inbox, with its delivery.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TicketReply {
+    pub id: i64,
+    pub author: String,
+    pub body: String,
+    pub created_at: String,
+    pub delivered_at: Option<String>,
+    pub last_error: Option<String>,
+}
+
+/// `%`, `_` and `\` taken literally in a `LIKE ... ESCAPE '\'` pattern.
+fn like_pattern(text: &str) -> String {
+    let mut out = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
 
 impl Store {
     /// Stores a ticket and queues it for every destination, atomically.
-    /// `payload` builds the JSON each destination receives.
+    /// `payload` builds the JSON each destination receives. With an
+    /// idempotency key already used, nothing is stored and that key's ticket
+    /// comes back with `false`; the unique column makes this hold however
+    /// many requests race with one key.
     pub fn create_ticket(
         &self,
         new: &NewTicket,
+        idempotency_key: Option<&str>,
         destinations: &[String],
         payload: impl Fn(&Ticket) -> String,
-    ) -> Result<Ticket> {
-        self.write(|tx| {
+    ) -> Result<(Ticket, bool)> {
+        let existing = |key: &str| -> Result<Option<Ticket>> {
+            self.read(|c| {
+                Ok(c.query_row(
+                    &format!("{SELECT} WHERE t.idempotency_key = ?1"),
+                    [key],
+                    ticket,
+                )
+                .optional()?)
+            })
+        };
+        let inserted = self.write(|tx| {
             let at = now();
-            tx.execute(
-                "INSERT INTO tickets (created_at, subject, description, email, category, locale, session, source, article)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![at, new.subject, new.description, new.email, new.category, new.locale, new.session, new.source, new.article],
+            let insert = tx.execute(
+                "INSERT INTO tickets (created_at, subject, description, email, category, locale, session, source, article, idempotency_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (idempotency_key) DO NOTHING",
+                params![at, new.subject, new.description, new.email, new.category, new.locale, new.session, new.source, new.article, idempotency_key],
             )?;
-            let t = Ticket { id: tx.last_insert_rowid(), created_at: at.clone(), fields: new.clone() };
+            if insert == 0 {
+                return Ok(None);
+            }
+            let t = Ticket {
+                id: tx.last_insert_rowid(),
+                created_at: at.clone(),
+                fields: new.clone(),
+                status: TicketStatus::New,
+                assignee_id: None,
+                assignee: None,
+                solved_at: None,
+            };
             let body = payload(&t);
             for d in destinations {
                 tx.execute(
@@ -76,19 +203,234 @@ impl Store {
                     params![d, body, at, t.id],
                 )?;
             }
-            Ok(t)
-        })
+            Ok(Some(t))
+        })?;
+        match (inserted, idempotency_key) {
+            (Some(t), _) => Ok((t, true)),
+            (None, Some(key)) => existing(key)?
+                .map(|t| (t, false))
+                .ok_or_else(|| Error::NotFound(format!("ticket with idempotency key {key}"))),
+            (None, None) => Err(Error::Invalid("the ticket was not stored".into())),
+        }
     }
 
     /// A ticket by id.
     pub fn ticket(&self, id: i64) -> Result<Option<Ticket>> {
         self.read(|c| {
-            Ok(c.query_row(
-                &format!("SELECT {COLUMNS} FROM tickets WHERE id = ?1"),
-                [id],
-                ticket,
+            Ok(
+                c.query_row(&format!("{SELECT} WHERE t.id = ?1"), [id], ticket)
+                    .optional()?,
             )
-            .optional()?)
+        })
+    }
+
+    /// One page of the tickets `q` selects, newest first, and how many it
+    /// selects in all.
+    pub fn tickets(&self, q: &TicketQuery) -> Result<(Vec<Ticket>, i64)> {
+        let mut clauses = Vec::new();
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(s) = q.status {
+            args.push(s.as_str().to_string().into());
+            clauses.push(format!("t.status = ?{}", args.len()));
+        }
+        match q.assignee {
+            Some(AssigneeFilter::Nobody) => clauses.push("t.assignee_id IS NULL".into()),
+            Some(AssigneeFilter::Account(id)) => {
+                args.push(id.into());
+                clauses.push(format!("t.assignee_id = ?{}", args.len()));
+            }
+            None => {}
+        }
+        if let Some(c) = &q.category {
+            args.push(c.clone().into());
+            clauses.push(format!("t.category = ?{}", args.len()));
+        }
+        if let Some(text) = q.text.as_deref().filter(|t| !t.trim().is_empty()) {
+            args.push(like_pattern(text.trim()).into());
+            let n = args.len();
+            clauses.push(format!(
+                "(t.subject LIKE ?{n} ESCAPE '\\' OR t.description LIKE ?{n} ESCAPE '\\' OR t.email LIKE ?{n} ESCAPE '\\')"
+            ));
+        }
+        let filter = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", clauses.join(" AND "))
+        };
+        self.read(|c| {
+            let total: i64 = c.query_row(
+                &format!("SELECT COUNT(*) FROM tickets t{filter}"),
+                rusqlite::params_from_iter(&args),
+                |r| r.get(0),
+            )?;
+            let mut page_args = args.clone();
+            page_args.push((q.limit as i64).into());
+            page_args.push((q.offset as i64).into());
+            let n = page_args.len();
+            let mut stmt = c.prepare(&format!(
+                "{SELECT}{filter} ORDER BY t.id DESC LIMIT ?{} OFFSET ?{n}",
+                n - 1
+            ))?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(&page_args), ticket)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok((rows, total))
+        })
+    }
+
+    /// Tickets in `status`.
+    pub fn ticket_count_in(&self, status: TicketStatus) -> Result<i64> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*) FROM tickets WHERE status = ?1",
+                [status.as_str()],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
+    /// Solved tickets created at or after `since` (RFC 3339), oldest first:
+    /// what `deflect mine --from-store` reads.
+    pub fn solved_tickets_since(&self, since: &str) -> Result<Vec<Ticket>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(&format!(
+                "{SELECT} WHERE t.status = 'solved' AND t.created_at >= ?1 ORDER BY t.id"
+            ))?;
+            let rows = stmt
+                .query_map([since], ticket)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// Moves a ticket to `status` (audited). Solving a solved ticket or
+    /// reopening one that is not solved is a conflict, so a stale page
+    /// cannot undo someone else's action.
+    pub fn set_ticket_status(&self, id: i64, status: TicketStatus, actor: i64) -> Result<()> {
+        self.write(|tx| {
+            let current: Option<String> = tx
+                .query_row("SELECT status FROM tickets WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            let current = current.ok_or_else(|| Error::NotFound(format!("ticket #{id}")))?;
+            let allowed = match status {
+                TicketStatus::Solved => current != "solved",
+                TicketStatus::Open => current == "solved",
+                TicketStatus::New => false,
+            };
+            if !allowed {
+                return Err(Error::Conflict(format!(
+                    "Ticket #{id} is {current}: it cannot become {}.",
+                    status.as_str()
+                )));
+            }
+            let solved_at = (status == TicketStatus::Solved).then(now);
+            tx.execute(
+                "UPDATE tickets SET status = ?2, solved_at = ?3 WHERE id = ?1",
+                params![id, status.as_str(), solved_at],
+            )?;
+            Store::audit(
+                tx,
+                Some(actor),
+                &format!("ticket_{}", status.as_str()),
+                &format!("ticket #{id}"),
+                "",
+            )
+        })
+    }
+
+    /// Gives a ticket to an agent (or to nobody), audited. A new ticket
+    /// someone takes becomes open.
+    pub fn assign_ticket(&self, id: i64, assignee: Option<i64>, actor: i64) -> Result<()> {
+        self.write(|tx| {
+            let name: Option<String> = match assignee {
+                Some(a) => Some(
+                    tx.query_row(
+                        "SELECT name FROM accounts WHERE id = ?1 AND disabled = 0",
+                        [a],
+                        |r| r.get(0),
+                    )
+                    .optional()?
+                    .ok_or_else(|| Error::Invalid("Choose an active agent.".into()))?,
+                ),
+                None => None,
+            };
+            let n = tx.execute(
+                "UPDATE tickets SET assignee_id = ?2,
+                   status = CASE WHEN status = 'new' AND ?2 IS NOT NULL THEN 'open' ELSE status END
+                 WHERE id = ?1",
+                params![id, assignee],
+            )?;
+            if n == 0 {
+                return Err(Error::NotFound(format!("ticket #{id}")));
+            }
+            Store::audit(
+                tx,
+                Some(actor),
+                "ticket_assigned",
+                &format!("ticket #{id}"),
+                name.as_deref().unwrap_or("nobody"),
+            )
+        })
+    }
+
+    /// Stores an agent's reply, queues its email to `destination` and marks
+    /// the ticket open, in one transaction (audited).
+    pub fn reply_to_ticket(&self, reply: &NewReply) -> Result<i64> {
+        let NewReply {
+            ticket_id: id,
+            author_id: author,
+            body,
+            destination,
+            payload,
+        } = *reply;
+        self.write(|tx| {
+            let at = now();
+            let n = tx.execute(
+                "UPDATE tickets SET status = 'open', solved_at = NULL WHERE id = ?1",
+                [id],
+            )?;
+            if n == 0 {
+                return Err(Error::NotFound(format!("ticket #{id}")));
+            }
+            tx.execute(
+                "INSERT INTO outbox (kind, destination, payload, next_attempt_at, created_at, ticket_id) VALUES ('reply', ?1, ?2, ?3, ?3, ?4)",
+                params![destination, payload, at, id],
+            )?;
+            let outbox = tx.last_insert_rowid();
+            tx.execute(
+                "INSERT INTO ticket_replies (ticket_id, author_id, body, created_at, outbox_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, author, body, at, outbox],
+            )?;
+            let reply = tx.last_insert_rowid();
+            Store::audit(tx, Some(author), "ticket_replied", &format!("ticket #{id}"), &format!("reply {reply}"))?;
+            Ok(reply)
+        })
+    }
+
+    /// A ticket's replies, oldest first.
+    pub fn ticket_replies(&self, id: i64) -> Result<Vec<TicketReply>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT r.id, a.name, r.body, r.created_at, o.delivered_at, o.last_error
+                 FROM ticket_replies r JOIN accounts a ON a.id = r.author_id
+                 LEFT JOIN outbox o ON o.id = r.outbox_id
+                 WHERE r.ticket_id = ?1 ORDER BY r.id",
+            )?;
+            let rows = stmt
+                .query_map([id], |r| {
+                    Ok(TicketReply {
+                        id: r.get(0)?,
+                        author: r.get(1)?,
+                        body: r.get(2)?,
+                        created_at: r.get(3)?,
+                        delivered_at: r.get(4)?,
+                        last_error: r.get(5)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
         })
     }
 
@@ -130,5 +472,30 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_take_wildcards_literally() {
+        for (text, pattern) in [
+            ("refund", "%refund%"),
+            ("100%", "%100\\%%"),
+            ("a_b", "%a\\_b%"),
+            ("c:\\x", "%c:\\\\x%"),
+        ] {
+            assert_eq!(like_pattern(text), pattern, "{text}");
+        }
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for s in TicketStatus::ALL {
+            assert_eq!(TicketStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(TicketStatus::parse("closed"), None);
     }
 }

@@ -46,7 +46,7 @@ fn section(
 /// A cell of text someone typed (a query, a title): one starting like a
 /// formula gets a leading `'`, so a spreadsheet shows it instead of running
 /// it (CSV injection).
-fn text(s: &str) -> String {
+pub fn text(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {

@@ -390,6 +390,8 @@ async fn create_ticket(
     body: String,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     check_origin(&state, &headers)?;
+    let client = connect.as_ref().map(|Extension(ConnectInfo(p))| p.ip());
+    let idempotency_key = idempotency_key(&headers, client)?;
     let form: TicketForm = serde_json::from_str(&body)
         .map_err(|e| AppError::BadRequest(format!("The request is not a ticket: {e}.")))?;
     if !form.website.is_empty() {
@@ -429,14 +431,45 @@ async fn create_ticket(
                 &locale,
                 session.as_deref(),
                 source,
+                idempotency_key.as_deref(),
             )
         })
         .await?;
+    let (ticket, created) = ticket;
     state.contact_limiter.hit(&key);
     Ok((
-        StatusCode::CREATED,
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
         Json(json!({ "id": ticket.id, "created_at": ticket.created_at })),
     ))
+}
+
+/// Longest `Idempotency-Key` accepted (a UUID is 36).
+const MAX_IDEMPOTENCY_KEY: usize = 200;
+
+/// The request's `Idempotency-Key`, scoped to its client address so two
+/// clients never share a key: what the store keeps unique.
+fn idempotency_key(
+    headers: &HeaderMap,
+    client: Option<std::net::IpAddr>,
+) -> Result<Option<String>, AppError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value.to_str().unwrap_or("").trim();
+    if key.is_empty()
+        || key.len() > MAX_IDEMPOTENCY_KEY
+        || !key.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return Err(AppError::BadRequest(format!(
+            "`Idempotency-Key` must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters, such as a UUID."
+        )));
+    }
+    let client = client.map_or_else(|| "-".to_string(), |ip| ip.to_string());
+    Ok(Some(format!("{client}|{key}")))
 }
 
 #[derive(Deserialize)]

@@ -1,13 +1,15 @@
 //! The contact form that stands in front of the ticket queue: it suggests
 //! articles as the customer types, stores a submitted ticket before anything
-//! else is tried (the outbox then delivers it), and counts what it deflects.
-//! Also "This answered my question" and the "Was this helpful?" votes. Public
-//! forms are CSRF-safe through a double-submit cookie.
+//! else is tried (the outbox then delivers it), then redirects to a
+//! confirmation page (post/redirect/get, so a reload never sends it twice),
+//! and counts what it deflects. Also "This answered my question" and the
+//! "Was this helpful?" votes. Public forms are CSRF-safe through a
+//! double-submit cookie.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,13 +17,13 @@ use axum::{Extension, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::form::{check_form_token, form_token, redirect, with_cookie, FormData};
+use super::form::{check_form_token, form_token, redirect, with_cookie, FormData, FORM_COOKIE};
 use super::page::{base_context, category_links, PageLocale};
 use crate::analytics::{EventKind, Source};
 use crate::articles::{is_valid_slug, normalize_locale};
 use crate::index::Audience;
 use crate::store::{NewTicket, Ticket};
-use crate::web::auth::{self};
+use crate::web::auth::{self, constant_time_eq};
 use crate::web::params::Params;
 use crate::web::visitor::Visitor;
 use crate::web::{AppError, AppState};
@@ -29,6 +31,7 @@ use crate::web::{AppError, AppState};
 pub fn routes() -> axum::Router<AppState> {
     Router::new()
         .route("/contact", get(form).post(submit))
+        .route("/contact/sent/{token}", get(sent))
         .route("/contact/deflected", post(deflected))
         .route("/feedback", post(feedback))
 }
@@ -123,13 +126,16 @@ pub fn is_email(s: &str) -> bool {
 
 /// Stores a ticket with its deliveries, then records the event and wakes
 /// the outbox. Storing comes first: nothing after it can lose the ticket.
+/// With an `idempotency_key` already used, that key's ticket comes back
+/// with `false` and nothing else happens.
 pub fn create_ticket(
     s: &AppState,
     t: &TicketForm,
     locale: &str,
     session: Option<&str>,
     source: Source,
-) -> Result<Ticket, AppError> {
+    idempotency_key: Option<&str>,
+) -> Result<(Ticket, bool), AppError> {
     let new = NewTicket {
         subject: t.subject.trim().to_string(),
         description: t.description.trim().to_string(),
@@ -140,14 +146,8 @@ pub fn create_ticket(
         source: source.as_str().to_string(),
         article: Some(t.article.clone()).filter(|a| !a.is_empty()),
     };
-    let mut destinations = Vec::new();
-    if !s.config.tickets.webhook.is_empty() {
-        destinations.push(s.config.tickets.webhook.clone());
-    }
-    if !s.config.tickets.email_to.is_empty() {
-        destinations.push(format!("mailto:{}", s.config.tickets.email_to));
-    }
-    let ticket = s.store.create_ticket(&new, &destinations, |t| {
+    let destinations = s.config.tickets.destinations();
+    let (ticket, created) = s.store.create_ticket(&new, idempotency_key, &destinations, |t| {
         json!({
             "event": "ticket", "id": t.id, "created_at": t.created_at, "subject": t.fields.subject,
             "description": t.fields.description, "email": t.fields.email, "category": t.fields.category,
@@ -155,12 +155,15 @@ pub fn create_ticket(
         })
         .to_string()
     })?;
+    if !created {
+        return Ok((ticket, false));
+    }
     s.record(session, EventKind::TicketSubmit, source, |e| {
         e.slug = ticket.fields.article.clone();
         e.locale = Some(locale.to_string());
     });
     s.workflow.notifier.wake();
-    Ok(ticket)
+    Ok((ticket, true))
 }
 
 fn categories(s: &AppState, locale: &str) -> Result<Vec<String>, AppError> {
@@ -285,14 +288,56 @@ async fn submit(
                 )
                     .into_response());
             }
-            let ticket = create_ticket(
+            let (ticket, _) = create_ticket(
                 s,
                 &ticket_form,
                 &locale,
                 visitor.sid.as_deref(),
                 Source::Web,
+                None,
             )?;
             s.contact_limiter.hit(&key);
+            // Post/redirect/get: a reload shows the confirmation again
+            // instead of sending the ticket twice.
+            Ok(redirect(&format!(
+                "/contact/sent/{}",
+                sent_token(&token, ticket.id)
+            )))
+        })
+        .await
+}
+
+/// `{id}-{proof}`: the confirmation page of ticket `id`, valid only in the
+/// browser whose form token made it (the page shows the customer's email).
+fn sent_token(form_token: &str, id: i64) -> String {
+    let mac = crate::notify::sign(form_token, format!("contact-sent:{id}").as_bytes());
+    let proof = mac.trim_start_matches("sha256=");
+    format!("{id}-{}", &proof[..32.min(proof.len())])
+}
+
+/// `GET /contact/sent/{token}` — "Request sent", as often as it is loaded.
+async fn sent(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let gone = || {
+        AppError::NotFound(
+            "This confirmation is not available here. Your request was saved; we reply by email."
+                .into(),
+        )
+    };
+    let form_token = auth::cookie(&headers, FORM_COOKIE).ok_or_else(gone)?;
+    let id: i64 = token
+        .split_once('-')
+        .and_then(|(id, _)| id.parse().ok())
+        .ok_or_else(gone)?;
+    if !constant_time_eq(sent_token(form_token, id).as_bytes(), token.as_bytes()) {
+        return Err(gone());
+    }
+    state
+        .run(move |s| {
+            let ticket = s.store.ticket(id)?.ok_or_else(gone)?;
             let mut ctx = base_context(s, &PageLocale::default_for(s), "");
             ctx.insert(
                 "ticket",

@@ -1,4 +1,4 @@
-//! The dashboard: my drafts, reviews assigned to me, revisions waiting for any
+//! The dashboard: new tickets waiting in the inbox, my drafts, reviews assigned to me, revisions waiting for any
 //! reviewer, mined drafts waiting for a writer, and live articles that are
 //! stale (past their review interval) or unreviewed (their current content
 //! matches no approval — a hand edit), as computed for the leads' report too
@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::{context, flash_from, render, row, signed_in};
 use crate::analytics::report::{articles_needing_attention, default_review_interval};
-use crate::store::{Role, Session};
+use crate::store::{Role, Session, TicketStatus};
 use crate::web::{AppError, AppState};
 
 #[derive(Serialize)]
@@ -67,6 +67,7 @@ pub async fn page(
                 &serde_json::json!({
                     "drafts": my_drafts.len(), "assigned": assigned.len(), "waiting": waiting.len(),
                     "stale": stale.len(), "unreviewed": unreviewed.len(),
+                    "new_tickets": s.store.ticket_count_in(TicketStatus::New)?,
                 }),
             );
             ctx.insert("my_drafts", &my_drafts);

@@ -1,5 +1,6 @@
 //! The agent workspace under `/agent`: sign-in, the dashboard, the editor,
-//! review pages, history, accounts, reports, FAQ mining and synonyms. Every page needs a signed-in agent
+//! review pages, history, accounts, reports, FAQ mining, synonyms and the
+//! ticket inbox. Every page needs a signed-in agent
 //! (a sign-in redirect otherwise); every POST checks the session's CSRF token.
 
 mod accounts;
@@ -11,6 +12,7 @@ mod outbox;
 mod reports;
 mod revision;
 mod synonyms;
+mod tickets;
 
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -59,6 +61,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/agent/accounts/{name}/disable", post(accounts::disable))
         .route("/agent/outbox", get(outbox::page))
+        .route("/agent/tickets", get(tickets::list))
+        .route("/agent/tickets.csv", get(tickets::export))
+        .route("/agent/tickets/{id}", get(tickets::page))
+        .route("/agent/tickets/{id}/{action}", post(tickets::act))
         .route("/agent/mining", get(mining::page))
         .route("/agent/mining/report", get(mining::report))
         .route("/agent/mining/report.json", get(mining::report))
@@ -128,6 +134,10 @@ pub fn flash_from(query: Option<&str>) -> Option<Flash> {
         "verified" => "Marked as still accurate.",
         "created" => "Account created.",
         "disabled" => "Account disabled.",
+        "ticket_solved" => "Ticket solved.",
+        "ticket_reopened" => "Ticket reopened.",
+        "ticket_assigned" => "Assignment saved.",
+        "ticket_replied" => "Reply saved and queued for email.",
         _ => return None,
     };
     Some(Flash {

@@ -1,5 +1,7 @@
 //! Undelivered tickets, for leads: what the outbox still holds, how often it
 //! tried and why it failed, so a broken webhook or mail server is noticed.
+//! With no delivery channel configured it says where tickets are instead:
+//! the inbox.
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -33,6 +35,9 @@ pub async fn page(State(state): State<AppState>, headers: HeaderMap) -> Response
                 .collect();
             let mut ctx = context(s, Some(&session), None);
             ctx.insert("items", &items);
+            // With nowhere to send tickets, "all delivered" would be a lie:
+            // they are in the inbox.
+            ctx.insert("no_channel", &s.config.tickets.destinations().is_empty());
             render(s, "agent/outbox.html", &ctx)
         })
         .await
