@@ -21,8 +21,8 @@ const ROUND: Duration = Duration::from_secs(6);
 fn writer_throughput() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("events.db");
-    deflect::store::Store::open(&path).unwrap();
-    let sink = EventSink::start(&path, Duration::from_secs(86_400 * 365)).unwrap();
+    let store = deflect::store::Store::open(&path).unwrap();
+    let sink = EventSink::start(&store, Duration::from_secs(86_400 * 365)).unwrap();
     let mut rates = Vec::new();
     for round in 0..5 {
         let n = 60_000; // below the queue's capacity: nothing is shed

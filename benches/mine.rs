@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use deflect::mining::cluster::{cluster_tuned, ClusterOptions, Tuning};
 use deflect::mining::corpus::{Analyzers, Corpus, NO_DOC};
 use deflect::mining::input::{Row, TicketReader};
-use deflect::mining::metrics::{agreement, Agreement};
+use deflect::mining::quality::{agreement, Agreement};
 use deflect::mining::{mine, ColumnOverrides, MineOptions};
 
 const SEED: u64 = 1;

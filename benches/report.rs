@@ -417,7 +417,7 @@ fn main() {
     let started = Instant::now();
     let conn = report::open_events(&path).expect("open the store");
     let mut n = 0u64;
-    deflect::store::scan_events(&conn, period.previous().since, period.until, |_| n += 1)
+    conn.scan(period.previous().since, period.until, |_| n += 1)
         .expect("scan");
     let secs = started.elapsed().as_secs_f64();
     println!(

@@ -16,7 +16,7 @@
 //! mining analytics eval  (jobs: FAQ mining, deflection reports, relevance)
 //! review                 (the peer-review workflow: its rules and service)
 //! watch                  (keeps the library in step with `articles/`)
-//! library notify         (the live help center; deliveries from the outbox)
+//! library outbox         (the live help center; deliveries from the outbox)
 //! error                  (gathers the errors of the layers below)
 //! index store            (the derived search index; every database access)
 //! config                 (settings resolved once into typed values)
@@ -32,7 +32,7 @@ pub mod eval;
 pub mod index;
 pub mod library;
 pub mod mining;
-pub mod notify;
+pub mod outbox;
 pub mod pii;
 pub mod review;
 pub mod store;

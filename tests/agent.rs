@@ -718,7 +718,7 @@ async fn workflow_events_reach_the_webhook_signed_and_retried() {
     for (_, signature, body) in got.iter() {
         assert_eq!(
             *signature,
-            deflect::notify::sign("s3cret", body.as_bytes()),
+            deflect::outbox::sign("s3cret", body.as_bytes()),
             "signed body"
         );
     }

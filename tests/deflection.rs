@@ -389,7 +389,7 @@ async fn a_failing_webhook_gets_each_ticket_exactly_once_when_it_recovers() {
     for (sig, body) in got.iter() {
         assert_eq!(
             *sig,
-            deflect::notify::sign("ticket-secret", body.as_bytes())
+            deflect::outbox::sign("ticket-secret", body.as_bytes())
         );
     }
     assert!(kb.state().store.undelivered_tickets().unwrap().is_empty());

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use deflect::notify::Notifier;
+use deflect::outbox::Notifier;
 use deflect::review::Workflow;
 use deflect::store::{Account, RevisionFields, RevisionState, Role};
 use proptest::prelude::*;

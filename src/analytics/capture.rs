@@ -1,17 +1,17 @@
 //! Event capture that never slows a request: handlers hand events to a
 //! bounded channel ([`EventSink::record`] never blocks), and one writer thread
-//! drains it in batches into SQLite through its own connection — one
-//! transaction per batch. When the channel is full the event is shed and
+//! drains it in batches into the store through the store's
+//! [`EventWriter`](crate::store::EventWriter) — one transaction per batch. When the channel is full the event is shed and
 //! counted, so overload costs analytics, never latency. The writer also
 //! purges events past the retention period.
 
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::Event;
+use crate::store::{EventWriter, Store};
 
 /// Events waiting for the writer; more are shed.
 const CAPACITY: usize = 65_536;
@@ -45,22 +45,19 @@ impl EventSink {
         }
     }
 
-    /// Starts the writer thread on the database at `path`; events older than
-    /// `retention` are purged at start and every hour.
-    pub fn start(path: &Path, retention: Duration) -> rusqlite::Result<EventSink> {
-        let mut conn = rusqlite::Connection::open(path)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
-        )?;
-        // Make sure the tables exist even if the store was never opened.
-        crate::store::migrate(&mut conn)?;
+    /// Starts the writer thread on `store`; events older than `retention`
+    /// are purged at start and every hour.
+    pub fn start(store: &Store, retention: Duration) -> crate::store::Result<EventSink> {
+        let writer = store.event_writer()?;
         let (tx, rx) = sync_channel(CAPACITY);
         let stats: Arc<CaptureStats> = Arc::default();
         let writer_stats = Arc::clone(&stats);
         std::thread::Builder::new()
             .name("deflect-events".into())
-            .spawn(move || write_loop(conn, rx, &writer_stats, retention))
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            .spawn(move || write_loop(writer, rx, &writer_stats, retention))
+            .map_err(|e| {
+                crate::store::Error::Invalid(format!("cannot start the event writer: {e}"))
+            })?;
         Ok(EventSink {
             tx: Some(tx),
             stats,
@@ -105,7 +102,7 @@ impl EventSink {
 }
 
 fn write_loop(
-    mut conn: rusqlite::Connection,
+    mut writer: EventWriter,
     rx: Receiver<Event>,
     stats: &CaptureStats,
     retention: Duration,
@@ -115,7 +112,7 @@ fn write_loop(
     loop {
         if last_purge.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
             let before = chrono::Utc::now().timestamp_millis() - retention.as_millis() as i64;
-            match conn.execute("DELETE FROM events WHERE at < ?1", [before]) {
+            match writer.purge(before) {
                 Ok(n) if n > 0 => tracing::info!(purged = n, "old analytics events purged"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!("purging old events failed: {e}"),
@@ -136,11 +133,7 @@ fn write_loop(
             }
         }
         let n = batch.len() as u64;
-        let result = conn.transaction().and_then(|tx| {
-            crate::store::insert_events(&tx, &batch)?;
-            tx.commit()
-        });
-        match result {
+        match writer.insert(&batch) {
             Ok(()) => stats.written.fetch_add(n, Ordering::Relaxed),
             Err(e) => {
                 tracing::error!("{n} analytics events lost: {e}");
@@ -161,7 +154,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.sqlite");
         let store = crate::store::Store::open(&path).unwrap();
-        let sink = EventSink::start(&path, Duration::from_secs(86_400)).unwrap();
+        let sink = EventSink::start(&store, Duration::from_secs(86_400)).unwrap();
         for i in 0..1000 {
             let mut e = Event::new(EventKind::Search, &format!("s{}", i % 7), Source::Web);
             e.query = Some(format!("q{i}"));

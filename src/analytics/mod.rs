@@ -3,7 +3,7 @@
 //! and reports built from them ([`metrics`], [`report`]).
 
 pub mod capture;
-pub mod metrics;
+pub mod deflection;
 pub mod report;
 
 // The event types are the store's records: analytics reads and writes them

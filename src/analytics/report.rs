@@ -15,14 +15,13 @@ pub mod render;
 use std::collections::HashMap;
 use std::path::Path;
 
-use rusqlite::Connection;
 use serde::Serialize;
 
-use super::metrics::{
-    ratio, ArticleKey, ArticleStats, EventRef, Metrics, MetricsBuilder, QueryStats, Reasons, Totals,
+use super::deflection::{
+    ratio, ArticleKey, ArticleStats, Metrics, MetricsBuilder, QueryStats, Reasons, Totals,
 };
-use super::EventKind;
 use crate::index::{Audience, SearchIndex};
+use crate::store::EventReader;
 use period::{date, iso};
 
 pub use attention::{
@@ -39,13 +38,6 @@ pub const DEFAULT_ROWS: usize = 20;
 pub enum ReportError {
     #[error("{0}")]
     Period(String),
-    #[error("cannot read events from {path}: {source}")]
-    Open {
-        path: String,
-        source: rusqlite::Error,
-    },
-    #[error("reading events: {0}")]
-    Sql(#[from] rusqlite::Error),
     #[error(transparent)]
     Store(#[from] crate::store::Error),
     #[error(transparent)]
@@ -249,42 +241,28 @@ pub struct ReportOptions<'a> {
     pub attention: Option<Attention>,
 }
 
-/// A connection to the store for reading events beside a running server:
-/// its own (WAL lets it read while the server writes), read-only.
-pub fn open_events(path: &Path) -> Result<Connection, ReportError> {
-    let err = |source| ReportError::Open {
-        path: path.display().to_string(),
-        source,
-    };
-    if !path.is_file() {
-        return Err(err(rusqlite::Error::InvalidPath(path.to_path_buf())));
-    }
-    let conn = Connection::open(path).map_err(err)?;
-    // Memory-mapped reads spare a copy of every page a long scan touches.
-    conn.execute_batch(
-        "PRAGMA query_only = ON; PRAGMA busy_timeout = 5000; PRAGMA mmap_size = 4294967296;",
-    )
-    .map_err(err)?;
-    Ok(conn)
+/// The store's events for reading beside a running server.
+pub fn open_events(path: &Path) -> Result<EventReader, ReportError> {
+    Ok(EventReader::open(path)?)
 }
 
 /// The report of `opts.period` and the period before it, from the events in
 /// `conn` (one scan over both).
-pub fn build(conn: &Connection, opts: ReportOptions) -> Result<Report, ReportError> {
-    let (current, previous) = scan_metrics(conn, opts.period, opts.default_locale)?;
+pub fn build(events: &EventReader, opts: ReportOptions) -> Result<Report, ReportError> {
+    let (current, previous) = scan_metrics(events, opts.period, opts.default_locale)?;
     from_metrics(&current, &previous, opts)
 }
 
 /// The metrics of `period` and of the period before it.
 pub fn scan_metrics(
-    conn: &Connection,
+    events: &EventReader,
     period: Period,
     default_locale: &str,
 ) -> Result<(Metrics, Metrics), ReportError> {
     let before = period.previous();
     let mut current = MetricsBuilder::new(default_locale);
     let mut previous = MetricsBuilder::new(default_locale);
-    scan_refs(conn, before.since, period.until, |e| {
+    events.scan_refs(before.since, period.until, |e| {
         if e.at < period.since {
             previous.push(e)
         } else {
@@ -292,50 +270,6 @@ pub fn scan_metrics(
         }
     })?;
     Ok((current.finish(), previous.finish()))
-}
-
-/// Calls `f` with every event in `[from, to)` (ms), oldest first, borrowed
-/// from the row: the same rows as [`crate::store::scan_events`] without its
-/// strings per column, which cost more than SQLite itself over millions of
-/// events. Rows of an unknown kind are skipped, as there.
-fn scan_refs(
-    conn: &Connection,
-    from: i64,
-    to: i64,
-    mut f: impl FnMut(EventRef),
-) -> rusqlite::Result<u64> {
-    let mut stmt = conn.prepare(
-        "SELECT at, session, kind, query, slug, results, locale, helpful, reason
-         FROM events WHERE at >= ?1 AND at < ?2 ORDER BY at, id",
-    )?;
-    let mut rows = stmt.query(rusqlite::params![from, to])?;
-    let mut n = 0;
-    while let Some(r) = rows.next()? {
-        let Some(kind) = text(r, 2)?.and_then(EventKind::parse) else {
-            continue;
-        };
-        f(EventRef {
-            at: r.get(0)?,
-            session: text(r, 1)?.unwrap_or_default(),
-            kind,
-            query: text(r, 3)?,
-            slug: text(r, 4)?,
-            results: r.get(5)?,
-            locale: text(r, 6)?,
-            helpful: r.get(7)?,
-            reason: text(r, 8)?,
-        });
-        n += 1;
-    }
-    Ok(n)
-}
-
-/// A text column, borrowed; anything else (or invalid UTF-8) is none.
-fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
-    Ok(match row.get_ref(i)? {
-        rusqlite::types::ValueRef::Text(b) => std::str::from_utf8(b).ok(),
-        _ => None,
-    })
 }
 
 /// The report from already computed metrics.
@@ -547,8 +481,8 @@ impl Titles<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analytics::metrics::MS_PER_DAY;
-    use crate::analytics::{Event, Source};
+    use crate::analytics::deflection::MS_PER_DAY;
+    use crate::analytics::{Event, EventKind, Source};
 
     const JAN_1: i64 = 1_767_225_600_000;
 

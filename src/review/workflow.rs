@@ -13,7 +13,7 @@ use crate::articles::{derive_slug, hash_hex, is_valid_slug};
 use crate::config::Config;
 use crate::index::Audience;
 use crate::library::Library;
-use crate::notify::Notifier;
+use crate::outbox::Notifier;
 use crate::store::{
     Account, NewRevision, Revision, RevisionFields, RevisionKind, RevisionState, Store, Verdict,
 };

@@ -242,3 +242,146 @@ impl Store {
         self.write(|tx| Ok(tx.execute("DELETE FROM events WHERE at < ?1", [before])?))
     }
 }
+
+/// The analytics writer's own connection to the store: batches of events
+/// go in without waiting for the store's request-path connection, and the
+/// request path never waits for a batch.
+pub struct EventWriter {
+    conn: Connection,
+}
+
+impl Store {
+    /// A second connection for the event writer thread.
+    pub fn event_writer(&self) -> Result<EventWriter> {
+        let err = |source| super::Error::Open {
+            path: self.path().to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(self.path()).map_err(err)?;
+        // Events are analytics: a batch lost to a power cut costs less than
+        // a full sync per batch.
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
+        )
+        .map_err(err)?;
+        Ok(EventWriter { conn })
+    }
+}
+
+impl EventWriter {
+    /// Inserts `events` in one transaction.
+    pub fn insert(&mut self, events: &[Event]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        insert(&tx, events)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Deletes events older than `before` (ms); returns how many.
+    pub fn purge(&mut self, before: i64) -> Result<usize> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM events WHERE at < ?1", [before])?)
+    }
+}
+
+/// An event as the metrics read it: borrowed, so a store scan can hand rows
+/// over without allocating a string per column.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EventRef<'a> {
+    pub at: i64,
+    pub session: &'a str,
+    pub kind: EventKind,
+    pub query: Option<&'a str>,
+    pub slug: Option<&'a str>,
+    pub results: Option<i64>,
+    pub locale: Option<&'a str>,
+    pub helpful: Option<bool>,
+    pub reason: Option<&'a str>,
+}
+
+impl<'a> From<&'a Event> for EventRef<'a> {
+    fn from(e: &'a Event) -> EventRef<'a> {
+        EventRef {
+            at: e.at,
+            session: &e.session,
+            kind: e.kind,
+            query: e.query.as_deref(),
+            slug: e.slug.as_deref(),
+            results: e.results,
+            locale: e.locale.as_deref(),
+            helpful: e.helpful,
+            reason: e.reason.as_deref(),
+        }
+    }
+}
+
+/// A read-only connection for reports: its own, so a long scan reads beside
+/// a running server (WAL) without holding the store's connection.
+pub struct EventReader {
+    conn: Connection,
+}
+
+impl EventReader {
+    /// Opens the store file at `path` for reading; it must exist.
+    pub fn open(path: &std::path::Path) -> Result<EventReader> {
+        let err = |source| super::Error::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        if !path.is_file() {
+            return Err(err(rusqlite::Error::InvalidPath(path.to_path_buf())));
+        }
+        let conn = Connection::open(path).map_err(err)?;
+        // Memory-mapped reads spare a copy of every page a long scan touches.
+        conn.execute_batch(
+            "PRAGMA query_only = ON; PRAGMA busy_timeout = 5000; PRAGMA mmap_size = 4294967296;",
+        )
+        .map_err(err)?;
+        Ok(EventReader { conn })
+    }
+
+    /// Every event in `[from, to)` (ms), oldest first, to `f`.
+    pub fn scan(&self, from: i64, to: i64, f: impl FnMut(Event)) -> Result<u64> {
+        Ok(scan(&self.conn, from, to, f)?)
+    }
+
+    /// Calls `f` with every event in `[from, to)` (ms), oldest first,
+    /// borrowed from the row: the same rows as [`EventReader::scan`] without
+    /// its strings per column, which cost more than SQLite itself over
+    /// millions of events. Rows of an unknown kind are skipped, as there.
+    pub fn scan_refs(&self, from: i64, to: i64, mut f: impl FnMut(EventRef)) -> Result<u64> {
+        let mut stmt = self.conn.prepare(
+            "SELECT at, session, kind, query, slug, results, locale, helpful, reason
+             FROM events WHERE at >= ?1 AND at < ?2 ORDER BY at, id",
+        )?;
+        let mut rows = stmt.query(params![from, to])?;
+        let mut n = 0;
+        while let Some(r) = rows.next()? {
+            let Some(kind) = text(r, 2)?.and_then(EventKind::parse) else {
+                continue;
+            };
+            f(EventRef {
+                at: r.get(0)?,
+                session: text(r, 1)?.unwrap_or_default(),
+                kind,
+                query: text(r, 3)?,
+                slug: text(r, 4)?,
+                results: r.get(5)?,
+                locale: text(r, 6)?,
+                helpful: r.get(7)?,
+                reason: text(r, 8)?,
+            });
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+/// A text column, borrowed; anything else (or invalid UTF-8) is none.
+fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
+    Ok(match row.get_ref(i)? {
+        rusqlite::types::ValueRef::Text(b) => std::str::from_utf8(b).ok(),
+        _ => None,
+    })
+}

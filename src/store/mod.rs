@@ -21,7 +21,10 @@ use std::sync::Mutex;
 use rusqlite::{Connection, Transaction};
 
 pub use accounts::{random_token, Account, Role, Session};
-pub use events::{insert as insert_events, scan as scan_events, Event, EventKind, Source};
+pub use events::{
+    insert as insert_events, scan as scan_events, Event, EventKind, EventReader, EventRef,
+    EventWriter, Source,
+};
 pub use mining::{MinedDraft, MiningRun, UNASSIGNED};
 pub use outbox::OutboxItem;
 pub use revisions::{

@@ -78,6 +78,17 @@ impl Store {
         })
     }
 
+    /// How many messages wait for delivery (a `COUNT`, no rows loaded).
+    pub fn undelivered_count(&self) -> Result<u64> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL",
+                [],
+                |r| r.get::<_, i64>(0),
+            )? as u64)
+        })
+    }
+
     /// Records a delivery.
     pub fn delivered(&self, id: i64) -> Result<()> {
         self.write(|tx| {

@@ -5,8 +5,8 @@
 
 pub mod auth;
 mod error;
+pub mod http_metrics;
 pub mod locale;
-pub mod metrics;
 mod params;
 mod routes;
 pub mod visitor;
@@ -51,7 +51,7 @@ pub struct Inner {
     /// Analytics events go here.
     pub events: EventSink,
     /// Request counts and latencies for `/metrics`.
-    pub http_metrics: metrics::HttpMetrics,
+    pub http_metrics: http_metrics::HttpMetrics,
 }
 
 impl std::ops::Deref for AppState {
@@ -72,12 +72,7 @@ impl AppState {
         let store = Arc::new(Store::open(&config.store)?);
         let events = if config.analytics.enabled {
             let retention = Duration::from_secs(config.analytics.retention_days.max(1) * 86_400);
-            EventSink::start(&config.store, retention).map_err(|source| {
-                crate::store::Error::Open {
-                    path: config.store.clone(),
-                    source,
-                }
-            })?
+            EventSink::start(&store, retention)?
         } else {
             EventSink::disabled()
         };
@@ -130,10 +125,10 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{file}", get(routes::assets::asset))
         .route("/widget.js", get(routes::assets::widget))
         .route("/healthz", get(routes::api::healthz))
-        .route("/metrics", get(metrics::metrics))
+        .route("/metrics", get(http_metrics::metrics))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
-            metrics::track,
+            http_metrics::track,
         ))
         .fallback(routes::help_center::not_found)
         .layer(middleware::from_fn_with_state(

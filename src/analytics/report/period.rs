@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 
 use super::ReportError;
-use crate::analytics::metrics::MS_PER_DAY;
+use crate::analytics::deflection::MS_PER_DAY;
 
 /// A time range `[since, until)` in ms since the epoch, UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -310,7 +310,7 @@ async fn submit(
 /// `{id}-{proof}`: the confirmation page of ticket `id`, valid only in the
 /// browser whose form token made it (the page shows the customer's email).
 fn sent_token(form_token: &str, id: i64) -> String {
-    let mac = crate::notify::sign(form_token, format!("contact-sent:{id}").as_bytes());
+    let mac = crate::outbox::sign(form_token, format!("contact-sent:{id}").as_bytes());
     let proof = mac.trim_start_matches("sha256=");
     format!("{id}-{}", &proof[..32.min(proof.len())])
 }

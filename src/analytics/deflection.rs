@@ -38,6 +38,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::{normalize_query, Event, EventKind};
+pub use crate::store::EventRef;
 
 /// Milliseconds in a (UTC) day: events are bucketed by `at / MS_PER_DAY`.
 pub const MS_PER_DAY: i64 = 86_400_000;
@@ -228,37 +229,6 @@ impl Metrics {
             builder.push(EventRef::from(&e));
         }
         builder.finish()
-    }
-}
-
-/// An event as the metrics read it: borrowed, so a store scan can hand rows
-/// over without allocating a string per column.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct EventRef<'a> {
-    pub at: i64,
-    pub session: &'a str,
-    pub kind: EventKind,
-    pub query: Option<&'a str>,
-    pub slug: Option<&'a str>,
-    pub results: Option<i64>,
-    pub locale: Option<&'a str>,
-    pub helpful: Option<bool>,
-    pub reason: Option<&'a str>,
-}
-
-impl<'a> From<&'a Event> for EventRef<'a> {
-    fn from(e: &'a Event) -> EventRef<'a> {
-        EventRef {
-            at: e.at,
-            session: &e.session,
-            kind: e.kind,
-            query: e.query.as_deref(),
-            slug: e.slug.as_deref(),
-            results: e.results,
-            locale: e.locale.as_deref(),
-            helpful: e.helpful,
-            reason: e.reason.as_deref(),
-        }
     }
 }
 

@@ -162,7 +162,13 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             value.load(Ordering::Relaxed)
         );
     }
-    let depth = state.store.undelivered().map(|u| u.len()).unwrap_or(0);
+    // A database read: off the async workers.
+    let store = std::sync::Arc::clone(&state.store);
+    let depth = tokio::task::spawn_blocking(move || store.undelivered_count())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or(0);
     let _ = writeln!(out, "# HELP deflect_outbox_depth Deliveries (tickets, notifications) not yet accepted.\n# TYPE deflect_outbox_depth gauge\ndeflect_outbox_depth {depth}");
     let docs = state.library.index().len();
     let _ = writeln!(out, "# HELP deflect_index_documents Articles in the search index.\n# TYPE deflect_index_documents gauge\ndeflect_index_documents {docs}");
