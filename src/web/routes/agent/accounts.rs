@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::{context, flash_from, redirect, render, signed_in, FormData};
+use super::{context, flash_from, redirect, render, AdminRole, FormData, SignedIn};
 use crate::store::{Role, Session};
 use crate::web::{AppError, AppState};
 
@@ -38,13 +38,9 @@ fn accounts_page(
 /// `GET /agent/accounts`
 pub async fn page(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(session, _): SignedIn<AdminRole>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let session = match signed_in(&state, &headers, "/agent/accounts", Role::Admin) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
     let flash = flash_from(raw.as_deref());
     state
         .run(move |s| accounts_page(s, &session, BTreeMap::new(), flash))

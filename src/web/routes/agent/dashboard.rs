@@ -5,11 +5,10 @@
 //! ([`crate::analytics::report::articles_needing_attention`]).
 
 use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::{context, flash_from, render, row, signed_in};
+use super::{context, flash_from, render, row, AnyAgent, SignedIn};
 use crate::analytics::report::{articles_needing_attention, default_review_interval};
 use crate::store::{Role, Session, TicketStatus};
 use crate::web::{AppError, AppState};
@@ -42,13 +41,9 @@ const MAX_ROWS: usize = 100;
 /// `GET /agent`
 pub async fn page(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(session, _): SignedIn<AnyAgent>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let session = match signed_in(&state, &headers, "/agent", Role::Agent) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
     let flash = flash_from(raw.as_deref());
     state
         .run(move |s| {

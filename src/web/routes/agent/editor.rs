@@ -11,7 +11,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{article_param, context, flash_from, redirect, signed_in, FormData};
+use super::{article_param, context, flash_from, redirect, AnyAgent, FormData, SignedIn};
 use crate::articles::load::Catalog;
 use crate::articles::markdown;
 use crate::index::Audience;
@@ -214,13 +214,9 @@ fn with_status(status: StatusCode, html: String) -> Response {
 /// `GET /agent/articles/new`
 pub async fn new_form(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(session, _): SignedIn<AnyAgent>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let session = match signed_in(&state, &headers, "/agent/articles/new", Role::Agent) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
     let params = Params::parse(raw.as_deref());
     let draft = Draft {
         title: params.text("title").unwrap_or_default().to_string(),
@@ -290,14 +286,9 @@ pub async fn create(
 /// following a link never creates a revision.
 pub async fn start_edit(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(session, _): SignedIn<AnyAgent>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let next = format!("/agent/edit?{}", raw.clone().unwrap_or_default());
-    let session = match signed_in(&state, &headers, &next, Role::Agent) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
     let (slug, locale) = article_param(&state, &Params::parse(raw.as_deref()));
     state
         .run(move |s| {
@@ -370,19 +361,10 @@ pub async fn create_edit(
 /// `GET /agent/revisions/{id}/edit`
 pub async fn edit_form(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(session, _): SignedIn<AnyAgent>,
     Path(id): Path<i64>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let session = match signed_in(
-        &state,
-        &headers,
-        &format!("/agent/revisions/{id}/edit"),
-        Role::Agent,
-    ) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
     let flash = flash_from(raw.as_deref());
     state
         .run(move |s| {

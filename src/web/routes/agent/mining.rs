@@ -8,7 +8,7 @@ use axum::http::{header, HeaderMap};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 
-use super::{context, redirect, render, signed_in, state_label, FormData};
+use super::{context, redirect, render, state_label, FormData, LeadRole, SignedIn};
 use crate::mining::{self, Report, Verdict};
 use crate::store::{MiningRun, Role};
 use crate::web::{AppError, AppState};
@@ -54,13 +54,9 @@ fn last_run(state: &AppState) -> Result<Option<(MiningRun, Report)>, AppError> {
 /// `GET /agent/mining`
 pub async fn page(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(session, _): SignedIn<LeadRole>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let session = match signed_in(&state, &headers, "/agent/mining", Role::Lead) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
     let flash = flash(raw.as_deref());
     state
         .run(move |s| {
@@ -148,12 +144,9 @@ pub async fn page(
 /// `GET /agent/mining/report.json`.
 pub async fn report(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: SignedIn<LeadRole>,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> Response {
-    if let Err(r) = signed_in(&state, &headers, "/agent/mining", Role::Lead) {
-        return *r;
-    }
     let json = uri.path().ends_with(".json");
     state
         .run(move |s| {

@@ -14,6 +14,10 @@ mod revision;
 mod synonyms;
 mod tickets;
 
+use std::marker::PhantomData;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -91,8 +95,47 @@ pub struct Flash {
     pub text: String,
 }
 
+/// The least role a page needs, as a type: see [`SignedIn`].
+pub trait MinRole {
+    const ROLE: Role;
+}
+
+/// Any signed-in agent.
+pub struct AnyAgent;
+/// A lead or an admin.
+pub struct LeadRole;
+/// An admin.
+pub struct AdminRole;
+
+impl MinRole for AnyAgent {
+    const ROLE: Role = Role::Agent;
+}
+impl MinRole for LeadRole {
+    const ROLE: Role = Role::Lead;
+}
+impl MinRole for AdminRole {
+    const ROLE: Role = Role::Admin;
+}
+
+/// The signed-in session of a page load, with at least role `R`. Extracting
+/// it is the workspace's one sign-in gate: without a session the visitor is
+/// redirected to the sign-in page (and back to this page after); with a
+/// lesser role the page is refused with 403.
+pub struct SignedIn<R: MinRole>(pub Session, PhantomData<R>);
+
+impl<R: MinRole + Send + Sync> FromRequestParts<AppState> for SignedIn<R> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let next = parts.uri.path_and_query().map_or("/agent", |p| p.as_str());
+        signed_in(state, &parts.headers, next, R::ROLE)
+            .map(|s| SignedIn(s, PhantomData))
+            .map_err(|r| *r)
+    }
+}
+
 /// The session for a page load, or a redirect to the sign-in page.
-pub fn signed_in(
+fn signed_in(
     state: &AppState,
     headers: &HeaderMap,
     next: &str,

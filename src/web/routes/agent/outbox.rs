@@ -4,20 +4,17 @@
 //! the inbox.
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::{context, render, short_time, signed_in};
-use crate::store::Role;
+use super::{context, render, short_time, LeadRole, SignedIn};
 use crate::web::AppState;
 
 /// `GET /agent/outbox`
-pub async fn page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let session = match signed_in(&state, &headers, "/agent/outbox", Role::Lead) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
+pub async fn page(
+    State(state): State<AppState>,
+    SignedIn(session, _): SignedIn<LeadRole>,
+) -> Response {
     state
         .run(move |s| {
             let items: Vec<_> = s

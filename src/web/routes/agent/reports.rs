@@ -6,16 +6,15 @@
 //! report as `deflect report` writes it.
 
 use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::{context, render, signed_in};
+use super::{context, render, LeadRole, SignedIn};
 use crate::analytics::report::{
     self, articles_needing_attention, default_review_interval, HtmlOptions, Period, Report,
     ReportOptions, DEFAULT_ROWS,
 };
-use crate::store::Role;
 use crate::web::params::Params;
 use crate::web::{AppError, AppState};
 
@@ -31,13 +30,9 @@ struct PeriodChoice {
 /// `GET /agent/reports?period=7d|30d|90d&format=html|csv|json`
 pub async fn page(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(session, _): SignedIn<LeadRole>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let session = match signed_in(&state, &headers, "/agent/reports", Role::Lead) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
     let params = Params::parse(raw.as_deref());
     let key = params.text("period").unwrap_or("30d").to_string();
     let Some((key, days)) = PERIODS.iter().copied().find(|(k, _)| *k == key) else {

@@ -11,8 +11,8 @@ use serde_json::json;
 use similar::{ChangeTag, TextDiff};
 
 use super::{
-    article_param, context, flash_from, redirect, render, short_time, signed_in, state_label,
-    FormData,
+    article_param, context, flash_from, redirect, render, short_time, state_label, AnyAgent,
+    FormData, SignedIn,
 };
 use crate::index::Audience;
 use crate::review::{check, field_changes, Action};
@@ -64,19 +64,10 @@ pub fn diff_lines(old: &str, new: &str) -> Vec<DiffLine> {
 /// `GET /agent/revisions/{id}`
 pub async fn page(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(session, _): SignedIn<AnyAgent>,
     Path(id): Path<i64>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let session = match signed_in(
-        &state,
-        &headers,
-        &format!("/agent/revisions/{id}"),
-        Role::Agent,
-    ) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
     let flash = flash_from(raw.as_deref());
     state
         .run(move |s| {
@@ -244,14 +235,9 @@ pub async fn act(
 /// `GET /agent/history?slug=&locale=`
 pub async fn history(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(session, _): SignedIn<AnyAgent>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let next = format!("/agent/history?{}", raw.clone().unwrap_or_default());
-    let session = match signed_in(&state, &headers, &next, Role::Agent) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
     let (slug, locale) = article_param(&state, &Params::parse(raw.as_deref()));
     state
         .run(move |s| {
@@ -281,14 +267,9 @@ pub async fn history(
 /// `GET /agent/diff?from=&to=` — any two revisions of the same article.
 pub async fn diff(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(session, _): SignedIn<AnyAgent>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let next = format!("/agent/diff?{}", raw.clone().unwrap_or_default());
-    let session = match signed_in(&state, &headers, &next, Role::Agent) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
     let params = Params::parse(raw.as_deref());
     let ids = (
         params.number("from", 0, 1, i64::MAX as usize),

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 
-use super::{context, redirect, render, signed_in, Flash, FormData};
+use super::{context, redirect, render, Flash, FormData, LeadRole, SignedIn};
 use crate::index::Synonyms;
 use crate::store::{Role, Session, Store};
 use crate::web::params::Params;
@@ -68,13 +68,9 @@ impl RuleForm {
 /// `GET /agent/synonyms?phrase=...`
 pub async fn page(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(session, _): SignedIn<LeadRole>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let session = match signed_in(&state, &headers, "/agent/synonyms", Role::Lead) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
     let params = Params::parse(raw.as_deref());
     let form = RuleForm {
         phrase: params.text("phrase").unwrap_or_default().to_string(),

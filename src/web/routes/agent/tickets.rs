@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{context, flash_from, redirect, render, short_time, signed_in, FormData};
+use super::{context, flash_from, redirect, render, short_time, AnyAgent, FormData, SignedIn};
 use crate::analytics::report::render::text as csv_text;
 use crate::analytics::{Event, EventKind};
 use crate::index::{Audience, SearchRequest};
@@ -109,13 +109,9 @@ fn link(raw: Option<&str>, page: usize) -> String {
 /// `GET /agent/tickets?q=&status=&assignee=&category=&page=`
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(session, _): SignedIn<AnyAgent>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let session = match signed_in(&state, &headers, "/agent/tickets", Role::Agent) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
     state
         .run(move |s| {
             let params = Params::parse(raw.as_deref());
@@ -160,12 +156,9 @@ pub async fn list(
 /// `GET /agent/tickets.csv?...` — the filtered list, every page.
 pub async fn export(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: SignedIn<AnyAgent>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    if let Err(r) = signed_in(&state, &headers, "/agent/tickets", Role::Agent) {
-        return *r;
-    }
     state
         .run(move |s| {
             let (mut q, _) = query(s, &Params::parse(raw.as_deref()))?;
@@ -282,19 +275,10 @@ fn suggestions(s: &AppState, t: &Ticket) -> Result<Vec<serde_json::Value>, AppEr
 /// `GET /agent/tickets/{id}`
 pub async fn page(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(session, _): SignedIn<AnyAgent>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let session = match signed_in(
-        &state,
-        &headers,
-        &format!("/agent/tickets/{id}"),
-        Role::Agent,
-    ) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
     state
         .run(move |s| {
             let t = find(s, &id)?;
