@@ -1,7 +1,7 @@
 //! "File saved → searchable" latency of live re-indexing. Both real corpora
 //! from `../shared/corpora/*.tar.gz` (else a seeded generated corpus) are
 //! indexed into a temp dir, the real `Watcher` runs with the default debounce
-//! (`Config::default().debounce_ms`), and then, 30 times each: a new article
+//! (`Config::default().debounce`), and then, 30 times each: a new article
 //! holding a unique nonsense word is written into an existing folder, and an
 //! existing article is edited in place to add one. After each save,
 //! `SearchIndex::search` is polled every 5 ms until the word is found
@@ -81,7 +81,7 @@ fn main() {
     let (library, built, took) = build_library(&corpus, &corpus.index_dir("index"));
     print_report(&built, took);
     let library = Arc::new(library);
-    let debounce = Duration::from_millis(Config::default().debounce_ms);
+    let debounce = Config::default().debounce;
     let _watcher =
         Watcher::spawn(Arc::clone(&library), debounce).expect("watch the articles folder");
     println!(

@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -42,8 +43,10 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Search results per page in the help center.
     pub page_size: usize,
-    /// Milliseconds the watcher waits for a burst of file events to settle.
-    pub debounce_ms: u64,
+    /// How long the watcher waits for a burst of file events to settle
+    /// (`debounce_ms`, milliseconds).
+    #[serde(rename = "debounce_ms", with = "millis")]
+    pub debounce: Duration,
     /// Memory for recent search results, in MiB (0 turns the cache off).
     pub search_cache_mb: usize,
     /// Watch `articles/`, `templates/` and the synonyms file while serving.
@@ -81,7 +84,7 @@ pub struct TicketsConfig {
     /// Sender address of ticket emails.
     pub smtp_from: String,
     /// `starttls` (default), `tls` (implicit, port 465) or `none` (local relays).
-    pub smtp_security: String,
+    pub smtp_security: SmtpSecurity,
     /// Tickets one client address may submit per hour.
     pub per_ip_per_hour: usize,
 }
@@ -97,7 +100,7 @@ impl Default for TicketsConfig {
             smtp_username: String::new(),
             smtp_password: String::new(),
             smtp_from: "deflect@localhost".into(),
-            smtp_security: "starttls".into(),
+            smtp_security: SmtpSecurity::Starttls,
             per_ip_per_hour: 10,
         }
     }
@@ -131,8 +134,9 @@ pub struct AnalyticsConfig {
     pub enabled: bool,
     /// Record nothing (and set no cookie) for browsers that send `DNT: 1` or `Sec-GPC: 1`.
     pub honor_dnt: bool,
-    /// Days events are kept.
-    pub retention_days: u64,
+    /// How long events are kept (`retention_days`, whole days).
+    #[serde(rename = "retention_days", with = "whole_days")]
+    pub retention: Duration,
 }
 
 impl Default for AnalyticsConfig {
@@ -140,7 +144,7 @@ impl Default for AnalyticsConfig {
         AnalyticsConfig {
             enabled: true,
             honor_dnt: true,
-            retention_days: 180,
+            retention: Duration::from_secs(180 * DAY_SECS),
         }
     }
 }
@@ -153,14 +157,14 @@ pub struct ReviewConfig {
     pub min_approvals: usize,
     /// How often an article must be re-checked when it sets no
     /// `review_every` (e.g. `180d`, `12w`, `6m`).
-    pub review_every: String,
+    pub review_every: Interval,
 }
 
 impl Default for ReviewConfig {
     fn default() -> Self {
         ReviewConfig {
             min_approvals: 1,
-            review_every: "180d".into(),
+            review_every: Interval::days(180),
         }
     }
 }
@@ -199,7 +203,7 @@ impl Default for Config {
             public_url: String::new(),
             cors_origins: Vec::new(),
             page_size: 10,
-            debounce_ms: 100,
+            debounce: Duration::from_millis(100),
             search_cache_mb: 64,
             watch: true,
             store: PathBuf::from("deflect.db"),
@@ -290,7 +294,7 @@ impl Config {
             templates: root.join("templates"),
             synonyms: root.join("synonyms.txt"),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            debounce_ms: 50,
+            debounce: Duration::from_millis(50),
             ..Config::default()
         }
     }
@@ -320,6 +324,101 @@ fn string_or_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Err
             .collect(),
         OneOrMany::Many(v) => v,
     })
+}
+
+const DAY_SECS: u64 = 86_400;
+
+/// How ticket email reaches the SMTP server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a relay on the same machine.
+    None,
+}
+
+/// A review interval such as `180d`, `12w`, `6m` or `1y` (a month is 30
+/// days, a year 365), parsed once; written back the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interval(pub chrono::Duration);
+
+impl Interval {
+    pub fn days(n: i64) -> Interval {
+        Interval(chrono::Duration::days(n))
+    }
+
+    /// `180d`, `12w`, `6m`, `1y`; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Interval> {
+        let s = s.trim();
+        let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+        let n: i64 = n.parse().ok().filter(|n| *n > 0 && *n <= 100_000)?;
+        let days = match unit.trim() {
+            "d" => n,
+            "w" => n * 7,
+            "m" => n * 30,
+            "y" => n * 365,
+            _ => return None,
+        };
+        Some(Interval::days(days))
+    }
+}
+
+impl Serialize for Interval {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{}d", self.0.num_days()))
+    }
+}
+
+impl<'de> Deserialize<'de> for Interval {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Interval, D::Error> {
+        let text = String::deserialize(d)?;
+        Interval::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "`{text}` is not an interval such as `180d`, `12w`, `6m` or `1y`"
+            ))
+        })
+    }
+}
+
+/// A `Duration` written as whole milliseconds.
+mod millis {
+    use super::*;
+
+    pub fn serialize<S: serde::Serializer>(
+        d: &Duration,
+        s: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_u64(d.as_millis() as u64)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Duration, D::Error> {
+        Ok(Duration::from_millis(u64::deserialize(d)?))
+    }
+}
+
+/// A `Duration` written as whole days (at least one).
+mod whole_days {
+    use super::*;
+
+    pub fn serialize<S: serde::Serializer>(
+        d: &Duration,
+        s: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_u64(d.as_secs() / DAY_SECS)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Duration, D::Error> {
+        let days = u64::deserialize(d)?;
+        if days == 0 || days > 100_000 {
+            return Err(serde::de::Error::custom(format!(
+                "{days} is not a number of days from 1 to 100000"
+            )));
+        }
+        Ok(Duration::from_secs(days * DAY_SECS))
+    }
 }
 
 #[cfg(test)]
@@ -378,7 +477,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(cfg.review.min_approvals, 2);
-        assert_eq!(cfg.review.review_every, "90d");
+        assert_eq!(cfg.review.review_every, Interval::days(90));
         assert!(cfg.publish.git_commit);
         assert_eq!(cfg.notify.webhooks, ["https://hooks.example/a"]);
         let cfg =
@@ -393,5 +492,30 @@ mod tests {
         std::fs::write(&file, "page_sise = 5\n").unwrap();
         let err = format!("{:#}", Config::load(Some(&file), Vec::new()).unwrap_err());
         assert!(err.contains("page_sise"), "{err}");
+    }
+    #[test]
+    fn intervals() {
+        assert_eq!(Interval::parse("180d"), Some(Interval::days(180)));
+        assert_eq!(Interval::parse("2w"), Some(Interval::days(14)));
+        assert_eq!(Interval::parse("6m"), Some(Interval::days(180)));
+        assert_eq!(Interval::parse("1y"), Some(Interval::days(365)));
+        for bad in ["", "d", "0d", "12", "3 days", "-5d"] {
+            assert_eq!(Interval::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn unknown_values_are_errors_not_defaults() {
+        for (toml, needle) in [
+            ("[tickets]\nsmtp_security = \"starttsl\"\n", "starttsl"),
+            ("[review]\nreview_every = \"six months\"\n", "six months"),
+            ("[analytics]\nretention_days = 0\n", "0 is not"),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("deflect.toml");
+            std::fs::write(&path, toml).unwrap();
+            let err = format!("{:#}", Config::load(Some(&path), []).unwrap_err());
+            assert!(err.contains(needle), "{toml}: {err}");
+        }
     }
 }

@@ -13,6 +13,7 @@ use std::time::Duration;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::config::SmtpSecurity;
 use crate::store::{OutboxItem, Store};
 
 /// Queues and delivers notifications and tickets.
@@ -198,10 +199,14 @@ impl Notifier {
             (message, body)
         };
         let email = message.body(body).map_err(|e| e.to_string())?;
-        let builder = match smtp.smtp_security.as_str() {
-            "none" => SmtpTransport::builder_dangerous(&smtp.smtp_host),
-            "tls" => SmtpTransport::relay(&smtp.smtp_host).map_err(|e| e.to_string())?,
-            _ => SmtpTransport::starttls_relay(&smtp.smtp_host).map_err(|e| e.to_string())?,
+        let builder = match smtp.smtp_security {
+            SmtpSecurity::None => SmtpTransport::builder_dangerous(&smtp.smtp_host),
+            SmtpSecurity::Tls => {
+                SmtpTransport::relay(&smtp.smtp_host).map_err(|e| e.to_string())?
+            }
+            SmtpSecurity::Starttls => {
+                SmtpTransport::starttls_relay(&smtp.smtp_host).map_err(|e| e.to_string())?
+            }
         };
         let mut builder = builder.port(smtp.smtp_port).timeout(Some(TIMEOUT));
         if !smtp.smtp_username.is_empty() {

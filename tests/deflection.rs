@@ -470,7 +470,7 @@ async fn tickets_can_go_by_email() {
     kb.config.tickets.email_to = "support@example.com".into();
     kb.config.tickets.smtp_host = "127.0.0.1".into();
     kb.config.tickets.smtp_port = port;
-    kb.config.tickets.smtp_security = "none".into();
+    kb.config.tickets.smtp_security = deflect::config::SmtpSecurity::None;
     kb.config.tickets.smtp_from = "help@example.com".into();
     let cookies = cookies_of(&kb.get("/contact").await);
     submit(&mut kb, &cookies, TICKET).await;

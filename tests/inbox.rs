@@ -570,7 +570,7 @@ async fn replies_need_smtp_and_go_to_the_customer_by_email() {
     let mut kb = TestKb::new();
     kb.config.tickets.smtp_host = "127.0.0.1".into();
     kb.config.tickets.smtp_port = port;
-    kb.config.tickets.smtp_security = "none".into();
+    kb.config.tickets.smtp_security = deflect::config::SmtpSecurity::None;
     kb.config.tickets.smtp_from = "help@example.com".into();
     let agent = kb.agent("ana", Role::Agent);
     let store = kb.state().store.clone();

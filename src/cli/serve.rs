@@ -4,7 +4,6 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 
@@ -84,7 +83,7 @@ fn watch(
     library: &Arc<crate::library::Library>,
     templates: &Arc<Templates>,
 ) -> Result<(Watcher, Vec<Reloader>)> {
-    let debounce = Duration::from_millis(config.debounce_ms);
+    let debounce = config.debounce;
     let articles = Watcher::spawn(Arc::clone(library), debounce)
         .context("cannot watch the articles folder")?;
     let mut reloaders = Vec::new();

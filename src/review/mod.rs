@@ -19,21 +19,6 @@ use crate::store::{
     Account, Review, Revision, RevisionFields, RevisionKind, RevisionState, Role, Verdict,
 };
 
-/// A review interval such as `180d`, `12w`, `6m` or `1y`.
-pub fn parse_interval(s: &str) -> Option<chrono::Duration> {
-    let s = s.trim();
-    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
-    let n: i64 = n.parse().ok().filter(|n| *n > 0)?;
-    let days = match unit.trim() {
-        "d" => n,
-        "w" => n * 7,
-        "m" => n * 30,
-        "y" => n * 365,
-        _ => return None,
-    };
-    Some(chrono::Duration::days(days))
-}
-
 /// What someone wants to do with a revision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -431,17 +416,6 @@ mod tests {
             ),
             Err(TransitionError::NothingToPublish)
         );
-    }
-
-    #[test]
-    fn intervals() {
-        assert_eq!(parse_interval("180d"), Some(chrono::Duration::days(180)));
-        assert_eq!(parse_interval("2w"), Some(chrono::Duration::days(14)));
-        assert_eq!(parse_interval("6m"), Some(chrono::Duration::days(180)));
-        assert_eq!(parse_interval("1y"), Some(chrono::Duration::days(365)));
-        for bad in ["", "d", "0d", "12", "3 days", "-5d"] {
-            assert_eq!(parse_interval(bad), None, "{bad}");
-        }
     }
 
     #[test]

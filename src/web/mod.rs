@@ -71,8 +71,7 @@ impl AppState {
     ) -> Result<AppState, crate::store::Error> {
         let store = Arc::new(Store::open(&config.store)?);
         let events = if config.analytics.enabled {
-            let retention = Duration::from_secs(config.analytics.retention_days.max(1) * 86_400);
-            EventSink::start(&store, retention)?
+            EventSink::start(&store, config.analytics.retention)?
         } else {
             EventSink::disabled()
         };

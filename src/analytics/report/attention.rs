@@ -45,8 +45,7 @@ pub struct Attention {
 /// The review interval of articles that set none: `[review] review_every`,
 /// else 180 days.
 pub fn default_review_interval(config: &crate::Config) -> chrono::Duration {
-    crate::review::parse_interval(&config.review.review_every)
-        .unwrap_or(chrono::Duration::days(180))
+    config.review.review_every.0
 }
 
 /// Live articles past their review interval (`review_every`, else
@@ -70,7 +69,8 @@ pub fn articles_needing_attention(
         let interval = a
             .review_every
             .as_deref()
-            .and_then(crate::review::parse_interval)
+            .and_then(crate::config::Interval::parse)
+            .map(|i| i.0)
             .unwrap_or(default_interval);
         let verified_at = verified
             .get(&(s.locale.clone(), s.slug.clone()))

@@ -54,7 +54,7 @@ impl Period {
                 ))
             })?,
         };
-        let since = match crate::review::parse_interval(since) {
+        let since = match crate::config::Interval::parse(since).map(|i| i.0) {
             Some(d) => until - d.num_milliseconds(),
             None => parse_time(since).ok_or_else(|| {
                 ReportError::Period(format!(
