@@ -9,6 +9,7 @@ pub mod analytics;
 pub mod articles;
 pub mod cli;
 pub mod config;
+pub mod csv_guard;
 pub mod error;
 pub mod eval;
 pub mod index;
@@ -18,6 +19,7 @@ pub mod notify;
 pub mod pii;
 pub mod review;
 pub mod store;
+pub mod text;
 pub mod watch;
 pub mod web;
 

@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod deflection;
 mod harness;
+mod inputs;
 mod mining;
 mod pages;
 mod reports;

@@ -14,7 +14,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, QueryClone, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, QueryClone, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -23,6 +23,7 @@ use tantivy::{DocAddress, Searcher, SegmentReader, TantivyDocument, Term};
 
 use super::schema::LangFields;
 use super::typo::{corrections, max_edits};
+use super::visible::Visible;
 use super::{document, synonyms, Result, SearchIndex};
 
 /// Who is searching: customers never see internal articles.
@@ -143,7 +144,7 @@ impl SearchIndex {
             facets: Vec::new(),
             did_you_mean: None,
         };
-        let Some(plan) = self.plan(&searcher, req.query, req.locale)? else {
+        let Some(plan) = self.plan(&searcher, req.query, req.locale, req.audience)? else {
             return Ok(results);
         };
         results.did_you_mean = plan.did_you_mean;
@@ -217,6 +218,7 @@ impl SearchIndex {
         searcher: &Searcher,
         q: &str,
         locale: &str,
+        audience: Audience,
     ) -> Result<Option<QueryPlan>> {
         let lang = self.fields.lang(locale);
         let tokenizers = self.index.tokenizers();
@@ -233,6 +235,10 @@ impl SearchIndex {
         if exact_tokens.is_empty() && alternatives.is_empty() {
             return Ok(None);
         }
+        let visible = Visible::new(
+            searcher,
+            &self.filtered(Box::new(AllQuery), None, audience),
+        )?;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut replacements: Vec<(String, String)> = Vec::new();
         let mut words: Vec<String> = Vec::new();
@@ -244,8 +250,10 @@ impl SearchIndex {
                 .find(|(p, _)| p == pos)
                 .map(|(_, s)| s.as_str());
             let mut ways = word_clauses(lang, word, stemmed, 1.0);
-            let df = searcher.doc_freq(&Term::from_field_text(lang.body_exact, word))?
-                + searcher.doc_freq(&Term::from_field_text(lang.title_exact, word))?;
+            // Counted over what `audience` may read: a word found only in a
+            // draft is unknown to a customer, and is never offered to them.
+            let df = visible.doc_freq(searcher, lang.body_exact, word, RARE + 1)?
+                + visible.doc_freq(searcher, lang.title_exact, word, RARE + 1)?;
             // Typo lookups cost an automaton each: a long message full of
             // unknown words (names, slang) gets the first few corrected; a
             // rare word is only second-guessed in a short query.
@@ -255,6 +263,7 @@ impl SearchIndex {
                 corrected_words += 1;
                 let found = corrections(
                     searcher,
+                    &visible,
                     &[lang.title_exact, lang.body_exact],
                     word,
                     CORRECTIONS,

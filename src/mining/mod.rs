@@ -24,6 +24,7 @@ pub mod louvain;
 pub mod metrics;
 pub mod output;
 pub mod pipeline;
+pub mod quotes;
 pub mod rng;
 pub mod tickets;
 pub mod title;

@@ -396,7 +396,8 @@ async fn create_ticket(
         return Err(AppError::BadRequest("Your request could not be sent.".into()).into());
     }
     let key = auth::limit_key(connect.map(|Extension(ConnectInfo(p))| p.ip()), "contact");
-    if !state.contact_limiter.allowed(&key) {
+    // Checked and counted in one step: parallel requests cannot all pass.
+    if !state.contact_limiter.try_acquire(&key) {
         return Err(AppError::TooMany(
             "You have sent several requests already. Please wait an hour.".into(),
         )
@@ -431,8 +432,9 @@ async fn create_ticket(
                 source,
             )
         })
-        .await?;
-    state.contact_limiter.hit(&key);
+        .await;
+    // A ticket refused (a field error) or not stored does not count.
+    let ticket = ticket.inspect_err(|_| state.contact_limiter.release(&key))?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "id": ticket.id, "created_at": ticket.created_at })),

@@ -304,18 +304,22 @@ async fn submit(
     }
     let ip = connect.map(|Extension(ConnectInfo(p))| p.ip());
     let key = auth::limit_key(ip, "contact");
-    if !state.contact_limiter.allowed(&key) {
+    // Checked and counted in one step: parallel submissions cannot all pass.
+    if !state.contact_limiter.try_acquire(&key) {
         return Err(AppError::TooMany(
             "You have sent several requests already. Please wait an hour, or reply to our email."
                 .into(),
         ));
     }
     let (token, _) = form_token(&state, &headers);
-    state
+    let held = key.clone();
+    let result = state
         .run(move |s| {
             let locale = s.config.default_locale.clone();
             let errors = ticket_form.validate(&categories(s, &locale)?);
             if !errors.is_empty() {
+                // A form sent back for a fix is not a ticket: it does not count.
+                s.contact_limiter.release(&key);
                 return Ok((
                     StatusCode::BAD_REQUEST,
                     render_form(s, &ticket_form, &errors, &token)?,
@@ -329,7 +333,6 @@ async fn submit(
                 visitor.sid.as_deref(),
                 Source::Web,
             )?;
-            s.contact_limiter.hit(&key);
             let mut ctx = base_context(s, &PageLocale::default_for(s), "");
             ctx.insert(
                 "ticket",
@@ -341,7 +344,11 @@ async fn submit(
                 .map_err(AppError::Internal)?;
             Ok(Html(html).into_response())
         })
-        .await
+        .await;
+    if result.is_err() {
+        state.contact_limiter.release(&held);
+    }
+    result
 }
 
 /// `POST /contact/deflected` — "This answered my question".
