@@ -211,7 +211,7 @@ pub fn render(body: &str, first_line: usize, path: &str, resolver: &dyn LinkReso
 
 /// `events` with every start and end tag nested deeper than `max` dropped:
 /// what they held goes on in the deepest kept block.
-fn flatten_deep<'a, I>(events: I, max: usize) -> impl Iterator<Item = I::Item>
+fn flatten_deep<'a, I>(events: I, max: usize) -> impl Iterator<Item = I::Item> + use<'a, I>
 where
     I: Iterator<Item = (Event<'a>, std::ops::Range<usize>)>,
 {

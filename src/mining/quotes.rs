@@ -29,6 +29,8 @@ pub struct QuoteTracker<R> {
     bytes: u64,
     /// Line (from 1) where the current quoted field opened.
     opened_at: u64,
+    /// The last byte passed through.
+    last: u8,
     eof: bool,
 }
 
@@ -44,6 +46,7 @@ impl<R: Read> QuoteTracker<R> {
             lines: 0,
             bytes: 0,
             opened_at: 0,
+            last: 0,
             eof: false,
         }
     }
@@ -53,7 +56,12 @@ impl<R: Read> QuoteTracker<R> {
     /// lines from there to the end.
     pub fn unclosed_quote(&self) -> Option<(u64, u64)> {
         (self.eof && self.state == State::Quoted)
-            .then(|| (self.opened_at, self.lines + 1 - self.opened_at))
+            .then(|| (self.opened_at, self.total_lines() + 1 - self.opened_at))
+    }
+
+    /// Lines read, a last one without a line break included.
+    fn total_lines(&self) -> u64 {
+        self.lines + u64::from(self.last != b'\n' && self.bytes > 0)
     }
 
     /// Bytes passed through so far.
@@ -94,6 +102,7 @@ impl<R: Read> Read for QuoteTracker<R> {
         for &b in &buf[..n] {
             self.step(b);
             self.bytes += 1;
+            self.last = b;
         }
         Ok(n)
     }
