@@ -366,9 +366,12 @@ async fn forty_parallel_api_tickets_from_one_address_pass_exactly_the_limit() {
     let mut kb = TestKb::new();
     let limit = kb.config.tickets.per_ip_per_hour;
     let server = Server::start(&mut kb).await;
-    // Field errors are sent back for a fix and do not count.
-    let codes = server.post_parallel(12, "/api/v1/tickets", JSON, &ticket_json("short")).await;
-    assert_eq!(count(&codes, 422) + count(&codes, 400), 12, "{codes:?}");
+    // Field errors are sent back for a fix and do not count (one after
+    // another: while one is checked it holds a place).
+    for _ in 0..12 {
+        let code = Server::post(server.addr, "/api/v1/tickets", JSON, &ticket_json("short")).await;
+        assert_eq!(code, 400);
+    }
     let codes = server
         .post_parallel(40, "/api/v1/tickets", JSON, &ticket_json("My card was blocked at the shop today."))
         .await;
@@ -394,8 +397,10 @@ async fn forty_parallel_contact_forms_from_one_address_pass_exactly_the_limit() 
         ])
         .expect("form")
     };
-    let codes = server.post_parallel(12, "/contact", &headers, &body("short")).await;
-    assert_eq!(count(&codes, 400), 12, "field errors do not count: {codes:?}");
+    for _ in 0..12 {
+        let code = Server::post(server.addr, "/contact", &headers, &body("short")).await;
+        assert_eq!(code, 400, "field errors do not count");
+    }
     let codes = server
         .post_parallel(40, "/contact", &headers, &body("My card was blocked at the shop today."))
         .await;
