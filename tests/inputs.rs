@@ -116,7 +116,7 @@ fn an_unterminated_quote_is_reported_at_its_line_not_swallowed() {
     let stderr = text(&output.stderr);
     let stdout = text(&output.stdout);
     assert!(
-        stderr.contains("stray.csv:3: a quoted field opens here and never closes"),
+        stderr.contains("stray.csv:3: broken quoting: a quoted field opens here and never closes"),
         "{stderr}"
     );
     assert!(stdout.contains("skipped 1 bad rows"), "{stdout}");

@@ -222,10 +222,15 @@ impl TicketReader {
             if !matches!(read, Ok(false)) && reader.position().byte() == tracker.bytes() {
                 self.inner = Inner::Done;
                 self.rows += 1;
+                let span = if lines == 1 {
+                    "the rest of this line was".to_string()
+                } else {
+                    format!("the {lines} lines from here to the end of the file were")
+                };
                 return Some(self.bad(
                     line,
                     format!(
-                        "a quoted field opens here and never closes, so the {lines} lines from here to the end of the file were read as one field: add the missing `\"` and run again"
+                        "broken quoting: a quoted field opens here and never closes, so {span} read as one field; add the missing `\"` and run again"
                     ),
                 ));
             }
