@@ -11,6 +11,7 @@ mod harness;
 mod inputs;
 mod mining;
 mod pages;
+mod properties;
 mod reports;
 mod search;
 mod server;
