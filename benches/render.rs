@@ -123,7 +123,11 @@ fn adversarial(size: usize) -> Vec<(&'static str, String)> {
         ("nested_lists", format!("{} deep\n", "- ".repeat(size / 2))),
         (
             "nested_divs",
-            format!("{}deep{}", "<div>".repeat(size / 11), "</div>".repeat(size / 11)),
+            format!(
+                "{}deep{}",
+                "<div>".repeat(size / 11),
+                "</div>".repeat(size / 11)
+            ),
         ),
         ("same_headings", "## Step\n\n".repeat(size / 9)),
     ]

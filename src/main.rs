@@ -19,7 +19,10 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // Errors quote input (headers, file names): print it inert.
-            eprintln!("error: {}", deflect::text::escape_controls(&format!("{e:#}")));
+            eprintln!(
+                "error: {}",
+                deflect::text::escape_controls(&format!("{e:#}"))
+            );
             ExitCode::from(2)
         }
     }

@@ -93,7 +93,11 @@ fn mined_csv_cells_never_start_a_formula() {
 #[test]
 fn control_bytes_in_a_header_are_printed_escaped() {
     let kb = TestKb::empty();
-    let file = write(&kb, "evil.csv", "id,\x1b]0;owned\x07\x1b[2Jnotes\n1,my card\n");
+    let file = write(
+        &kb,
+        "evil.csv",
+        "id,\x1b]0;owned\x07\x1b[2Jnotes\n1,my card\n",
+    );
     let (output, _) = mine(&kb, &file, &["--text-col", "body"]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = text(&output.stderr);
@@ -138,7 +142,10 @@ async fn the_anonymous_cookie_is_secure_when_cookies_are() {
     for flag in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
         assert!(sid.contains(flag), "{sid}");
     }
-    assert!(!sid.contains("Max-Age"), "ends with the browser session: {sid}");
+    assert!(
+        !sid.contains("Max-Age"),
+        "ends with the browser session: {sid}"
+    );
 }
 
 #[tokio::test]
@@ -155,9 +162,15 @@ async fn did_you_mean_never_offers_words_of_hidden_articles() {
     let v = kb.get("/api/v1/search?q=quokkaprise").await.json();
     assert!(v["did_you_mean"].is_null(), "a draft's word: {v}");
     let v = kb.get("/api/v1/search?q=wombatiers").await.json();
-    assert!(v["did_you_mean"].is_null(), "an archived article's word: {v}");
+    assert!(
+        v["did_you_mean"].is_null(),
+        "an archived article's word: {v}"
+    );
     let v = kb.get("/api/v1/search?q=zebracorns").await.json();
-    assert!(v["did_you_mean"].is_null(), "an internal article's word: {v}");
+    assert!(
+        v["did_you_mean"].is_null(),
+        "an internal article's word: {v}"
+    );
     // Agents may read the internal article, so they get its words.
     let agent = kb
         .library()
@@ -233,12 +246,7 @@ impl Server {
     }
 
     /// Sends `POST path` and returns the status code.
-    async fn post(
-        addr: SocketAddr,
-        path: &str,
-        headers: &str,
-        body: &str,
-    ) -> u16 {
+    async fn post(addr: SocketAddr, path: &str, headers: &str, body: &str) -> u16 {
         let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
         let req = format!(
             "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{headers}Content-Length: {}\r\n\r\n{body}",
@@ -258,8 +266,12 @@ impl Server {
     async fn post_parallel(&self, n: usize, path: &str, headers: &str, body: &str) -> Vec<u16> {
         let tasks: Vec<_> = (0..n)
             .map(|_| {
-                let (addr, path, headers, body) =
-                    (self.addr, path.to_string(), headers.to_string(), body.to_string());
+                let (addr, path, headers, body) = (
+                    self.addr,
+                    path.to_string(),
+                    headers.to_string(),
+                    body.to_string(),
+                );
                 tokio::spawn(async move { Server::post(addr, &path, &headers, &body).await })
             })
             .collect();
@@ -284,7 +296,8 @@ fn count(codes: &[u16], code: u16) -> usize {
     codes.iter().filter(|&&c| c == code).count()
 }
 
-const LOGIN_COOKIE: &str = "Cookie: deflect_login_csrf=t0k3n\r\nContent-Type: application/x-www-form-urlencoded\r\n";
+const LOGIN_COOKIE: &str =
+    "Cookie: deflect_login_csrf=t0k3n\r\nContent-Type: application/x-www-form-urlencoded\r\n";
 
 fn login_body(name: &str, password: &str) -> String {
     serde_urlencoded::to_string([
@@ -302,10 +315,23 @@ async fn forty_parallel_wrong_passwords_check_exactly_five() {
     kb.agent("ana", Role::Agent);
     let server = Server::start(&mut kb).await;
     let codes = server
-        .post_parallel(40, "/agent/login", LOGIN_COOKIE, &login_body("ana", "wrong"))
+        .post_parallel(
+            40,
+            "/agent/login",
+            LOGIN_COOKIE,
+            &login_body("ana", "wrong"),
+        )
         .await;
-    assert_eq!(count(&codes, 401), web::LOGIN_FAILURES_PER_ACCOUNT, "{codes:?}");
-    assert_eq!(count(&codes, 429), 40 - web::LOGIN_FAILURES_PER_ACCOUNT, "{codes:?}");
+    assert_eq!(
+        count(&codes, 401),
+        web::LOGIN_FAILURES_PER_ACCOUNT,
+        "{codes:?}"
+    );
+    assert_eq!(
+        count(&codes, 429),
+        40 - web::LOGIN_FAILURES_PER_ACCOUNT,
+        "{codes:?}"
+    );
     // The email names the same account: it is locked too.
     let code = Server::post(
         server.addr,
@@ -322,21 +348,38 @@ async fn name_and_email_share_one_lock_and_an_address_is_capped_across_accounts(
     let mut kb = TestKb::new();
     kb.agent("bo", Role::Agent);
     let cookie = "deflect_login_csrf=t0k3n";
-    for (i, who) in ["bo", "bo@example.com", "bo", "bo@example.com", "bo"].iter().enumerate() {
-        let r = kb.post_raw("/agent/login", Some(cookie), &login_body(who, "nope")).await;
+    for (i, who) in ["bo", "bo@example.com", "bo", "bo@example.com", "bo"]
+        .iter()
+        .enumerate()
+    {
+        let r = kb
+            .post_raw("/agent/login", Some(cookie), &login_body(who, "nope"))
+            .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
     }
     let r = kb
-        .post_raw("/agent/login", Some(cookie), &login_body("bo@example.com", "correct horse battery"))
+        .post_raw(
+            "/agent/login",
+            Some(cookie),
+            &login_body("bo@example.com", "correct horse battery"),
+        )
         .await;
-    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "five failures by either name lock the account");
+    assert_eq!(
+        r.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "five failures by either name lock the account"
+    );
 
     // One address trying many accounts: the per-address cap stops it
     // (the five failures on bo count too).
     let mut refused_at = None;
     for i in 0..web::LOGIN_FAILURES_PER_ADDRESS {
         let r = kb
-            .post_raw("/agent/login", Some(cookie), &login_body(&format!("user{i}"), "nope"))
+            .post_raw(
+                "/agent/login",
+                Some(cookie),
+                &login_body(&format!("user{i}"), "nope"),
+            )
             .await;
         if r.status == StatusCode::TOO_MANY_REQUESTS {
             refused_at = Some(i);
@@ -373,7 +416,12 @@ async fn forty_parallel_api_tickets_from_one_address_pass_exactly_the_limit() {
         assert_eq!(code, 400);
     }
     let codes = server
-        .post_parallel(40, "/api/v1/tickets", JSON, &ticket_json("My card was blocked at the shop today."))
+        .post_parallel(
+            40,
+            "/api/v1/tickets",
+            JSON,
+            &ticket_json("My card was blocked at the shop today."),
+        )
         .await;
     assert_eq!(count(&codes, 201), limit, "{codes:?}");
     assert_eq!(count(&codes, 429), 40 - limit, "{codes:?}");
@@ -402,7 +450,12 @@ async fn forty_parallel_contact_forms_from_one_address_pass_exactly_the_limit() 
         assert_eq!(code, 400, "field errors do not count");
     }
     let codes = server
-        .post_parallel(40, "/contact", &headers, &body("My card was blocked at the shop today."))
+        .post_parallel(
+            40,
+            "/contact",
+            &headers,
+            &body("My card was blocked at the shop today."),
+        )
         .await;
     assert_eq!(count(&codes, 200), limit, "{codes:?}");
     assert_eq!(count(&codes, 429), 40 - limit, "{codes:?}");

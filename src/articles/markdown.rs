@@ -768,9 +768,13 @@ mod tests {
         ] {
             let r = render(&body, 1, "a.md", &resolver);
             assert!(r.html.contains("deep text"), "{}", &r.html[..200]);
-            let opened = count(&r.html, "<blockquote>") + count(&r.html, "<ul>") + count(&r.html, "<li>");
+            let opened =
+                count(&r.html, "<blockquote>") + count(&r.html, "<ul>") + count(&r.html, "<li>");
             assert!(opened <= MAX_NESTING, "{opened} levels kept");
-            assert_eq!(opened, count(&r.html, "</blockquote>") + count(&r.html, "</ul>") + count(&r.html, "</li>"));
+            assert_eq!(
+                opened,
+                count(&r.html, "</blockquote>") + count(&r.html, "</ul>") + count(&r.html, "</li>")
+            );
             assert!(r.text.contains("deep text"));
         }
     }
@@ -789,14 +793,20 @@ mod tests {
         assert_eq!(opened, count(&out, "</div>") + count(&out, "</span>"));
         // Unclosed tags and stray `<` count the same way and keep the text.
         let out = html(&format!("{}x < y", "<b id=1>".repeat(3_000)));
-        assert!(count(&out, "<b>") <= MAX_NESTING && out.contains("x &lt; y"), "{out}");
+        assert!(
+            count(&out, "<b>") <= MAX_NESTING && out.contains("x &lt; y"),
+            "{out}"
+        );
     }
 
     #[test]
     fn shallow_html_is_left_as_it_was() {
         let src = "<div class=\"a\"><p>one<br>two<img src=\"x.png\"/></p></div>";
         assert_eq!(cap_html_nesting(src, 2), src);
-        assert_eq!(cap_html_nesting("<a><b><c>t</c></b></a>", 2), "<a><b>t</b></a>");
+        assert_eq!(
+            cap_html_nesting("<a><b><c>t</c></b></a>", 2),
+            "<a><b>t</b></a>"
+        );
     }
 
     #[test]

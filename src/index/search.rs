@@ -14,7 +14,8 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, QueryClone, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, QueryClone,
+    TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -235,10 +236,7 @@ impl SearchIndex {
         if exact_tokens.is_empty() && alternatives.is_empty() {
             return Ok(None);
         }
-        let visible = Visible::new(
-            searcher,
-            &self.filtered(Box::new(AllQuery), None, audience),
-        )?;
+        let visible = Visible::new(searcher, &self.filtered(Box::new(AllQuery), None, audience))?;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut replacements: Vec<(String, String)> = Vec::new();
         let mut words: Vec<String> = Vec::new();

@@ -46,7 +46,8 @@ impl Visible {
         let mut n = 0;
         for (segment, bits) in searcher.segment_readers().iter().zip(&self.segments) {
             let inverted = segment.inverted_index(field)?;
-            let Some(mut postings) = inverted.read_postings(&term, IndexRecordOption::Basic)? else {
+            let Some(mut postings) = inverted.read_postings(&term, IndexRecordOption::Basic)?
+            else {
                 continue;
             };
             let mut doc = postings.doc();

@@ -292,11 +292,11 @@ mod tests {
     #[test]
     fn multibyte_letters_at_any_offset_do_not_panic() {
         check(&[
+            ("𝓘 𝔀𝓪𝓷𝓽 𝓬𝓪𝓷𝓬𝓮𝓵 𝓸𝓻𝓭𝓮𝓻", "𝓘 𝔀𝓪𝓷𝓽 𝓬𝓪𝓷𝓬𝓮𝓵 𝓸𝓻𝓭𝓮𝓻"),
             (
-                "𝓘 𝔀𝓪𝓷𝓽 𝓬𝓪𝓷𝓬𝓮𝓵 𝓸𝓻𝓭𝓮𝓻",
-                "𝓘 𝔀𝓪𝓷𝓽 𝓬𝓪𝓷𝓬𝓮𝓵 𝓸𝓻𝓭𝓮𝓻",
+                "é€ how do I pay?\nOn 𝓜𝓸𝓷 Jane",
+                "é€ how do I pay? On 𝓜𝓸𝓷 Jane",
             ),
-            ("é€ how do I pay?\nOn 𝓜𝓸𝓷 Jane", "é€ how do I pay? On 𝓜𝓸𝓷 Jane"),
             ("Öl\nØn\n𝔒n Monday", "Öl Øn 𝔒n Monday"),
         ]);
     }

@@ -83,9 +83,14 @@ pub struct TicketReader {
     rows: u64,
 }
 
+/// The csv reader over a file, its quoting followed.
+type CsvReader = csv::Reader<QuoteTracker<BufReader<Box<dyn Read + Send>>>>;
+
 enum Inner {
     Csv {
-        reader: csv::Reader<QuoteTracker<BufReader<Box<dyn Read + Send>>>>,
+        // Boxed: the csv reader and its tracker are large, and the enum is
+        // moved around as a whole.
+        reader: Box<CsvReader>,
         columns: Columns,
         width: usize,
         record: csv::ByteRecord,
@@ -171,7 +176,7 @@ impl TicketReader {
                 }
                 let columns = Columns::detect(&headers, overrides, name)?;
                 Inner::Csv {
-                    reader,
+                    reader: Box::new(reader),
                     columns,
                     width: headers.len(),
                     record: csv::ByteRecord::new(),

@@ -201,7 +201,10 @@ mod tests {
             "other keys are not affected"
         );
         l.release(&limit_key(None, "ana"));
-        assert!(l.try_acquire(&limit_key(None, "ana")), "a released attempt is free again");
+        assert!(
+            l.try_acquire(&limit_key(None, "ana")),
+            "a released attempt is free again"
+        );
         assert!(!l.try_acquire(&limit_key(None, "ana")));
         l.clear(&limit_key(None, "ana"));
         assert!(l.try_acquire(&limit_key(None, "ana")));
