@@ -460,3 +460,31 @@ async fn forty_parallel_contact_forms_from_one_address_pass_exactly_the_limit() 
     assert_eq!(count(&codes, 200), limit, "{codes:?}");
     assert_eq!(count(&codes, 429), 40 - limit, "{codes:?}");
 }
+
+#[tokio::test]
+async fn the_editor_preview_flattens_nesting_past_the_cap() {
+    let mut kb = TestKb::new();
+    let agent = kb.agent("ana", Role::Agent);
+    let body = serde_json::json!({
+        "body": format!("{} deep text\n\n{}inside{}", ">".repeat(64_000), "<div>".repeat(6_000), "</div>".repeat(6_000)),
+    })
+    .to_string();
+    let req = axum::http::Request::post("/agent/preview")
+        .header("cookie", &agent.cookie)
+        .header("x-csrf-token", &agent.csrf)
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body))
+        .expect("request");
+    let r = kb.request(req).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let html = r.json()["html"].as_str().expect("html").to_string();
+    assert!(
+        html.contains("deep text") && html.contains("inside"),
+        "{html}"
+    );
+    let levels = html.matches("<blockquote>").count() + html.matches("<div>").count();
+    assert!(
+        levels <= 2 * deflect::articles::markdown::MAX_NESTING,
+        "{levels} levels kept"
+    );
+}
