@@ -13,7 +13,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&first, rest)) = data.split_first() else {
         return;
     };
-    let format = if first & 1 == 0 { Format::Csv } else { Format::Jsonl };
+    let format = if first & 1 == 0 {
+        Format::Csv
+    } else {
+        Format::Jsonl
+    };
     let input = Box::new(Cursor::new(rest.to_vec()));
     let Ok(reader) = TicketReader::from_reader(input, format, &ColumnOverrides::default(), "fuzz")
     else {
