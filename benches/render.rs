@@ -8,9 +8,10 @@
 //! Groups: `render/<corpus>` (a whole corpus per iteration),
 //! `render/largest_article`, and `render_adversarial/<input>`: bodies built
 //! to stall a renderer (32,000 nested quotes, nested lists and `<div>`s,
-//! thousands of headings with one title), at 64 KB and 1 MB. Before the
-//! nesting cap 64 KB of `>` took over a minute; each now renders in well
-//! under a second.
+//! thousands of headings with one title), at 64 KB and 1 MB. Measured in
+//! release mode before the nesting cap: 64 KB of `>` 6.8 s, of `- ` 6.3 s,
+//! of `## Step` 1.8 s; 1 MB of `<div>` 13 s, of `>` or headings over 100 s.
+//! After: the slowest, 1 MB of headings, 0.4 s; the others under 70 ms.
 
 mod common;
 
