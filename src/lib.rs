@@ -20,13 +20,15 @@
 //! error                  (gathers the errors of the layers below)
 //! index store            (the derived search index; every database access)
 //! config                 (settings resolved once into typed values)
-//! articles pii templates (pure domain: parsing, rendering, scrubbing, UI text)
+//! articles pii templates text csv_guard
+//!                        (pure leaves: parsing, rendering, scrubbing, UI text, safe output)
 //! ```
 
 pub mod analytics;
 pub mod articles;
 pub mod cli;
 pub mod config;
+pub mod csv_guard;
 pub mod error;
 pub mod eval;
 pub mod index;
@@ -37,6 +39,7 @@ pub mod pii;
 pub mod review;
 pub mod store;
 pub mod templates;
+pub mod text;
 pub mod watch;
 pub mod web;
 

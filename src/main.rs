@@ -18,7 +18,11 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Errors quote input (headers, file names): print it inert.
+            eprintln!(
+                "error: {}",
+                deflect::text::escape_controls(&format!("{e:#}"))
+            );
             ExitCode::from(2)
         }
     }

@@ -26,8 +26,17 @@ fn layers(lib: &str) -> Vec<Vec<String>> {
             continue;
         }
         if inside {
-            let names = text.split('(').next().unwrap_or("");
-            out.push(names.split_whitespace().map(str::to_string).collect());
+            // A line of only a note in parentheses continues the one above.
+            let names: Vec<String> = text
+                .split('(')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .map(str::to_string)
+                .collect();
+            if !names.is_empty() {
+                out.push(names);
+            }
         }
     }
     out

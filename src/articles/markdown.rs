@@ -3,8 +3,16 @@
 //! it: plain text, headings (for the table of contents and a search field of
 //! their own), the first paragraph (the default summary) and links between
 //! articles (rewritten to help-center URLs, and checked by `deflect check`).
+//!
+//! Nesting is capped at [`MAX_NESTING`] before the sanitizer sees the HTML:
+//! html5ever (under ammonia) spends time proportional to the depth of open
+//! elements on every element it adds, so 64 KB of `>` (32,000 nested
+//! quotes) took seconds and 1 MB minutes. Past the cap, Markdown blocks and
+//! raw HTML tags are flattened into their deepest kept parent: their text
+//! stays, the extra levels go.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use pulldown_cmark::{BlockQuoteKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -66,6 +74,10 @@ pub fn options() -> Options {
         | Options::ENABLE_GFM
 }
 
+/// The deepest nesting of blocks and HTML elements an article keeps; no
+/// real article comes near it (a table in a list in a callout is ~10).
+pub const MAX_NESTING: usize = 64;
+
 /// Renders `body`, the Markdown of the article at `path` whose first line is
 /// line `first_line` of its file.
 pub fn render(body: &str, first_line: usize, path: &str, resolver: &dyn LinkResolver) -> Rendered {
@@ -76,13 +88,14 @@ pub fn render(body: &str, first_line: usize, path: &str, resolver: &dyn LinkReso
 
     let mut out = Rendered::default();
     let mut events: Vec<Event> = Vec::new();
-    let mut ids = HashSet::new();
+    let mut ids = HeadingIds::default();
     let mut heading: Option<(usize, HeadingLevel, Option<CowStr>, String)> = None;
     let mut depth = 0usize; // block nesting, to find the first top-level paragraph
     let mut first_para: Option<String> = None;
     let mut in_first_para = false;
 
-    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+    let parsed = Parser::new_ext(body, options()).into_offset_iter();
+    for (event, range) in flatten_deep(parsed, MAX_NESTING) {
         match event {
             Event::Start(Tag::Heading { level, id, .. }) => {
                 heading = Some((events.len(), level, id, String::new()));
@@ -91,10 +104,7 @@ pub fn render(body: &str, first_line: usize, path: &str, resolver: &dyn LinkReso
             Event::End(TagEnd::Heading(level)) => {
                 if let Some((at, _, id, text)) = heading.take() {
                     let text = text.trim().to_string();
-                    let id = unique_id(
-                        id.map_or_else(|| slugify(&text), |i| i.to_string()),
-                        &mut ids,
-                    );
+                    let id = ids.unique(id.map_or_else(|| slugify(&text), |i| i.to_string()));
                     events[at] = Event::Start(Tag::Heading {
                         level,
                         id: Some(id.clone().into()),
@@ -195,8 +205,95 @@ pub fn render(body: &str, first_line: usize, path: &str, resolver: &dyn LinkReso
     out.first_paragraph = first_para.unwrap_or_default().trim().to_string();
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    out.html = sanitize(&html);
+    out.html = sanitize(&cap_html_nesting(&html, MAX_NESTING));
     out
+}
+
+/// `events` with every start and end tag nested deeper than `max` dropped:
+/// what they held goes on in the deepest kept block.
+fn flatten_deep<'a, I>(events: I, max: usize) -> impl Iterator<Item = I::Item> + use<'a, I>
+where
+    I: Iterator<Item = (Event<'a>, std::ops::Range<usize>)>,
+{
+    // Whether each open tag was kept, innermost last.
+    let mut open: Vec<bool> = Vec::new();
+    let mut kept_depth = 0usize;
+    events.filter(move |(event, _)| match event {
+        Event::Start(_) => {
+            let keep = kept_depth < max;
+            kept_depth += usize::from(keep);
+            open.push(keep);
+            keep
+        }
+        Event::End(_) => {
+            let keep = open.pop().unwrap_or(true);
+            kept_depth -= usize::from(keep && kept_depth > 0);
+            keep
+        }
+        _ => true,
+    })
+}
+
+/// Elements that never hold others, so they open no level.
+const VOID_ELEMENTS: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+
+/// `html` with every tag that would open or close an element nested deeper
+/// than `max` removed. A scan of `<…>` runs, not a parser: it only has to
+/// bound depth before the sanitizer, which parses properly and decides what
+/// is safe; text between the tags stays.
+fn cap_html_nesting(html: &str, max: usize) -> Cow<'_, str> {
+    let mut depth = 0usize;
+    let mut out: Option<String> = None;
+    let mut copied = 0usize; // bytes of `html` already in `out`
+    let mut rest = 0usize;
+    while let Some(found) = html[rest..].find('<') {
+        let at = rest + found;
+        let Some(len) = html[at..].find('>') else {
+            break;
+        };
+        let tag = &html[at + 1..at + len];
+        if let Some(inner) = tag.rfind('<') {
+            // `a < b <div>`: the tag is the last `<` before the `>`.
+            rest = at + 1 + inner;
+            continue;
+        }
+        rest = at + len + 1;
+        let (closing, name_at) = match tag.strip_prefix('/') {
+            Some(t) => (true, t),
+            None => (false, tag),
+        };
+        let name: String = name_at
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        if name.is_empty() || VOID_ELEMENTS.contains(&name.as_str()) || tag.ends_with('/') {
+            continue;
+        }
+        let drop = if closing {
+            let drop = depth > max;
+            depth = depth.saturating_sub(1);
+            drop
+        } else {
+            depth += 1;
+            depth > max
+        };
+        if drop {
+            let buf = out.get_or_insert_with(|| String::with_capacity(html.len()));
+            buf.push_str(&html[copied..at]);
+            copied = rest;
+        }
+    }
+    match out {
+        Some(mut buf) => {
+            buf.push_str(&html[copied..]);
+            Cow::Owned(buf)
+        }
+        None => Cow::Borrowed(html),
+    }
 }
 
 fn push_text(
@@ -312,14 +409,30 @@ pub fn slugify(text: &str) -> String {
     id
 }
 
-fn unique_id(base: String, seen: &mut HashSet<String>) -> String {
-    let mut id = base.clone();
-    let mut n = 1;
-    while !seen.insert(id.clone()) {
-        id = format!("{base}-{n}");
-        n += 1;
+/// Heading anchor ids handed out so far.
+#[derive(Default)]
+struct HeadingIds {
+    seen: HashSet<String>,
+    /// Per base id, the next suffix to try: a thousand headings with one
+    /// title cost a thousand steps, not half a million.
+    next: HashMap<String, usize>,
+}
+
+impl HeadingIds {
+    /// `base`, or `base-1`, `base-2`… when it was taken.
+    fn unique(&mut self, base: String) -> String {
+        if self.seen.insert(base.clone()) {
+            return base;
+        }
+        let n = self.next.entry(base.clone()).or_insert(1);
+        loop {
+            let id = format!("{base}-{n}");
+            *n += 1;
+            if self.seen.insert(id.clone()) {
+                return id;
+            }
+        }
     }
-    id
 }
 
 /// When `dest` is a relative link to a Markdown file, the target's path under
@@ -640,6 +753,71 @@ mod tests {
         );
         let out = localize_callouts(html("> [!TIP]\n> Tip.\n"), "ja");
         assert!(out.contains("<p class=\"callout-title\">Tip</p>"), "{out}");
+    }
+
+    fn count(html: &str, needle: &str) -> usize {
+        html.matches(needle).count()
+    }
+
+    #[test]
+    fn deep_markdown_nesting_is_flattened_past_the_cap() {
+        for body in [
+            format!("{} deep text\n", ">".repeat(5_000)),
+            format!("{} deep text\n", "- ".repeat(5_000)),
+            format!("{} deep text\n", "> - ".repeat(2_000)),
+        ] {
+            let r = render(&body, 1, "a.md", &resolver);
+            assert!(r.html.contains("deep text"), "{}", &r.html[..200]);
+            let opened =
+                count(&r.html, "<blockquote>") + count(&r.html, "<ul>") + count(&r.html, "<li>");
+            assert!(opened <= MAX_NESTING, "{opened} levels kept");
+            assert_eq!(
+                opened,
+                count(&r.html, "</blockquote>") + count(&r.html, "</ul>") + count(&r.html, "</li>")
+            );
+            assert!(r.text.contains("deep text"));
+        }
+    }
+
+    #[test]
+    fn deep_raw_html_nesting_is_flattened_past_the_cap() {
+        let body = format!(
+            "{}inside{}\n\nafter",
+            "<div><span>".repeat(3_000),
+            "</span></div>".repeat(3_000)
+        );
+        let out = html(&body);
+        assert!(out.contains("inside") && out.contains("after"), "{out}");
+        let opened = count(&out, "<div>") + count(&out, "<span>");
+        assert!(opened <= MAX_NESTING, "{opened} levels kept");
+        assert_eq!(opened, count(&out, "</div>") + count(&out, "</span>"));
+        // Unclosed tags and stray `<` count the same way and keep the text.
+        let out = html(&format!("{}x < y", "<b id=1>".repeat(3_000)));
+        assert!(
+            count(&out, "<b>") <= MAX_NESTING && out.contains("x &lt; y"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn shallow_html_is_left_as_it_was() {
+        let src = "<div class=\"a\"><p>one<br>two<img src=\"x.png\"/></p></div>";
+        assert_eq!(cap_html_nesting(src, 2), src);
+        assert_eq!(
+            cap_html_nesting("<a><b><c>t</c></b></a>", 2),
+            "<a><b>t</b></a>"
+        );
+    }
+
+    #[test]
+    fn many_headings_with_one_title_get_distinct_ids() {
+        let body = "## Step\n\n".repeat(3_000);
+        let r = render(&body, 1, "a.md", &resolver);
+        assert_eq!(r.headings.len(), 3_000);
+        assert_eq!(r.headings[0].id, "step");
+        assert_eq!(r.headings[2_999].id, "step-2999");
+        let ids: HashSet<&str> = r.headings.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids.len(), 3_000);
     }
 
     #[test]

@@ -63,7 +63,8 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
     }
     problems.sort();
     for p in &problems {
-        println!("{p}");
+        // Problems quote article text (YAML errors, links): print it inert.
+        println!("{}", crate::text::escape_controls(p));
     }
     let mut failed = !problems.is_empty();
     let ok = plural(loaded.articles.len(), "article");

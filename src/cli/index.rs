@@ -30,11 +30,12 @@ pub fn run(config: Config, _args: Args) -> Result<ExitCode> {
         })
         .context("indexing failed")?;
     bar.finish_and_clear();
+    // Errors and warnings quote article text: print it inert.
     for e in &report.errors {
-        eprintln!("skipped {e}");
+        eprintln!("skipped {}", crate::text::escape_controls(&e.to_string()));
     }
     for w in &report.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", crate::text::escape_controls(&w.to_string()));
     }
     println!(
         "indexed {} articles in {:.1}s; skipped {} files with errors; {} warnings",

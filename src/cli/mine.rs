@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::mining::{self, ColumnOverrides, Format, MineOptions, Verdict};
 use crate::review::Workflow;
 use crate::store::{Account, Store};
+use crate::text::escape_controls;
 
 /// Bad rows printed on stderr (all are in report.json, up to its limit).
 const BAD_ROWS_PRINTED: usize = 10;
@@ -144,7 +145,7 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
 
     let s = &report.summary;
     for b in s.bad_rows.iter().take(BAD_ROWS_PRINTED) {
-        eprintln!("skipped {b}");
+        eprintln!("skipped {}", escape_controls(&b.to_string()));
     }
     if s.skipped as usize > BAD_ROWS_PRINTED {
         eprintln!(
@@ -183,7 +184,7 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
         println!(
             "{:>3}. {}  [{}, {} tickets]",
             t.rank,
-            t.title,
+            escape_controls(&t.title),
             t.coverage.verdict.as_str(),
             t.tickets
         );
@@ -202,7 +203,10 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
         None => {
             match open_store(&config).and_then(|s| Ok(s.save_mining_run(&json)?)) {
                 Ok(run) => println!("saved as run {run}: leads see it at /agent/mining"),
-                Err(e) => eprintln!("warning: the run is not kept for /agent/mining: {e:#}"),
+                Err(e) => eprintln!(
+                    "warning: the run is not kept for /agent/mining: {}",
+                    escape_controls(&format!("{e:#}"))
+                ),
             }
             return Ok(ExitCode::SUCCESS);
         }
@@ -225,7 +229,9 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
         let what = if o.created { "new" } else { "existing" };
         println!(
             "  revision {:>5} ({what}, {}): {}",
-            o.revision_id, o.author, o.title
+            o.revision_id,
+            o.author,
+            escape_controls(&o.title)
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -14,6 +14,7 @@ mod search;
 mod suggest;
 pub mod synonyms;
 pub mod typo;
+pub mod visible;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -496,19 +497,27 @@ impl SearchIndex {
         Ok(out)
     }
 
-    /// Locales that have at least one indexed article.
+    /// Locales that have at least one published public article: a locale
+    /// holding only drafts, archived or internal articles is not offered to
+    /// visitors (that would tell them such articles exist).
     pub fn locales(&self) -> Result<Vec<String>> {
-        let mut out = std::collections::BTreeSet::new();
+        let mut all = std::collections::BTreeSet::new();
         for segment in self.searcher().segment_readers() {
             let inverted = segment.inverted_index(self.fields.locale)?;
             let mut stream = inverted.terms().stream()?;
             while stream.advance() {
                 if let Ok(locale) = std::str::from_utf8(stream.key()) {
-                    out.insert(locale.to_string());
+                    all.insert(locale.to_string());
                 }
             }
         }
-        Ok(out.into_iter().collect())
+        let mut out = Vec::with_capacity(all.len());
+        for locale in all {
+            if self.count(&locale, Audience::Public)? > 0 {
+                out.push(locale);
+            }
+        }
+        Ok(out)
     }
 
     /// Count of live articles visible to `audience` in `locale`.

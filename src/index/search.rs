@@ -13,16 +13,18 @@ use std::cmp::Reverse;
 use aho_corasick::{AhoCorasick, MatchKind};
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, QueryClone, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, QueryClone,
+    TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Searcher, SegmentReader, TantivyDocument, Term};
 
-use super::query::{FacetCount, Hit, SearchRequest, SearchResults};
+use super::query::{Audience, FacetCount, Hit, SearchRequest, SearchResults};
 use super::schema::{tokens, LangFields};
 use super::typo::{corrections, max_edits};
+use super::visible::Visible;
 use super::{document, synonyms, Result, SearchIndex};
 
 // Where a word appears says how much an article is about it.
@@ -87,7 +89,7 @@ impl SearchIndex {
             facets: Vec::new(),
             did_you_mean: None,
         };
-        let Some(plan) = self.plan(&searcher, req.query, req.locale)? else {
+        let Some(plan) = self.plan(&searcher, req.query, req.locale, req.audience)? else {
             return Ok(results);
         };
         results.did_you_mean = plan.did_you_mean;
@@ -161,6 +163,7 @@ impl SearchIndex {
         searcher: &Searcher,
         q: &str,
         locale: &str,
+        audience: Audience,
     ) -> Result<Option<QueryPlan>> {
         let lang = self.fields.lang(locale);
         let tokenizers = self.index.tokenizers();
@@ -177,6 +180,7 @@ impl SearchIndex {
         if exact_tokens.is_empty() && alternatives.is_empty() {
             return Ok(None);
         }
+        let visible = Visible::new(searcher, &self.filtered(Box::new(AllQuery), None, audience))?;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut replacements: Vec<(String, String)> = Vec::new();
         let mut words: Vec<String> = Vec::new();
@@ -188,8 +192,10 @@ impl SearchIndex {
                 .find(|(p, _)| p == pos)
                 .map(|(_, s)| s.as_str());
             let mut ways = word_clauses(lang, word, stemmed, 1.0);
-            let df = searcher.doc_freq(&Term::from_field_text(lang.body_exact, word))?
-                + searcher.doc_freq(&Term::from_field_text(lang.title_exact, word))?;
+            // Counted over what `audience` may read: a word found only in a
+            // draft is unknown to a customer, and is never offered to them.
+            let df = visible.doc_freq(searcher, lang.body_exact, word, RARE + 1)?
+                + visible.doc_freq(searcher, lang.title_exact, word, RARE + 1)?;
             // Typo lookups cost an automaton each: a long message full of
             // unknown words (names, slang) gets the first few corrected; a
             // rare word is only second-guessed in a short query.
@@ -199,6 +205,7 @@ impl SearchIndex {
                 corrected_words += 1;
                 let found = corrections(
                     searcher,
+                    &visible,
                     &[lang.title_exact, lang.body_exact],
                     word,
                     CORRECTIONS,

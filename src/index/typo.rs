@@ -4,7 +4,8 @@
 //! tolerate one edit, longer words two, shorter words none. The corrections
 //! become ordinary scored terms, so a corrected word ranks by BM25 like any
 //! other (with a penalty), is highlighted in snippets, and can be offered
-//! back as "did you mean".
+//! back as "did you mean". Only words of articles the searcher's audience
+//! may read are candidates ([`Visible`]): a draft's vocabulary never leaks.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -14,6 +15,7 @@ use tantivy::schema::Field;
 use tantivy::Searcher;
 use tantivy_fst::Automaton;
 
+use super::visible::Visible;
 use super::Result;
 
 /// A vocabulary word close to a query word.
@@ -66,9 +68,11 @@ impl Automaton for Lev<'_> {
 }
 
 /// Up to `limit` words of `fields` within [`max_edits`] of `word` (the word
-/// itself excluded): closest first, then most frequent, then alphabetical.
+/// itself excluded) found in `visible` documents: closest first, then most
+/// frequent, then alphabetical.
 pub fn corrections(
     searcher: &Searcher,
+    visible: &Visible,
     fields: &[Field],
     word: &str,
     limit: usize,
@@ -78,7 +82,7 @@ pub fn corrections(
         return Ok(Vec::new());
     }
     let dfa = BUILDERS[usize::from(edits - 1)].build_dfa(word);
-    let mut found: HashMap<String, (u8, u64)> = HashMap::new();
+    let mut found: HashMap<String, u8> = HashMap::new();
     for segment in searcher.segment_readers() {
         for field in fields {
             let inverted = segment.inverted_index(*field)?;
@@ -93,19 +97,24 @@ pub fn corrections(
                 let Distance::Exact(distance) = dfa.eval(candidate) else {
                     continue;
                 };
-                let entry = found.entry(candidate.to_string()).or_insert((distance, 0));
-                entry.1 += u64::from(stream.value().doc_freq);
+                found.entry(candidate.to_string()).or_insert(distance);
             }
         }
     }
-    let mut out: Vec<Correction> = found
-        .into_iter()
-        .map(|(word, (distance, doc_freq))| Correction {
-            word,
-            distance,
-            doc_freq,
-        })
-        .collect();
+    let mut out: Vec<Correction> = Vec::with_capacity(found.len());
+    for (word, distance) in found {
+        let mut doc_freq = 0;
+        for field in fields {
+            doc_freq += visible.doc_freq(searcher, *field, &word, u64::MAX)?;
+        }
+        if doc_freq > 0 {
+            out.push(Correction {
+                word,
+                distance,
+                doc_freq,
+            });
+        }
+    }
     out.sort_by(|a, b| {
         a.distance
             .cmp(&b.distance)

@@ -143,7 +143,9 @@ fn is_cut(lines: &[&str], i: usize) -> bool {
         return true;
     }
     // "On … <jane@" / "example.com> wrote:" wrapped over two lines.
-    if line.len() > 3 && line[..3].eq_ignore_ascii_case("on ") {
+    // `get`, not `[..3]`: byte 3 may fall inside a character (styled
+    // letters such as "𝓘" take four bytes).
+    if line.len() > 3 && line.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("on ")) {
         if let Some(next) = lines.get(i + 1) {
             if WROTE.is_match(&format!("{line} {next}")) {
                 return true;
@@ -284,6 +286,18 @@ mod tests {
             ),
             ("Re: Fwd: RE: card not working", "card not working"),
             ("<style>p{color:red}</style>Statement missing<br>for May", "Statement missing for May"),
+        ]);
+    }
+
+    #[test]
+    fn multibyte_letters_at_any_offset_do_not_panic() {
+        check(&[
+            ("𝓘 𝔀𝓪𝓷𝓽 𝓬𝓪𝓷𝓬𝓮𝓵 𝓸𝓻𝓭𝓮𝓻", "𝓘 𝔀𝓪𝓷𝓽 𝓬𝓪𝓷𝓬𝓮𝓵 𝓸𝓻𝓭𝓮𝓻"),
+            (
+                "é€ how do I pay?\nOn 𝓜𝓸𝓷 Jane",
+                "é€ how do I pay? On 𝓜𝓸𝓷 Jane",
+            ),
+            ("Öl\nØn\n𝔒n Monday", "Öl Øn 𝔒n Monday"),
         ]);
     }
 

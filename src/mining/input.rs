@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::columns::{ColumnOverrides, Columns};
+use super::quotes::QuoteTracker;
 use super::Error;
 
 /// Writes the store's `tickets` to `path` as a CSV export with the columns
@@ -112,9 +113,14 @@ pub struct TicketReader {
     rows: u64,
 }
 
+/// The csv reader over a file, its quoting followed.
+type CsvReader = csv::Reader<QuoteTracker<BufReader<Box<dyn Read + Send>>>>;
+
 enum Inner {
     Csv {
-        reader: csv::Reader<Box<dyn Read + Send>>,
+        // Boxed: the csv reader and its tracker are large, and the enum is
+        // moved around as a whole.
+        reader: Box<CsvReader>,
         columns: Columns,
         width: usize,
         record: csv::ByteRecord,
@@ -183,7 +189,7 @@ impl TicketReader {
                 let mut reader = csv::ReaderBuilder::new()
                     .delimiter(delimiter)
                     .flexible(true)
-                    .from_reader(Box::new(buffered) as Box<dyn Read + Send>);
+                    .from_reader(QuoteTracker::new(buffered, delimiter));
                 let headers: Vec<String> = reader
                     .byte_headers()
                     .map_err(|e| Error::Io {
@@ -200,7 +206,7 @@ impl TicketReader {
                 }
                 let columns = Columns::detect(&headers, overrides, name)?;
                 Inner::Csv {
-                    reader,
+                    reader: Box::new(reader),
                     columns,
                     width: headers.len(),
                     record: csv::ByteRecord::new(),
@@ -243,7 +249,28 @@ impl TicketReader {
             return None;
         };
         let next_line = reader.position().line() + 1;
-        let outcome: Result<(u64, Fields), (u64, String)> = match reader.read_byte_record(record) {
+        let read = reader.read_byte_record(record);
+        // A quote that never closed swallowed every line after it into this
+        // record: say so at the quote's line rather than pass it as a ticket.
+        let tracker = reader.get_ref();
+        if let Some((line, lines)) = tracker.unclosed_quote() {
+            if !matches!(read, Ok(false)) && reader.position().byte() == tracker.bytes() {
+                self.inner = Inner::Done;
+                self.rows += 1;
+                let span = if lines == 1 {
+                    "the rest of this line was".to_string()
+                } else {
+                    format!("the {lines} lines from here to the end of the file were")
+                };
+                return Some(self.bad(
+                    line,
+                    format!(
+                        "broken quoting: a quoted field opens here and never closes, so {span} read as one field; add the missing `\"` and run again"
+                    ),
+                ));
+            }
+        }
+        let outcome: Result<(u64, Fields), (u64, String)> = match read {
             Ok(false) => {
                 self.inner = Inner::Done;
                 return None;
@@ -589,6 +616,28 @@ mod tests {
             panic!("{got:?}")
         };
         assert!(last.bad_date && last.created.is_none());
+    }
+
+    #[test]
+    fn an_unterminated_quote_is_reported_at_its_line_not_swallowed() {
+        let text = "id,text,date\n1,my card is blocked,2024-01-01\n2,\"refund please,2024-01-02\n3,reset my pin,2024-01-03\n4,where is my card,2024-01-04\n";
+        let got = rows(text, Format::Csv);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(matches!(&got[0], Row::Ticket(t) if t.id == "1"), "{got:?}");
+        let Row::Bad(bad) = &got[1] else {
+            panic!("{got:?}")
+        };
+        assert_eq!(bad.line, 3);
+        assert!(
+            bad.reason.contains("never closes") && bad.reason.contains("3 lines"),
+            "{bad:?}"
+        );
+        // Quoted fields that do close, over several lines, are still fine.
+        let fine = rows(
+            "id,text\n1,\"two\nlines\"\n2,\"say \"\"hi\"\"\"\n",
+            Format::Csv,
+        );
+        assert!(fine.iter().all(|r| matches!(r, Row::Ticket(_))), "{fine:?}");
     }
 
     #[test]

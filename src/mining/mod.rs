@@ -24,6 +24,7 @@ pub mod louvain;
 pub mod output;
 pub mod pipeline;
 pub mod quality;
+pub mod quotes;
 pub mod rng;
 pub mod tickets;
 pub mod title;

@@ -3,13 +3,15 @@
 //! topic to act on, in rank order) and `assignments.csv` (`ticket_id,
 //! cluster_id` for every ticket used, `-1` for unclustered). Each file is
 //! written to a temporary name and renamed, so a reader never sees half a
-//! report.
+//! report. Every text cell a customer could have shaped (titles, terms,
+//! sample questions, ticket ids) goes through [`neutralize`].
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::{Assignments, Error, Report};
+use crate::csv_guard::neutralize;
 
 /// File names in the output folder.
 pub const REPORT_JSON: &str = "report.json";
@@ -52,7 +54,7 @@ pub fn write_suggestions(dir: &Path, report: &Report) -> Result<PathBuf, Error> 
                 t.rank.to_string(),
                 t.id.to_string(),
                 t.coverage.verdict.as_str().to_string(),
-                t.title.clone(),
+                neutralize(&t.title).into_owned(),
                 t.tickets.to_string(),
                 format!("{:.4}", t.share),
                 t.trend.direction.as_str().to_string(),
@@ -62,17 +64,25 @@ pub fn write_suggestions(dir: &Path, report: &Report) -> Result<PathBuf, Error> 
                     .unwrap_or_default(),
                 format!("{:.3}", t.coverage.score),
                 article.map(|a| a.slug.clone()).unwrap_or_default(),
-                article.map(|a| a.title.clone()).unwrap_or_default(),
-                t.terms
-                    .iter()
-                    .map(|x| x.text.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                t.samples
-                    .iter()
-                    .map(|s| s.text.as_str())
-                    .collect::<Vec<_>>()
-                    .join(SAMPLE_SEPARATOR),
+                article
+                    .map(|a| neutralize(&a.title).into_owned())
+                    .unwrap_or_default(),
+                neutralize(
+                    &t.terms
+                        .iter()
+                        .map(|x| x.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+                .into_owned(),
+                neutralize(
+                    &t.samples
+                        .iter()
+                        .map(|s| s.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(SAMPLE_SEPARATOR),
+                )
+                .into_owned(),
             ])?;
         }
         out.flush()
@@ -85,7 +95,7 @@ pub fn write_assignments(dir: &Path, assignments: &Assignments) -> Result<PathBu
         let mut out = csv::Writer::from_writer(w);
         out.write_record(["ticket_id", "cluster_id"])?;
         for (ticket, topic) in assignments.ticket_ids.iter().zip(&assignments.topics) {
-            out.write_record([ticket.as_str(), topic.to_string().as_str()])?;
+            out.write_record([&*neutralize(ticket), topic.to_string().as_str()])?;
         }
         out.flush()
     })

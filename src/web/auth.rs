@@ -34,15 +34,26 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// A `Set-Cookie` value with deflect's flags.
 pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Duration) -> String {
-    let secure = if state.config.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
     format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        "{name}={value}; {}; Max-Age={}",
+        cookie_flags(state),
         max_age.as_secs()
     )
+}
+
+/// A `Set-Cookie` value with deflect's flags that ends when the browser
+/// closes (no `Max-Age`).
+pub fn set_browser_session_cookie(state: &AppState, name: &str, value: &str) -> String {
+    format!("{name}={value}; {}", cookie_flags(state))
+}
+
+/// The flags every deflect cookie carries: the one place that decides them.
+fn cookie_flags(state: &AppState) -> &'static str {
+    if state.config.secure_cookies {
+        "Path=/; HttpOnly; SameSite=Lax; Secure"
+    } else {
+        "Path=/; HttpOnly; SameSite=Lax"
+    }
 }
 
 /// The signed-in agent's session, if any.
@@ -95,16 +106,23 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Counts attempts per key (a client address, or address and name) in a
-/// sliding window; a key that reached the limit waits until the window has
-/// passed. Used for failed sign-ins and for contact-form submissions.
+/// Counts attempts per key (an account, a client address) in a sliding
+/// window; a key that reached the limit waits until the window has passed.
+/// Checking and counting are one step under one lock ([`Limiter::try_acquire`]),
+/// so requests racing in parallel cannot all pass a check made before any of
+/// them was counted. Used for sign-ins and for ticket submissions.
 pub struct Limiter {
     max: usize,
     window: Duration,
     hits: Mutex<HashMap<String, Vec<Instant>>>,
 }
 
+/// Past this many keys, keys with no attempt in the window are dropped, so
+/// a flood of distinct keys cannot grow the map without bound.
+const MAX_KEYS: usize = 10_000;
+
 impl Limiter {
+    /// At most `max` attempts per key in any `window`.
     pub fn new(max: usize, window: Duration) -> Limiter {
         Limiter {
             max,
@@ -113,29 +131,36 @@ impl Limiter {
         }
     }
 
-    /// Whether `key` may try now.
-    pub fn allowed(&self, key: &str) -> bool {
+    /// Counts an attempt for `key` and returns `true` when it is within the
+    /// limit; returns `false`, counting nothing, when the limit is reached.
+    pub fn try_acquire(&self, key: &str) -> bool {
         let mut map = self.hits.lock().unwrap_or_else(|e| e.into_inner());
-        match map.get_mut(key) {
-            Some(hits) => {
-                hits.retain(|t| t.elapsed() < self.window);
-                hits.len() < self.max
-            }
-            None => true,
-        }
-    }
-
-    /// Counts an attempt.
-    pub fn hit(&self, key: &str) {
-        let mut map = self.hits.lock().unwrap_or_else(|e| e.into_inner());
-        map.entry(key.to_string()).or_default().push(Instant::now());
-        if map.len() > 10_000 {
+        if map.len() > MAX_KEYS {
             let window = self.window;
             map.retain(|_, v| v.iter().any(|t| t.elapsed() < window));
         }
+        let hits = map.entry(key.to_string()).or_default();
+        hits.retain(|t| t.elapsed() < self.window);
+        if hits.len() >= self.max {
+            return false;
+        }
+        hits.push(Instant::now());
+        true
     }
 
-    /// Forgets `key` (after a successful sign-in).
+    /// Takes back the latest attempt counted for `key`: one that turned out
+    /// not to count (a successful sign-in, a form refused for a field error).
+    pub fn release(&self, key: &str) {
+        let mut map = self.hits.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hits) = map.get_mut(key) {
+            hits.pop();
+            if hits.is_empty() {
+                map.remove(key);
+            }
+        }
+    }
+
+    /// Forgets every attempt of `key` (after a successful sign-in).
     pub fn clear(&self, key: &str) {
         self.hits
             .lock()
@@ -165,18 +190,38 @@ mod tests {
     }
 
     #[test]
-    fn limiter_locks_after_max_hits() {
+    fn limiter_counts_in_the_same_step_it_checks() {
         let l = Limiter::new(5, Duration::from_secs(60));
         for _ in 0..5 {
-            assert!(l.allowed(&limit_key(None, "ana")));
-            l.hit(&limit_key(None, "ana"));
+            assert!(l.try_acquire(&limit_key(None, "ana")));
         }
-        assert!(!l.allowed(&limit_key(None, "ANA")));
+        assert!(!l.try_acquire(&limit_key(None, "ANA")));
         assert!(
-            l.allowed(&limit_key(None, "bo")),
-            "other names are not affected"
+            l.try_acquire(&limit_key(None, "bo")),
+            "other keys are not affected"
         );
+        l.release(&limit_key(None, "ana"));
+        assert!(
+            l.try_acquire(&limit_key(None, "ana")),
+            "a released attempt is free again"
+        );
+        assert!(!l.try_acquire(&limit_key(None, "ana")));
         l.clear(&limit_key(None, "ana"));
-        assert!(l.allowed(&limit_key(None, "ana")));
+        assert!(l.try_acquire(&limit_key(None, "ana")));
+    }
+
+    #[test]
+    fn parallel_attempts_pass_exactly_the_limit() {
+        let l = std::sync::Arc::new(Limiter::new(10, Duration::from_secs(60)));
+        let passed: usize = (0..40)
+            .map(|_| {
+                let l = std::sync::Arc::clone(&l);
+                std::thread::spawn(move || l.try_acquire("k"))
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| usize::from(t.join().expect("thread")))
+            .sum();
+        assert_eq!(passed, 10);
     }
 }

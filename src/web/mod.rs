@@ -38,6 +38,14 @@ use crate::store::Store;
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
+/// Failed sign-ins one account may take in [`LOGIN_WINDOW`].
+pub const LOGIN_FAILURES_PER_ACCOUNT: usize = 5;
+/// Failed sign-ins one client address may make in [`LOGIN_WINDOW`], over
+/// all the accounts it tries.
+pub const LOGIN_FAILURES_PER_ADDRESS: usize = 20;
+/// The sign-in limits' window.
+pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+
 /// The shared parts of [`AppState`].
 pub struct Inner {
     pub library: Arc<Library>,
@@ -45,7 +53,10 @@ pub struct Inner {
     pub config: Config,
     pub store: Arc<Store>,
     pub workflow: Arc<Workflow>,
+    /// Failed sign-ins per account.
     pub login_limiter: auth::Limiter,
+    /// Failed sign-ins per client address, whatever account they try.
+    pub login_address_limiter: auth::Limiter,
     /// Contact-form submissions per client address.
     pub contact_limiter: auth::Limiter,
     /// Analytics events go here.
@@ -90,7 +101,8 @@ impl AppState {
             config,
             store,
             workflow,
-            login_limiter: auth::Limiter::new(5, Duration::from_secs(15 * 60)),
+            login_limiter: auth::Limiter::new(LOGIN_FAILURES_PER_ACCOUNT, LOGIN_WINDOW),
+            login_address_limiter: auth::Limiter::new(LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW),
             contact_limiter,
             events,
             http_metrics: Default::default(),

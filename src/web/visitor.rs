@@ -61,7 +61,7 @@ pub async fn visitor(State(state): State<AppState>, mut req: Request, next: Next
         .is_some_and(|v| v.starts_with("text/html"));
     if let (true, true, Some(sid)) = (fresh, is_page, sid) {
         // A browser-session cookie: it ends when the browser closes.
-        let value = format!("{SID_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax");
+        let value = super::auth::set_browser_session_cookie(&state, SID_COOKIE, &sid);
         if let Ok(v) = HeaderValue::from_str(&value) {
             res.headers_mut().append(header::SET_COOKIE, v);
         }

@@ -43,15 +43,10 @@ fn section(
     Ok(())
 }
 
-/// A cell of text someone typed (a query, a title): one starting like a
-/// formula gets a leading `'`, so a spreadsheet shows it instead of running
-/// it (CSV injection).
+/// A cell of text someone typed (a query, a title), guarded against CSV
+/// injection by [`crate::csv_guard`].
 pub fn text(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
+    crate::csv_guard::neutralize(s).into_owned()
 }
 
 fn opt(x: Option<f64>) -> String {

@@ -398,7 +398,8 @@ async fn create_ticket(
         return Err(AppError::BadRequest("Your request could not be sent.".into()).into());
     }
     let key = auth::limit_key(connect.map(|Extension(ConnectInfo(p))| p.ip()), "contact");
-    if !state.contact_limiter.allowed(&key) {
+    // Checked and counted in one step: parallel requests cannot all pass.
+    if !state.contact_limiter.try_acquire(&key) {
         return Err(AppError::TooMany(
             "You have sent several requests already. Please wait an hour.".into(),
         )
@@ -434,9 +435,13 @@ async fn create_ticket(
                 idempotency_key.as_deref(),
             )
         })
-        .await?;
-    let (ticket, created) = ticket;
-    state.contact_limiter.hit(&key);
+        .await;
+    // A ticket refused (a field error) or not stored does not count, and
+    // neither does a retry that returns the ticket its key made before.
+    let (ticket, created) = ticket.inspect_err(|_| state.contact_limiter.release(&key))?;
+    if !created {
+        state.contact_limiter.release(&key);
+    }
     Ok((
         if created {
             StatusCode::CREATED

@@ -270,18 +270,22 @@ async fn submit(
     }
     let ip = connect.map(|Extension(ConnectInfo(p))| p.ip());
     let key = auth::limit_key(ip, "contact");
-    if !state.contact_limiter.allowed(&key) {
+    // Checked and counted in one step: parallel submissions cannot all pass.
+    if !state.contact_limiter.try_acquire(&key) {
         return Err(AppError::TooMany(
             "You have sent several requests already. Please wait an hour, or reply to our email."
                 .into(),
         ));
     }
     let (token, _) = form_token(&state, &headers);
-    state
+    let held = key.clone();
+    let result = state
         .run(move |s| {
             let locale = s.config.default_locale.clone();
             let errors = ticket_form.validate(&categories(s, &locale)?);
             if !errors.is_empty() {
+                // A form sent back for a fix is not a ticket: it does not count.
+                s.contact_limiter.release(&key);
                 return Ok((
                     StatusCode::BAD_REQUEST,
                     render_form(s, &ticket_form, &errors, &token)?,
@@ -296,7 +300,6 @@ async fn submit(
                 Source::Web,
                 None,
             )?;
-            s.contact_limiter.hit(&key);
             // Post/redirect/get: a reload shows the confirmation again
             // instead of sending the ticket twice.
             Ok(redirect(&format!(
@@ -304,7 +307,11 @@ async fn submit(
                 sent_token(&token, ticket.id)
             )))
         })
-        .await
+        .await;
+    if result.is_err() {
+        state.contact_limiter.release(&held);
+    }
+    result
 }
 
 /// `{id}-{proof}`: the confirmation page of ticket `id`, valid only in the

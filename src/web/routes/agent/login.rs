@@ -1,6 +1,7 @@
 //! Signing in and out. The sign-in form is protected by a double-submit
-//! CSRF cookie (there is no session yet) and by a limit on failed attempts
-//! per client and name.
+//! CSRF cookie (there is no session yet) and by limits on failed attempts:
+//! per account (its name and email count together) and per client address
+//! across accounts.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -68,6 +69,50 @@ pub async fn form(
     show(&state, None, &next, "")
 }
 
+/// What a sign-in attempt is counted against: the account it names (its
+/// name and its email are one key) and the client's address, across every
+/// account it tries.
+struct SignInKeys {
+    account: String,
+    address: String,
+}
+
+impl SignInKeys {
+    /// Counts the attempt against both keys, or neither when one is locked.
+    fn acquire(&self, state: &AppState) -> bool {
+        if !state.login_limiter.try_acquire(&self.account) {
+            return false;
+        }
+        if !state.login_address_limiter.try_acquire(&self.address) {
+            state.login_limiter.release(&self.account);
+            return false;
+        }
+        true
+    }
+
+    /// Takes the attempt back: it was not a password check.
+    fn release(&self, state: &AppState) {
+        state.login_limiter.release(&self.account);
+        state.login_address_limiter.release(&self.address);
+    }
+
+    /// The right password: the account starts afresh, and the address is
+    /// charged only for its failures.
+    fn succeeded(&self, state: &AppState) {
+        state.login_limiter.clear(&self.account);
+        state.login_address_limiter.release(&self.address);
+    }
+}
+
+/// The limiter key of the account `name` signs in as, by name or email; a
+/// name that matches no account is its own key.
+fn account_key(state: &AppState, name: &str) -> Result<String, AppError> {
+    Ok(match state.store.account_by_name(name)? {
+        Some(account) => format!("account:{}", account.id),
+        None => format!("name:{}", name.trim().to_lowercase()),
+    })
+}
+
 /// `POST /agent/login`
 pub async fn submit(
     State(state): State<AppState>,
@@ -91,7 +136,11 @@ pub async fn submit(
     }
     // Behind the real server the peer address is known; in-process tests have none.
     let ip = connect.map(|Extension(ConnectInfo(peer))| peer.ip());
-    if !state.login_limiter.allowed(&auth::limit_key(ip, &name)) {
+    let keys = SignInKeys {
+        account: account_key(&state, &name)?,
+        address: auth::limit_key(ip, ""),
+    };
+    if !keys.acquire(&state) {
         return Err(AppError::TooMany(
             "Too many failed sign-ins. Wait 15 minutes and try again.".into(),
         ));
@@ -99,11 +148,19 @@ pub async fn submit(
     let password = form.get("password").unwrap_or_default().to_string();
     let store = state.store.clone();
     let who = name.clone();
-    let account = tokio::task::spawn_blocking(move || store.verify_password(&who, &password))
+    let checked = tokio::task::spawn_blocking(move || store.verify_password(&who, &password))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))??;
+        .map_err(|e| AppError::Internal(e.to_string()))
+        .and_then(|r| r.map_err(AppError::from));
+    let account = match checked {
+        Ok(account) => account,
+        Err(e) => {
+            // The password was never compared: the attempt does not count.
+            keys.release(&state);
+            return Err(e);
+        }
+    };
     let Some(account) = account else {
-        state.login_limiter.hit(&auth::limit_key(ip, &name));
         return show(
             &state,
             Some("That name and password do not match an active account."),
@@ -111,7 +168,7 @@ pub async fn submit(
             &name,
         );
     };
-    state.login_limiter.clear(&auth::limit_key(ip, &name));
+    keys.succeeded(&state);
     let token = state.store.create_session(account.id)?;
     let mut res = redirect(&next);
     let cookie = auth::set_cookie(&state, SESSION_COOKIE, &token, SESSION_AGE);
