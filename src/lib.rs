@@ -20,12 +20,13 @@
 //! error                  (gathers the errors of the layers below)
 //! index store            (the derived search index; every database access)
 //! config                 (settings resolved once into typed values)
-//! articles pii templates text csv_guard
-//!                        (pure leaves: parsing, rendering, scrubbing, UI text, safe output)
+//! articles pii templates text csv_guard atomic_file
+//!                        (leaves: parsing, rendering, scrubbing, UI text, safe output, whole-file writes)
 //! ```
 
 pub mod analytics;
 pub mod articles;
+pub mod atomic_file;
 pub mod cli;
 pub mod config;
 pub mod csv_guard;

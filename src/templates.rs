@@ -311,6 +311,16 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     msg
 }
 
+/// A rate as pages and reports show it: `0.4567` → `45.7%`; a rate above
+/// zero that would round to nothing shows as `<0.1%`.
+pub fn percent(x: f64) -> String {
+    if x > 0.0 && x < 0.0005 {
+        "<0.1%".to_string()
+    } else {
+        format!("{:.1}%", x * 100.0)
+    }
+}
+
 /// Minimal HTML escaping for text nodes and attribute values.
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

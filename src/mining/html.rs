@@ -61,7 +61,7 @@ pub fn render(report: &Report, site_name: &str) -> Result<String, Error> {
     );
     let u: &Unclustered = &report.unclustered;
     ctx.insert("unclustered", u);
-    ctx.insert("unclustered_pct", &percent(u.share));
+    ctx.insert("unclustered_pct", &crate::templates::percent(u.share));
     let shown: Vec<&BadRow> = s.bad_rows.iter().take(BAD_ROWS_SHOWN).collect();
     ctx.insert(
         "bad_rows_more",
@@ -102,10 +102,10 @@ fn view(t: &Topic) -> TopicView<'_> {
             .collect::<Vec<_>>()
             .join(", "),
         tickets: t.tickets,
-        share_pct: percent(t.share),
+        share_pct: crate::templates::percent(t.share),
         verdict: c.verdict.as_str(),
         verdict_class: c.verdict.as_str().replace(' ', "_"),
-        coverage_pct: percent(c.score),
+        coverage_pct: crate::templates::percent(c.score),
         article: c.article.as_ref(),
         confident: c.confident,
         linked: c.linked,
@@ -117,15 +117,6 @@ fn view(t: &Topic) -> TopicView<'_> {
             (d, None) => format!("{} (new)", d.as_str()),
         },
         samples: &t.samples,
-    }
-}
-
-/// "12.5%".
-fn percent(x: f64) -> String {
-    if x > 0.0 && x < 0.001 {
-        "<0.1%".to_string()
-    } else {
-        format!("{:.1}%", x * 100.0)
     }
 }
 

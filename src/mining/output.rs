@@ -101,21 +101,14 @@ pub fn write_assignments(dir: &Path, assignments: &Assignments) -> Result<PathBu
     })
 }
 
-/// Writes `path` through `body` into a temporary file renamed into place.
+/// Writes `path` through `body`, atomically ([`crate::atomic_file`]).
 pub fn write_atomic(
     path: &Path,
     body: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
 ) -> Result<PathBuf, Error> {
-    let err = |source| Error::Write {
+    crate::atomic_file::write(path, body).map_err(|source| Error::Write {
         path: path.display().to_string(),
         source,
-    };
-    let tmp = path.with_extension("tmp");
-    let file = File::create(&tmp).map_err(err)?;
-    let mut w = BufWriter::new(file);
-    body(&mut w).map_err(err)?;
-    w.flush().map_err(err)?;
-    drop(w);
-    std::fs::rename(&tmp, path).map_err(err)?;
+    })?;
     Ok(path.to_path_buf())
 }

@@ -1,10 +1,9 @@
 //! Publishing: turns an approved revision into the article file — front
 //! matter with the workflow's `author`, `reviewed_by` and `reviewed_at` —
-//! written atomically (a temp file in the same folder, then a rename, so the
-//! watcher never sees half a file), and optionally committed to git with one
+//! written atomically ([`crate::atomic_file`]: the watcher never sees half a
+//! file) inside `articles/`, and optionally committed to git with one
 //! `Reviewed-by:` trailer per reviewer.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -101,17 +100,7 @@ pub fn write_atomically(root: &Path, path: &str, text: &str) -> std::io::Result<
             format!("`{path}` is a symbolic link; edit the file it points to instead"),
         ));
     }
-    let name = name.to_string_lossy();
-    // A hidden name: the watcher and the folder walk ignore it.
-    let temp = dir.join(format!(".{name}.{}.tmp", crate::store::random_token()));
-    let mut file = std::fs::File::create(&temp)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
-    drop(file);
-    if let Err(e) = std::fs::rename(&temp, &target) {
-        let _ = std::fs::remove_file(&temp);
-        return Err(e);
-    }
+    crate::atomic_file::write_text(&target, text)?;
     Ok(target)
 }
 

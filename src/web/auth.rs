@@ -101,9 +101,9 @@ pub fn check_csrf(session: &Session, submitted: Option<&str>) -> Result<(), AppE
     }
 }
 
-/// Compares without leaking where the first difference is.
+/// Compares without leaking where the first difference is (`subtle`).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    subtle::ConstantTimeEq::ct_eq(a, b).into()
 }
 
 /// Counts attempts per key (an account, a client address) in a sliding

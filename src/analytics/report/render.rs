@@ -408,7 +408,7 @@ fn display(report: &Report) -> Value {
 
 /// `0.4567` → `45.7%`; none → `—`.
 fn percent(x: Option<f64>) -> String {
-    x.map(|v| format!("{:.1}%", v * 100.0))
+    x.map(crate::templates::percent)
         .unwrap_or_else(|| "—".into())
 }
 

@@ -187,12 +187,7 @@ fn read(path: &Path) -> Result<String, AppError> {
 
 /// Replaces the file atomically: the watcher never sees half of it.
 fn write(path: &Path, text: &str) -> Result<(), AppError> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    crate::review::write_atomically(dir, &file_name(path), text)
-        .map(|_| ())
+    crate::atomic_file::write_text(path, text)
         .map_err(|e| AppError::Internal(format!("cannot write {}: {e}", path.display())))
 }
 
