@@ -68,6 +68,7 @@ pub struct SearchIndex {
     synonyms: RwLock<Arc<Synonyms>>,
     cache: cache::ResultCache,
     summaries: cache::SummaryCache,
+    visible: visible::VisibleCache,
 }
 
 /// A live article as the agent dashboard sees it.
@@ -141,6 +142,7 @@ impl SearchIndex {
             synonyms: RwLock::new(Arc::new(Synonyms::default())),
             cache: cache::ResultCache::default(),
             summaries: cache::SummaryCache::default(),
+            visible: visible::VisibleCache::default(),
         })
     }
 

@@ -180,7 +180,9 @@ impl SearchIndex {
         if exact_tokens.is_empty() && alternatives.is_empty() {
             return Ok(None);
         }
-        let visible = Visible::new(searcher, &self.filtered(Box::new(AllQuery), None, audience))?;
+        let visible = self.visible.get_or_build(searcher, audience, || {
+            Visible::new(searcher, &self.filtered(Box::new(AllQuery), None, audience))
+        })?;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut replacements: Vec<(String, String)> = Vec::new();
         let mut words: Vec<String> = Vec::new();
