@@ -15,8 +15,8 @@ use super::{
     FormData, SignedIn,
 };
 use crate::index::Audience;
-use crate::review::{check, field_changes, Action};
-use crate::store::{RevisionKind, Role};
+use crate::review::{check, field_changes, Action, Ledger};
+use crate::store::{Account, Revision, RevisionKind, RevisionState, Role, Verdict};
 use crate::web::params::Params;
 use crate::web::{AppError, AppState};
 
@@ -61,6 +61,146 @@ pub fn diff_lines(old: &str, new: &str) -> Vec<DiffLine> {
     out
 }
 
+/// One approval as the review page lists it.
+#[derive(Serialize)]
+struct ApprovalView {
+    reviewer: String,
+    at: String,
+    /// Whether it counts ([`crate::review::Ledger::counting`]).
+    valid: bool,
+}
+
+/// A revision as its review page shows it.
+#[derive(Serialize)]
+struct RevisionView<'a> {
+    id: i64,
+    title: &'a str,
+    slug: &'a str,
+    locale: &'a str,
+    state: &'static str,
+    state_label: String,
+    author: &'a str,
+    category: &'a str,
+    tags: &'a [String],
+    summary: &'a str,
+    visibility: &'a str,
+    status: &'a str,
+    content_hash: &'a str,
+    created_at: String,
+    updated_at: String,
+    approvals: Vec<ApprovalView>,
+    approval_count: usize,
+    approvals_needed: usize,
+    reviewers: Vec<String>,
+    kind: RevisionKind,
+}
+
+impl<'a> RevisionView<'a> {
+    fn new(rev: &'a Revision, ledger: &Ledger, min: usize, reviewers: Vec<String>) -> Self {
+        let f = &rev.fields;
+        let approvals = ledger
+            .reviews
+            .iter()
+            .zip(ledger.counting(rev))
+            .filter(|(r, _)| r.verdict == Verdict::Approved)
+            .map(|(r, valid)| ApprovalView {
+                reviewer: r.reviewer.clone(),
+                at: short_time(&r.created_at),
+                valid,
+            })
+            .collect();
+        RevisionView {
+            id: rev.id,
+            title: &f.title,
+            slug: &rev.slug,
+            locale: &rev.locale,
+            state: rev.state.as_str(),
+            state_label: state_label(rev.state.as_str()),
+            author: &rev.author,
+            category: &f.category,
+            tags: &f.tags,
+            summary: &f.summary,
+            visibility: &f.visibility,
+            status: &f.status,
+            content_hash: rev.content_hash.get(..12).unwrap_or(""),
+            created_at: short_time(&rev.created_at),
+            updated_at: short_time(&rev.updated_at),
+            approvals,
+            approval_count: ledger.approvals(rev),
+            approvals_needed: min,
+            reviewers,
+            kind: rev.kind,
+        }
+    }
+}
+
+/// What the signed-in agent may do on the page, and why not where it helps.
+#[derive(Serialize)]
+struct Can {
+    edit: bool,
+    submit: bool,
+    approve: bool,
+    request_changes: bool,
+    publish: bool,
+    discard: bool,
+    comment: bool,
+}
+
+impl Can {
+    fn new(rev: &Revision, me: &Account, ledger: &Ledger, min: usize) -> Can {
+        let can = |a| check(a, rev, me, ledger, min).is_ok();
+        Can {
+            edit: can(Action::Edit) && rev.kind != RevisionKind::ReviewLive,
+            submit: can(Action::Submit),
+            approve: can(Action::Approve),
+            request_changes: can(Action::RequestChanges),
+            publish: can(Action::Publish),
+            discard: can(Action::Discard),
+            comment: can(Action::Comment),
+        }
+    }
+}
+
+/// Why the agent cannot approve (once the revision is in review), and why
+/// it cannot be published yet: the rule's own message.
+fn blockers(
+    rev: &Revision,
+    me: &Account,
+    ledger: &Ledger,
+    min: usize,
+) -> (Option<String>, Option<String>) {
+    let open = rev.state.is_open();
+    let review = match check(Action::Approve, rev, me, ledger, min) {
+        Err(e) if open && rev.state != RevisionState::Draft => Some(e.to_string()),
+        _ => None,
+    };
+    let publish = match check(Action::Publish, rev, me, ledger, min) {
+        Err(e) if open => Some(e.to_string()),
+        _ => None,
+    };
+    (review, publish)
+}
+
+/// The page's action URLs.
+fn action_urls(ctx: &mut tera::Context, rev: &Revision) {
+    let base = format!("/agent/revisions/{}", rev.id);
+    for (key, action) in [
+        ("submit_url", "submit"),
+        ("approve_url", "approve"),
+        ("request_changes_url", "request-changes"),
+        ("publish_url", "publish"),
+        ("comment_url", "comment"),
+        ("discard_url", "discard"),
+        ("edit_url", "edit"),
+        ("archive_url", "archive"),
+    ] {
+        ctx.insert(key, &format!("{base}/{action}"));
+    }
+    let query = serde_urlencoded::to_string([("slug", &rev.slug), ("locale", &rev.locale)])
+        .unwrap_or_default();
+    ctx.insert("history_url", &format!("/agent/history?{query}"));
+}
+
 /// `GET /agent/revisions/{id}`
 pub async fn page(
     State(state): State<AppState>,
@@ -71,35 +211,27 @@ pub async fn page(
     let flash = flash_from(raw.as_deref());
     state
         .run(move |s| {
-            let rev = s.store.revision(id).map_err(|_| AppError::NotFound(format!("There is no revision {id}.")))?;
+            let rev = s
+                .store
+                .revision(id)
+                .map_err(|_| AppError::NotFound(format!("There is no revision {id}.")))?;
             let ledger = s.workflow.ledger(id)?;
             let min = s.workflow.min_approvals;
             let me = &session.account;
-            let can = |a| check(a, &rev, me, &ledger, min).is_ok();
             let live = s.library.index().get(&rev.slug, &rev.locale, Audience::Agent)?;
             let diff = match (&live, rev.kind) {
                 (Some(l), RevisionKind::Edit) => Some(diff_lines(&l.markdown, &rev.fields.body)),
                 _ => None,
             };
             // Every field that goes live, not only the body, is shown.
-            let live_fields = match rev.kind {
-                RevisionKind::Edit => s.workflow.live(&rev.slug, &rev.locale)?,
-                _ => None,
-            };
             let fields = match rev.kind {
                 RevisionKind::ReviewLive => Vec::new(),
-                _ => field_changes(live_fields.as_ref(), &rev.fields),
+                RevisionKind::Edit => {
+                    field_changes(s.workflow.live(&rev.slug, &rev.locale)?.as_ref(), &rev.fields)
+                }
+                RevisionKind::New => field_changes(None, &rev.fields),
             };
-            let counting = ledger.counting(&rev);
-            let review_blocker = match check(Action::Approve, &rev, me, &ledger, min) {
-                Err(e) if rev.state.is_open() && rev.state != crate::store::RevisionState::Draft => Some(e.to_string()),
-                _ => None,
-            };
-            let publish_blocker = match check(Action::Publish, &rev, me, &ledger, min) {
-                Ok(_) => None,
-                Err(e) if rev.state.is_open() => Some(e.to_string()),
-                Err(_) => None,
-            };
+            let (review_blocker, publish_blocker) = blockers(&rev, me, &ledger, min);
             let agents: Vec<_> = s
                 .store
                 .accounts()?
@@ -107,56 +239,36 @@ pub async fn page(
                 .filter(|a| !a.disabled && a.id != rev.author_id)
                 .map(|a| json!({ "name": a.name }))
                 .collect();
+            let comments: Vec<_> = s
+                .store
+                .comments(id)?
+                .into_iter()
+                .map(|c| {
+                    json!({ "author": c.author, "at": short_time(&c.created_at), "line": c.line, "body": c.body })
+                })
+                .collect();
+            let body_lines: Vec<_> = rev
+                .fields
+                .body
+                .lines()
+                .enumerate()
+                .map(|(i, l)| json!({ "no": i + 1, "text": l }))
+                .collect();
+            let catalog = crate::articles::load::Catalog::new(&s.config.default_locale);
+            let preview = crate::articles::markdown::render(&rev.fields.body, 1, &rev.path, &catalog);
             let mut ctx = context(s, Some(&session), flash);
-            ctx.insert(
-                "revision",
-                &json!({
-                    "id": rev.id, "title": rev.fields.title, "slug": rev.slug, "locale": rev.locale,
-                    "state": rev.state.as_str(), "state_label": state_label(rev.state.as_str()), "author": rev.author,
-                    "category": rev.fields.category, "tags": rev.fields.tags, "summary": rev.fields.summary,
-                    "visibility": rev.fields.visibility, "content_hash": rev.content_hash.get(..12).unwrap_or(""),
-                    "created_at": short_time(&rev.created_at), "updated_at": short_time(&rev.updated_at),
-                    "approvals": ledger.reviews.iter().zip(&counting).filter(|(r, _)| r.verdict == crate::store::Verdict::Approved).map(|(r, valid)| json!({
-                        "reviewer": r.reviewer, "at": short_time(&r.created_at), "valid": valid,
-                    })).collect::<Vec<_>>(),
-                    "approval_count": ledger.approvals(&rev), "approvals_needed": min,
-                    "reviewers": s.store.requested_reviewers(id)?,
-                    "kind": match rev.kind { RevisionKind::New => "new", RevisionKind::Edit => "edit", RevisionKind::ReviewLive => "review_live" },
-                    "status": rev.fields.status,
-                }),
-            );
-            ctx.insert("preview_html", &crate::articles::markdown::render(&rev.fields.body, 1, &rev.path, &crate::articles::load::Catalog::new(&s.config.default_locale)).html);
+            let reviewers = s.store.requested_reviewers(id)?;
+            ctx.insert("revision", &RevisionView::new(&rev, &ledger, min, reviewers));
+            ctx.insert("can", &Can::new(&rev, me, &ledger, min));
+            ctx.insert("preview_html", &preview.html);
             ctx.insert("diff", &diff);
             ctx.insert("field_changes", &fields);
             ctx.insert("review_blocker", &review_blocker);
-            let comments: Vec<_> = s.store.comments(id)?.into_iter().map(|c| json!({
-                "author": c.author, "at": short_time(&c.created_at), "line": c.line, "body": c.body,
-            })).collect();
-            ctx.insert("comments", &comments);
-            let body_lines: Vec<_> = rev.fields.body.lines().enumerate().map(|(i, l)| json!({ "no": i + 1, "text": l })).collect();
-            ctx.insert("body_lines", &body_lines);
-            ctx.insert(
-                "can",
-                &json!({
-                    "edit": can(Action::Edit) && rev.kind != RevisionKind::ReviewLive,
-                    "submit": can(Action::Submit), "approve": can(Action::Approve),
-                    "request_changes": can(Action::RequestChanges), "publish": can(Action::Publish),
-                    "discard": can(Action::Discard), "comment": can(Action::Comment),
-                }),
-            );
-            ctx.insert("agents", &agents);
             ctx.insert("publish_blocker", &publish_blocker);
-            let base = format!("/agent/revisions/{id}");
-            for (key, action) in [
-                ("submit_url", "submit"), ("approve_url", "approve"), ("request_changes_url", "request-changes"),
-                ("publish_url", "publish"), ("comment_url", "comment"), ("discard_url", "discard"),
-            ] {
-                ctx.insert(key, &format!("{base}/{action}"));
-            }
-            ctx.insert("edit_url", &format!("{base}/edit"));
-            ctx.insert("archive_url", &format!("{base}/archive"));
-            let query = serde_urlencoded::to_string([("slug", &rev.slug), ("locale", &rev.locale)]).unwrap_or_default();
-            ctx.insert("history_url", &format!("/agent/history?{query}"));
+            ctx.insert("comments", &comments);
+            ctx.insert("body_lines", &body_lines);
+            ctx.insert("agents", &agents);
+            action_urls(&mut ctx, &rev);
             ctx.insert("live_url", &live.map(|l| l.url));
             render(s, "agent/revision.html", &ctx)
         })
