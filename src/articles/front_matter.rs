@@ -82,11 +82,12 @@ fn parse_yaml(block: &str) -> Result<Map<String, Value>, FrontMatterError> {
     if block.trim().is_empty() {
         return Ok(Map::new());
     }
-    let value: serde_yaml::Value = serde_yaml::from_str(block).map_err(|e| FrontMatterError {
-        // Line 1 of the block is line 2 of the file.
-        line: e.location().map_or(1, |l| l.line() + 1),
-        kind: ParseErrorKind::Yaml(strip_location(&e.to_string())),
-    })?;
+    let value: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(block).map_err(|e| FrontMatterError {
+            // Line 1 of the block is line 2 of the file.
+            line: e.location().map_or(1, |l| l.line() + 1),
+            kind: ParseErrorKind::Yaml(strip_location(&e.to_string())),
+        })?;
     match yaml_to_json(value) {
         Value::Object(map) => Ok(map),
         Value::Null => Ok(Map::new()),
@@ -112,7 +113,7 @@ fn parse_toml(block: &str) -> Result<Map<String, Value>, FrontMatterError> {
     }
 }
 
-/// serde_yaml appends "at line X column Y" to messages; we report the line
+/// serde_yaml_ng appends "at line X column Y" to messages; we report the line
 /// ourselves, relative to the file rather than the block.
 fn strip_location(msg: &str) -> String {
     match msg.find(" at line ") {
@@ -121,8 +122,8 @@ fn strip_location(msg: &str) -> String {
     }
 }
 
-fn yaml_to_json(v: serde_yaml::Value) -> Value {
-    use serde_yaml::Value as Y;
+fn yaml_to_json(v: serde_yaml_ng::Value) -> Value {
+    use serde_yaml_ng::Value as Y;
     match v {
         Y::Null => Value::Null,
         Y::Bool(b) => Value::Bool(b),
@@ -144,7 +145,7 @@ fn yaml_to_json(v: serde_yaml::Value) -> Value {
                 .map(|(k, v)| {
                     let key = match k {
                         Y::String(s) => s,
-                        other => serde_yaml::to_string(&other)
+                        other => serde_yaml_ng::to_string(&other)
                             .unwrap_or_default()
                             .trim()
                             .to_string(),

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde_yaml::{Mapping, Value};
+use serde_yaml_ng::{Mapping, Value};
 
 use crate::store::{Account, RevisionFields};
 
@@ -66,12 +66,12 @@ pub fn render_file(fields: &RevisionFields, slug: &str, path: &str, credits: &Cr
     put("reviewed_at", credits.reviewed_at.into());
     for (k, v) in &fields.extra {
         if !m.contains_key(k.as_str()) {
-            if let Ok(v) = serde_yaml::to_value(v) {
+            if let Ok(v) = serde_yaml_ng::to_value(v) {
                 m.insert(Value::String(k.clone()), v);
             }
         }
     }
-    let yaml = serde_yaml::to_string(&m).unwrap_or_default();
+    let yaml = serde_yaml_ng::to_string(&m).unwrap_or_default();
     let body = fields.body.trim_end();
     format!("---\n{yaml}---\n\n{body}\n")
 }
