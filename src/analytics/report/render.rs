@@ -61,100 +61,34 @@ fn action_url(actions: &[super::Action], kind: super::ActionKind) -> String {
         .unwrap_or_default()
 }
 
+type Rows = Vec<Vec<String>>;
+
 /// The report as CSV: one section per table (see the module docs).
 pub fn render_csv(report: &Report) -> Result<String, ReportError> {
-    use super::ActionKind::*;
     let mut out = String::new();
-    let (p, q) = (&report.period, &report.previous_period);
     section(
         &mut out,
         "period",
         &["period", "since", "until", "days"],
-        vec![
-            vec![
-                "current".into(),
-                p.since.clone(),
-                p.until.clone(),
-                p.days.to_string(),
-            ],
-            vec![
-                "previous".into(),
-                q.since.clone(),
-                q.until.clone(),
-                q.days.to_string(),
-            ],
-        ],
+        period_rows(report),
     )?;
-    let s = &report.summary;
-    let rate = |name: &str, r: &Rate| {
-        vec![
-            name.to_string(),
-            opt(r.current),
-            opt(r.previous),
-            opt(r.change),
-        ]
-    };
     section(
         &mut out,
         "summary",
         &["metric", "current", "previous", "change"],
-        vec![
-            rate("self_service_score", &s.self_service_score),
-            rate("contact_deflection_rate", &s.contact_deflection_rate),
-            rate("search_success_rate", &s.search_success_rate),
-        ],
+        summary_rows(report),
     )?;
-    let (cur, prev) = (
-        serde_json::to_value(report.totals.current).unwrap_or_default(),
-        serde_json::to_value(report.totals.previous).unwrap_or_default(),
-    );
-    let totals = cur
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| {
-                    vec![
-                        k.clone(),
-                        v.to_string(),
-                        prev.get(k).map(|p| p.to_string()).unwrap_or_default(),
-                    ]
-                })
-                .collect()
-        })
-        .unwrap_or_default();
     section(
         &mut out,
         "totals",
         &["count", "current", "previous"],
-        totals,
+        totals_rows(report),
     )?;
     section(
         &mut out,
         "top_searches",
-        &[
-            "query",
-            "searches",
-            "clicks",
-            "no_results",
-            "no_clicks",
-            "success_rate",
-            "last_seen",
-        ],
-        report
-            .top_searches
-            .iter()
-            .map(|r| {
-                vec![
-                    text(&r.query),
-                    r.searches.to_string(),
-                    r.clicks.to_string(),
-                    r.no_results.to_string(),
-                    r.no_clicks.to_string(),
-                    opt(r.success_rate),
-                    r.last_seen.clone(),
-                ]
-            })
-            .collect(),
+        SEARCH_COLUMNS,
+        search_rows(&report.top_searches),
     )?;
     for (name, rows) in [
         ("no_result_searches", &report.no_result_searches),
@@ -163,26 +97,8 @@ pub fn render_csv(report: &Report) -> Result<String, ReportError> {
         section(
             &mut out,
             name,
-            &[
-                "query",
-                "count",
-                "searches",
-                "last_seen",
-                "write_article_url",
-                "add_synonym_url",
-            ],
-            rows.iter()
-                .map(|r| {
-                    vec![
-                        text(&r.query),
-                        r.count.to_string(),
-                        r.searches.to_string(),
-                        r.last_seen.clone(),
-                        action_url(&r.actions, WriteArticle),
-                        action_url(&r.actions, AddSynonym),
-                    ]
-                })
-                .collect(),
+            FAILED_SEARCH_COLUMNS,
+            failed_search_rows(rows),
         )?;
     }
     for (name, rows) in [
@@ -190,115 +106,226 @@ pub fn render_csv(report: &Report) -> Result<String, ReportError> {
         ("articles_by_failures", &report.articles_by_failures),
         ("articles_by_no_votes", &report.articles_by_no_votes),
     ] {
-        section(
-            &mut out,
-            name,
-            &[
-                "slug",
-                "locale",
-                "title",
-                "views",
-                "view_sessions",
-                "yes",
-                "no",
-                "helpfulness",
-                "failures",
-                "failure_rate",
-                "no_outdated",
-                "no_unclear",
-                "no_didnt_answer",
-                "no_other",
-                "no_unspecified",
-                "edit_url",
-            ],
-            rows.iter()
-                .map(|r| {
-                    vec![
-                        r.slug.clone(),
-                        r.locale.clone(),
-                        text(&r.title),
-                        r.views.to_string(),
-                        r.view_sessions.to_string(),
-                        r.yes.to_string(),
-                        r.no.to_string(),
-                        opt(r.helpfulness),
-                        r.failures.to_string(),
-                        opt(r.failure_rate),
-                        r.reasons.outdated.to_string(),
-                        r.reasons.unclear.to_string(),
-                        r.reasons.didnt_answer.to_string(),
-                        r.reasons.other.to_string(),
-                        r.reasons.unspecified.to_string(),
-                        action_url(&r.actions, EditArticle),
-                    ]
-                })
-                .collect(),
-        )?;
+        section(&mut out, name, ARTICLE_COLUMNS, article_rows(rows))?;
     }
     if let Some(stale) = &report.stale_articles {
-        section(
-            &mut out,
-            "stale_articles",
-            &[
-                "slug",
-                "locale",
-                "title",
-                "owner",
-                "days_overdue",
-                "edit_url",
-            ],
-            stale
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.slug.clone(),
-                        r.locale.clone(),
-                        text(&r.title),
-                        text(r.owner.as_deref().unwrap_or_default()),
-                        r.days_overdue.to_string(),
-                        action_url(&r.actions, EditArticle),
-                    ]
-                })
-                .collect(),
-        )?;
+        section(&mut out, "stale_articles", STALE_COLUMNS, stale_rows(stale))?;
     }
     if let Some(unreviewed) = &report.unreviewed_articles {
         section(
             &mut out,
             "unreviewed_articles",
-            &["slug", "locale", "title", "owner", "edit_url"],
-            unreviewed
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.slug.clone(),
-                        r.locale.clone(),
-                        text(&r.title),
-                        text(r.owner.as_deref().unwrap_or_default()),
-                        action_url(&r.actions, EditArticle),
-                    ]
-                })
-                .collect(),
+            UNREVIEWED_COLUMNS,
+            unreviewed_rows(unreviewed),
         )?;
     }
     section(
         &mut out,
         "daily",
         &["date", "searches", "tickets", "deflections"],
-        report
-            .daily
-            .iter()
-            .map(|d| {
-                vec![
-                    d.date.clone(),
-                    d.searches.to_string(),
-                    d.tickets.to_string(),
-                    d.deflections.to_string(),
-                ]
-            })
-            .collect(),
+        daily_rows(report),
     )?;
     Ok(out)
+}
+
+const SEARCH_COLUMNS: &[&str] = &[
+    "query",
+    "searches",
+    "clicks",
+    "no_results",
+    "no_clicks",
+    "success_rate",
+    "last_seen",
+];
+const FAILED_SEARCH_COLUMNS: &[&str] = &[
+    "query",
+    "count",
+    "searches",
+    "last_seen",
+    "write_article_url",
+    "add_synonym_url",
+];
+const ARTICLE_COLUMNS: &[&str] = &[
+    "slug",
+    "locale",
+    "title",
+    "views",
+    "view_sessions",
+    "yes",
+    "no",
+    "helpfulness",
+    "failures",
+    "failure_rate",
+    "no_outdated",
+    "no_unclear",
+    "no_didnt_answer",
+    "no_other",
+    "no_unspecified",
+    "edit_url",
+];
+const STALE_COLUMNS: &[&str] = &[
+    "slug",
+    "locale",
+    "title",
+    "owner",
+    "days_overdue",
+    "edit_url",
+];
+const UNREVIEWED_COLUMNS: &[&str] = &["slug", "locale", "title", "owner", "edit_url"];
+
+fn period_rows(report: &Report) -> Rows {
+    [
+        ("current", &report.period),
+        ("previous", &report.previous_period),
+    ]
+    .into_iter()
+    .map(|(name, p)| {
+        vec![
+            name.into(),
+            p.since.clone(),
+            p.until.clone(),
+            p.days.to_string(),
+        ]
+    })
+    .collect()
+}
+
+fn summary_rows(report: &Report) -> Rows {
+    let s = &report.summary;
+    [
+        ("self_service_score", &s.self_service_score),
+        ("contact_deflection_rate", &s.contact_deflection_rate),
+        ("search_success_rate", &s.search_success_rate),
+    ]
+    .into_iter()
+    .map(|(name, r): (&str, &Rate)| {
+        vec![
+            name.to_string(),
+            opt(r.current),
+            opt(r.previous),
+            opt(r.change),
+        ]
+    })
+    .collect()
+}
+
+/// Every count of the totals, current and previous, by its JSON name.
+fn totals_rows(report: &Report) -> Rows {
+    let (cur, prev) = (
+        serde_json::to_value(report.totals.current).unwrap_or_default(),
+        serde_json::to_value(report.totals.previous).unwrap_or_default(),
+    );
+    cur.as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    let before = prev.get(k).map(|p| p.to_string()).unwrap_or_default();
+                    vec![k.clone(), v.to_string(), before]
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn search_rows(rows: &[super::SearchRow]) -> Rows {
+    rows.iter()
+        .map(|r| {
+            vec![
+                text(&r.query),
+                r.searches.to_string(),
+                r.clicks.to_string(),
+                r.no_results.to_string(),
+                r.no_clicks.to_string(),
+                opt(r.success_rate),
+                r.last_seen.clone(),
+            ]
+        })
+        .collect()
+}
+
+fn failed_search_rows(rows: &[super::GapRow]) -> Rows {
+    use super::ActionKind::*;
+    rows.iter()
+        .map(|r| {
+            vec![
+                text(&r.query),
+                r.count.to_string(),
+                r.searches.to_string(),
+                r.last_seen.clone(),
+                action_url(&r.actions, WriteArticle),
+                action_url(&r.actions, AddSynonym),
+            ]
+        })
+        .collect()
+}
+
+fn article_rows(rows: &[super::ArticleRow]) -> Rows {
+    rows.iter()
+        .map(|r| {
+            vec![
+                r.slug.clone(),
+                r.locale.clone(),
+                text(&r.title),
+                r.views.to_string(),
+                r.view_sessions.to_string(),
+                r.yes.to_string(),
+                r.no.to_string(),
+                opt(r.helpfulness),
+                r.failures.to_string(),
+                opt(r.failure_rate),
+                r.reasons.outdated.to_string(),
+                r.reasons.unclear.to_string(),
+                r.reasons.didnt_answer.to_string(),
+                r.reasons.other.to_string(),
+                r.reasons.unspecified.to_string(),
+                action_url(&r.actions, super::ActionKind::EditArticle),
+            ]
+        })
+        .collect()
+}
+
+fn stale_rows(rows: &[super::StaleArticle]) -> Rows {
+    rows.iter()
+        .map(|r| {
+            vec![
+                r.slug.clone(),
+                r.locale.clone(),
+                text(&r.title),
+                text(r.owner.as_deref().unwrap_or_default()),
+                r.days_overdue.to_string(),
+                action_url(&r.actions, super::ActionKind::EditArticle),
+            ]
+        })
+        .collect()
+}
+
+fn unreviewed_rows(rows: &[super::UnreviewedArticle]) -> Rows {
+    rows.iter()
+        .map(|r| {
+            vec![
+                r.slug.clone(),
+                r.locale.clone(),
+                text(&r.title),
+                text(r.owner.as_deref().unwrap_or_default()),
+                action_url(&r.actions, super::ActionKind::EditArticle),
+            ]
+        })
+        .collect()
+}
+
+fn daily_rows(report: &Report) -> Rows {
+    report
+        .daily
+        .iter()
+        .map(|d| {
+            vec![
+                d.date.clone(),
+                d.searches.to_string(),
+                d.tickets.to_string(),
+                d.deflections.to_string(),
+            ]
+        })
+        .collect()
 }
 
 /// How the standalone HTML file is made.
