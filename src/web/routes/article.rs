@@ -16,7 +16,7 @@ use super::page::{
 };
 use crate::analytics::{EventKind, Source};
 use crate::articles::is_valid_slug;
-use crate::index::Audience;
+use crate::index::{ArticleRecord, ArticleSummary, Audience};
 use crate::web::auth;
 use crate::web::params::{Params, MAX_QUERY_CHARS};
 use crate::web::visitor::Visitor;
@@ -54,6 +54,139 @@ struct ArticlePage {
     visibility: String,
 }
 
+/// What the article URL's query says about the visit.
+struct Visit {
+    /// `search` or `contact`: where the visitor clicked through from.
+    from: Option<String>,
+    query: Option<String>,
+    rank: Option<i64>,
+    /// Where the "Was this helpful?" box is: `ask`, `thanks`, `reason`, `done`.
+    feedback: &'static str,
+}
+
+impl Visit {
+    fn parse(raw: Option<&str>) -> Visit {
+        let params = Params::parse(raw);
+        Visit {
+            from: params.text("from").map(String::from),
+            query: params
+                .text("q")
+                .map(|q| q.chars().take(MAX_QUERY_CHARS).collect()),
+            rank: params
+                .text("rank")
+                .and_then(|r| r.parse::<i64>().ok())
+                .filter(|r| (1..=1000).contains(r)),
+            feedback: match params.text("feedback") {
+                Some("thanks") => "thanks",
+                Some("reason") => "reason",
+                Some("done") => "done",
+                _ => "ask",
+            },
+        }
+    }
+}
+
+impl ArticlePage {
+    fn new(
+        s: &AppState,
+        loc: &PageLocale,
+        article: ArticleRecord,
+        translations: Vec<ArticleSummary>,
+    ) -> ArticlePage {
+        ArticlePage {
+            toc: article
+                .toc
+                .iter()
+                .filter(|h| (2..=3).contains(&h.level))
+                .map(|h| TocEntry {
+                    level: h.level,
+                    id: h.id.clone(),
+                    text: h.text.clone(),
+                })
+                .collect(),
+            updated: article
+                .updated
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            category_title: category_title(s, &loc.locale, &article.category),
+            category_url: category_url(loc, &article.category),
+            translations: translations
+                .into_iter()
+                .map(|t| Translation {
+                    locale: t.locale,
+                    url: t.url,
+                    title: t.title,
+                })
+                .collect(),
+            extra: article
+                .meta
+                .get("extra")
+                .cloned()
+                .unwrap_or(serde_json::Value::Null),
+            visibility: article.visibility,
+            title: article.title,
+            slug: article.slug,
+            url: article.url,
+            html: article.html,
+            tags: article.tags,
+            summary: article.summary,
+        }
+    }
+}
+
+/// The boxes under the article: "Was this helpful?", the agent's edit link,
+/// and "This answered my question" for visitors from the contact form.
+fn insert_actions(
+    ctx: &mut tera::Context,
+    visit: &Visit,
+    (slug, locale, title): (&str, &str, &str),
+    token: &str,
+    audience: Audience,
+) {
+    let article_query =
+        serde_urlencoded::to_string([("slug", slug), ("locale", locale)]).unwrap_or_default();
+    let agent_edit_url =
+        (audience == Audience::Agent).then(|| format!("/agent/edit?{article_query}"));
+    ctx.insert("agent_edit_url", &agent_edit_url);
+    ctx.insert(
+        "from_contact",
+        &(visit.from.as_deref() == Some("contact")).then(|| {
+            serde_json::json!({ "action": "/contact/deflected", "csrf": token, "slug": slug, "back_url": "/contact" })
+        }),
+    );
+    let contact_query =
+        serde_urlencoded::to_string([("article", slug), ("subject", title)]).unwrap_or_default();
+    ctx.insert(
+        "feedback",
+        &serde_json::json!({
+            "state": visit.feedback, "action": format!("/feedback?{article_query}"), "csrf": token,
+            "contact_url": format!("/contact?{contact_query}"),
+        }),
+    );
+}
+
+/// What brought the visitor here and what they read, for the deflection
+/// reports.
+fn record_visit(s: &AppState, sid: Option<&str>, visit: &Visit, slug: &str, locale: &str) {
+    let kind = match visit.from.as_deref() {
+        Some("search") => Some(EventKind::Click),
+        Some("contact") => Some(EventKind::SuggestionClick),
+        _ => None,
+    };
+    if let Some(kind) = kind {
+        s.record(sid, kind, Source::Web, |e| {
+            e.query = visit.query.clone();
+            e.rank = visit.rank;
+            e.slug = Some(slug.to_string());
+        });
+    }
+    s.record(sid, EventKind::View, Source::Web, |e| {
+        e.slug = Some(slug.to_string());
+        e.locale = Some(locale.to_string());
+        e.query = visit.query.clone();
+    });
+}
+
 /// `GET /articles/{slug}` — one article with its table of contents.
 pub async fn article(
     State(state): State<AppState>,
@@ -63,19 +196,7 @@ pub async fn article(
     RawQuery(raw): RawQuery,
 ) -> Result<axum::response::Response, AppError> {
     let audience = auth::audience(&state, &headers);
-    let params = Params::parse(raw.as_deref());
-    let from = params.text("from").map(String::from);
-    let query = params
-        .text("q")
-        .map(|q| q.chars().take(MAX_QUERY_CHARS).collect::<String>());
-    let rank = params
-        .text("rank")
-        .and_then(|r| r.parse::<i64>().ok())
-        .filter(|r| (1..=1000).contains(r));
-    let feedback_state = match params.text("feedback") {
-        Some(f @ ("thanks" | "reason" | "done")) => f.to_string(),
-        _ => "ask".to_string(),
-    };
+    let visit = Visit::parse(raw.as_deref());
     let (token, cookie) = form_token(&state, &headers);
     let html = state
         .run(move |s| {
@@ -83,114 +204,32 @@ pub async fn article(
             let slug = path
                 .get("slug")
                 .map(|s| s.trim_end_matches('/'))
-                .unwrap_or_default();
+                .unwrap_or_default()
+                .to_string();
+            let missing = || AppError::NotFound("There is no article at this address.".into());
             // A slug that could name anything outside articles/ is never looked up.
-            if !is_valid_slug(slug) {
-                return Err(AppError::NotFound(
-                    "There is no article at this address.".into(),
-                ));
+            if !is_valid_slug(&slug) {
+                return Err(missing());
             }
             let index = s.library.index();
-            let slug_owned = slug.to_string();
-            let Some(article) = index.get(slug, &loc.locale, audience)? else {
-                return Err(AppError::NotFound(
-                    "There is no article at this address.".into(),
-                ));
-            };
+            let article = index
+                .get(&slug, &loc.locale, audience)?
+                .ok_or_else(missing)?;
             let title = article.title.clone();
             let related = index.related(&article, RELATED, audience)?;
             let translations = index.translations(&article, audience)?;
             let mut ctx = base_context(s, &loc, "");
-            ctx.insert(
-                "article",
-                &ArticlePage {
-                    toc: article
-                        .toc
-                        .iter()
-                        .filter(|h| (2..=3).contains(&h.level))
-                        .map(|h| TocEntry {
-                            level: h.level,
-                            id: h.id.clone(),
-                            text: h.text.clone(),
-                        })
-                        .collect(),
-                    updated: article
-                        .updated
-                        .map(|d| d.format("%Y-%m-%d").to_string())
-                        .unwrap_or_default(),
-                    category_title: category_title(s, &loc.locale, &article.category),
-                    category_url: category_url(&loc, &article.category),
-                    translations: translations
-                        .into_iter()
-                        .map(|t| Translation {
-                            locale: t.locale,
-                            url: t.url,
-                            title: t.title,
-                        })
-                        .collect(),
-                    extra: article
-                        .meta
-                        .get("extra")
-                        .cloned()
-                        .unwrap_or(serde_json::Value::Null),
-                    visibility: article.visibility.clone(),
-                    title: article.title,
-                    slug: article.slug,
-                    url: article.url,
-                    html: article.html,
-                    tags: article.tags,
-                    summary: article.summary,
-                },
+            ctx.insert("article", &ArticlePage::new(s, &loc, article, translations));
+            let related: Vec<_> = related.into_iter().map(|a| listed(s, &loc, a)).collect();
+            ctx.insert("related", &related);
+            insert_actions(
+                &mut ctx,
+                &visit,
+                (&slug, &loc.locale, &title),
+                &token,
+                audience,
             );
-            ctx.insert(
-                "related",
-                &related
-                    .into_iter()
-                    .map(|a| listed(s, &loc, a))
-                    .collect::<Vec<_>>(),
-            );
-            let agent_edit_url = (audience == Audience::Agent).then(|| {
-                let query =
-                    serde_urlencoded::to_string([("slug", &slug_owned), ("locale", &loc.locale)])
-                        .unwrap_or_default();
-                format!("/agent/edit?{query}")
-            });
-            ctx.insert("agent_edit_url", &agent_edit_url);
-            let from_contact = from.as_deref() == Some("contact");
-            ctx.insert(
-                "from_contact",
-                &from_contact.then(|| {
-                    serde_json::json!({ "action": "/contact/deflected", "csrf": token, "slug": slug_owned, "back_url": "/contact" })
-                }),
-            );
-            let feedback_query = serde_urlencoded::to_string([("slug", &slug_owned), ("locale", &loc.locale)]).unwrap_or_default();
-            let contact_query = serde_urlencoded::to_string([("article", &slug_owned), ("subject", &title)]).unwrap_or_default();
-            ctx.insert(
-                "feedback",
-                &serde_json::json!({
-                    "state": feedback_state, "action": format!("/feedback?{feedback_query}"), "csrf": token,
-                    "contact_url": format!("/contact?{contact_query}"),
-                }),
-            );
-            // What brought the visitor here, for the deflection reports.
-            let sid = visitor.sid.as_deref();
-            let kind = match from.as_deref() {
-                Some("search") => Some(EventKind::Click),
-                Some("contact") => Some(EventKind::SuggestionClick),
-                _ => None,
-            };
-            if let Some(kind) = kind {
-                s.record(sid, kind, Source::Web, |e| {
-                    e.query = query.clone();
-                    e.rank = rank;
-                    e.slug = Some(slug_owned.clone());
-                });
-            }
-            s.record(sid, EventKind::View, Source::Web, |e| {
-                e.slug = Some(slug_owned.clone());
-                e.locale = Some(loc.locale.clone());
-                e.query = query.clone();
-            });
+            record_visit(s, visitor.sid.as_deref(), &visit, &slug, &loc.locale);
             render(s, "article.html", &ctx)
         })
         .await?;
