@@ -19,6 +19,7 @@ use crate::mining::{self, ColumnOverrides, Format, MineOptions, Verdict};
 use crate::review::Workflow;
 use crate::store::{Account, Store};
 use crate::text::escape_controls;
+use crate::Library;
 
 /// Bad rows printed on stderr (all are in report.json, up to its limit).
 const BAD_ROWS_PRINTED: usize = 10;
@@ -143,6 +144,21 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
     mining::output::write_assignments(out, &mined.assignments)?;
     mining::html::write(out, report, &config.site_name)?;
 
+    print_summary(report);
+    println!(
+        "wrote report.html, report.json, suggestions.csv and assignments.csv to {} in {:.1}s",
+        out.display(),
+        started.elapsed().as_secs_f64()
+    );
+
+    // Leads see the last run at /agent/mining.
+    keep_run(&config, report, store, library, &locale)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What the run found, on the terminal: skipped rows, counts, coverage and
+/// the first suggestions.
+fn print_summary(report: &mining::Report) {
     let s = &report.summary;
     for b in s.bad_rows.iter().take(BAD_ROWS_PRINTED) {
         eprintln!("skipped {}", escape_controls(&b.to_string()));
@@ -189,33 +205,38 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
             t.tickets
         );
     }
-    println!(
-        "wrote report.html, report.json, suggestions.csv and assignments.csv to {} in {:.1}s",
-        out.display(),
-        started.elapsed().as_secs_f64()
-    );
+}
 
-    // Leads see the last run at /agent/mining. Without --drafts the files
-    // are the result, so a store that cannot be written only warns.
+/// Saves the run for /agent/mining and, with `--drafts` (`store` is set),
+/// makes one review draft per topic not covered.
+fn keep_run(
+    config: &Config,
+    report: &mining::Report,
+    store: Option<(Store, Vec<Account>)>,
+    library: Option<Library>,
+    locale: &str,
+) -> Result<()> {
+    // Without --drafts the files are the result, so a store that cannot be
+    // written only warns.
     let json = serde_json::to_string(report).context("cannot serialise the report")?;
     let (store, assignees) = match store {
         Some(s) => s,
         None => {
-            match open_store(&config).and_then(|s| Ok(s.save_mining_run(&json)?)) {
+            match open_store(config).and_then(|s| Ok(s.save_mining_run(&json)?)) {
                 Ok(run) => println!("saved as run {run}: leads see it at /agent/mining"),
                 Err(e) => eprintln!(
                     "warning: the run is not kept for /agent/mining: {}",
                     escape_controls(&format!("{e:#}"))
                 ),
             }
-            return Ok(ExitCode::SUCCESS);
+            return Ok(());
         }
     };
     let run = store.save_mining_run(&json)?;
     println!("saved as run {run}: leads see it at /agent/mining");
     let library = Arc::new(library.expect("--drafts conflicts with --no-coverage"));
     let store = Arc::new(store);
-    let workflow = Workflow::from_config(&config, store, library);
+    let workflow = Workflow::from_config(config, store, library);
     let topics: Vec<i32> = report.not_covered().map(|t| t.id).collect();
     let outcomes = mining::drafts::create(&workflow, run, report, &topics, &assignees, &locale)
         .context("cannot create the drafts")?;
@@ -234,7 +255,7 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
             escape_controls(&o.title)
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// Writes the store's tickets solved since `since` to `out/store-tickets.csv`
