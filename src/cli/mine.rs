@@ -238,7 +238,7 @@ fn keep_run(
     let store = Arc::new(store);
     let workflow = Workflow::from_config(config, store, library);
     let topics: Vec<i32> = report.not_covered().map(|t| t.id).collect();
-    let outcomes = mining::drafts::create(&workflow, run, report, &topics, &assignees, &locale)
+    let outcomes = mining::drafts::create(&workflow, run, report, &topics, &assignees, locale)
         .context("cannot create the drafts")?;
     let created = outcomes.iter().filter(|o| o.created).count();
     println!(
