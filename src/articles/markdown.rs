@@ -81,55 +81,79 @@ pub const MAX_NESTING: usize = 64;
 /// Renders `body`, the Markdown of the article at `path` whose first line is
 /// line `first_line` of its file.
 pub fn render(body: &str, first_line: usize, path: &str, resolver: &dyn LinkResolver) -> Rendered {
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(body.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    let line_of = |offset: usize| first_line + line_starts.partition_point(|&s| s <= offset) - 1;
-
-    let mut out = Rendered::default();
-    let mut events: Vec<Event> = Vec::new();
-    let mut ids = HeadingIds::default();
-    let mut heading: Option<(usize, HeadingLevel, Option<CowStr>, String)> = None;
-    let mut depth = 0usize; // block nesting, to find the first top-level paragraph
-    let mut first_para: Option<String> = None;
-    let mut in_first_para = false;
-
+    let mut r = Renderer {
+        line_starts: std::iter::once(0)
+            .chain(body.match_indices('\n').map(|(i, _)| i + 1))
+            .collect(),
+        first_line,
+        path,
+        resolver,
+        out: Rendered::default(),
+        events: Vec::new(),
+        ids: HeadingIds::default(),
+        heading: None,
+        depth: 0,
+        first_para: None,
+        in_first_para: false,
+    };
     let parsed = Parser::new_ext(body, options()).into_offset_iter();
     for (event, range) in flatten_deep(parsed, MAX_NESTING) {
+        r.push(event, range.start);
+    }
+    let mut out = r.out;
+    out.first_paragraph = r.first_para.unwrap_or_default().trim().to_string();
+    let mut html = String::with_capacity(body.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, r.events.into_iter());
+    out.html = sanitize(&cap_html_nesting(&html, MAX_NESTING));
+    out
+}
+
+/// One rendering in progress: the events to write, and what is learnt on
+/// the way (headings and their ids, article links, plain text, the first
+/// paragraph).
+struct Renderer<'a, 'r> {
+    line_starts: Vec<usize>,
+    first_line: usize,
+    path: &'r str,
+    resolver: &'r dyn LinkResolver,
+    out: Rendered,
+    events: Vec<Event<'a>>,
+    ids: HeadingIds,
+    /// The heading being read: where its start event goes, and its text.
+    heading: Option<(usize, HeadingLevel, Option<CowStr<'a>>, String)>,
+    /// Block nesting, to find the first top-level paragraph.
+    depth: usize,
+    first_para: Option<String>,
+    in_first_para: bool,
+}
+
+impl<'a> Renderer<'a, '_> {
+    /// The line of the article file a byte offset of the body is on.
+    fn line_of(&self, offset: usize) -> usize {
+        self.first_line + self.line_starts.partition_point(|&s| s <= offset) - 1
+    }
+
+    fn text(&mut self, t: &str) {
+        push_text(&mut self.out, &mut self.heading, self.in_first_para, t);
+    }
+
+    fn push(&mut self, event: Event<'a>, offset: usize) {
         match event {
             Event::Start(Tag::Heading { level, id, .. }) => {
-                heading = Some((events.len(), level, id, String::new()));
-                events.push(Event::Text(CowStr::Borrowed(""))); // replaced at the end tag
+                self.heading = Some((self.events.len(), level, id, String::new()));
+                self.events.push(Event::Text(CowStr::Borrowed(""))); // replaced at the end tag
             }
-            Event::End(TagEnd::Heading(level)) => {
-                if let Some((at, _, id, text)) = heading.take() {
-                    let text = text.trim().to_string();
-                    let id = ids.unique(id.map_or_else(|| slugify(&text), |i| i.to_string()));
-                    events[at] = Event::Start(Tag::Heading {
-                        level,
-                        id: Some(id.clone().into()),
-                        classes: vec![],
-                        attrs: vec![],
-                    });
-                    out.headings.push(Heading {
-                        level: level as u8,
-                        id,
-                        text,
-                    });
-                }
-                events.push(Event::End(TagEnd::Heading(level)));
-                out.text.push('\n');
-            }
+            Event::End(TagEnd::Heading(level)) => self.end_heading(level),
             Event::Start(Tag::BlockQuote(Some(kind))) => {
-                depth += 1;
+                self.depth += 1;
                 let (class, label) = callout(kind);
-                events.push(Event::Html(
+                self.events.push(Event::Html(
                     format!("<div class=\"callout callout-{class}\"><p class=\"callout-title\">{label}</p>\n").into(),
                 ));
             }
             Event::End(TagEnd::BlockQuote(Some(_))) => {
-                depth -= 1;
-                events.push(Event::Html("</div>\n".into()));
+                self.depth -= 1;
+                self.events.push(Event::Html("</div>\n".into()));
             }
             Event::Start(Tag::Link {
                 link_type,
@@ -137,21 +161,8 @@ pub fn render(body: &str, first_line: usize, path: &str, resolver: &dyn LinkReso
                 title,
                 id,
             }) => {
-                let dest_url = match article_target(&dest_url, path) {
-                    Some((target, fragment)) => {
-                        out.links.push(ArticleLink {
-                            dest: dest_url.to_string(),
-                            line: line_of(range.start),
-                            target: target.clone(),
-                        });
-                        match target.and_then(|t| resolver.url_for(&t)) {
-                            Some(url) => format!("{url}{fragment}").into(),
-                            None => dest_url,
-                        }
-                    }
-                    None => dest_url,
-                };
-                events.push(Event::Start(Tag::Link {
+                let dest_url = self.link(dest_url, offset);
+                self.events.push(Event::Start(Tag::Link {
                     link_type,
                     dest_url,
                     title,
@@ -159,54 +170,89 @@ pub fn render(body: &str, first_line: usize, path: &str, resolver: &dyn LinkReso
                 }));
             }
             Event::Start(Tag::Paragraph) => {
-                if depth == 0 && first_para.is_none() {
-                    in_first_para = true;
+                if self.depth == 0 && self.first_para.is_none() {
+                    self.in_first_para = true;
                 }
-                events.push(Event::Start(Tag::Paragraph));
+                self.events.push(Event::Start(Tag::Paragraph));
             }
             Event::End(TagEnd::Paragraph) => {
-                if in_first_para {
-                    in_first_para = false;
-                    first_para = Some(std::mem::take(&mut out.first_paragraph));
+                if self.in_first_para {
+                    self.in_first_para = false;
+                    self.first_para = Some(std::mem::take(&mut self.out.first_paragraph));
                 }
-                events.push(Event::End(TagEnd::Paragraph));
-                out.text.push('\n');
+                self.events.push(Event::End(TagEnd::Paragraph));
+                self.out.text.push('\n');
             }
             Event::Text(ref t) | Event::Code(ref t) => {
-                push_text(&mut out, &mut heading, in_first_para, t);
-                events.push(event);
+                self.text(t);
+                self.events.push(event);
             }
             // `<Placeholder>` in prose is text the author meant literally, not
             // markup: show it rather than let the sanitizer swallow it.
             Event::InlineHtml(ref h) | Event::Html(ref h) if is_unknown_tag(h) => {
-                push_text(&mut out, &mut heading, in_first_para, h);
-                events.push(Event::Text(h.clone()));
+                self.text(h);
+                self.events.push(Event::Text(h.clone()));
             }
             Event::SoftBreak | Event::HardBreak => {
-                push_text(&mut out, &mut heading, in_first_para, " ");
-                events.push(event);
+                self.text(" ");
+                self.events.push(event);
             }
             Event::Start(ref tag) => {
                 if is_block(tag) {
-                    depth += 1;
+                    self.depth += 1;
                 }
-                events.push(event);
+                self.events.push(event);
             }
             Event::End(ref tag) => {
                 if is_block_end(tag) {
-                    depth = depth.saturating_sub(1);
-                    out.text.push('\n');
+                    self.depth = self.depth.saturating_sub(1);
+                    self.out.text.push('\n');
                 }
-                events.push(event);
+                self.events.push(event);
             }
-            other => events.push(other),
+            other => self.events.push(other),
         }
     }
-    out.first_paragraph = first_para.unwrap_or_default().trim().to_string();
-    let mut html = String::with_capacity(body.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    out.html = sanitize(&cap_html_nesting(&html, MAX_NESTING));
-    out
+
+    /// Gives the heading its unique id (its own, or one made from its text).
+    fn end_heading(&mut self, level: HeadingLevel) {
+        if let Some((at, _, id, text)) = self.heading.take() {
+            let text = text.trim().to_string();
+            let id = self
+                .ids
+                .unique(id.map_or_else(|| slugify(&text), |i| i.to_string()));
+            self.events[at] = Event::Start(Tag::Heading {
+                level,
+                id: Some(id.clone().into()),
+                classes: vec![],
+                attrs: vec![],
+            });
+            self.out.headings.push(Heading {
+                level: level as u8,
+                id,
+                text,
+            });
+        }
+        self.events.push(Event::End(TagEnd::Heading(level)));
+        self.out.text.push('\n');
+    }
+
+    /// A link's destination, with a link to another article (by file path)
+    /// recorded and turned into that article's URL.
+    fn link(&mut self, dest_url: CowStr<'a>, offset: usize) -> CowStr<'a> {
+        let Some((target, fragment)) = article_target(&dest_url, self.path) else {
+            return dest_url;
+        };
+        self.out.links.push(ArticleLink {
+            dest: dest_url.to_string(),
+            line: self.line_of(offset),
+            target: target.clone(),
+        });
+        match target.and_then(|t| self.resolver.url_for(&t)) {
+            Some(url) => format!("{url}{fragment}").into(),
+            None => dest_url,
+        }
+    }
 }
 
 /// `events` with every start and end tag nested deeper than `max` dropped:
