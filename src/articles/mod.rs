@@ -190,83 +190,15 @@ impl Article {
             return Err(err(1, ParseErrorKind::MissingTitle));
         }
 
-        let locale = match take_string(&mut meta, "locale").map_err(|m| err(1, m))? {
-            Some(l) => normalize_locale(&l).ok_or_else(|| {
-                err(
-                    1,
-                    invalid(
-                        "locale",
-                        format!("`{l}` is not a language tag — use e.g. `en`, `fr` or `pt-br`"),
-                    ),
-                )
-            })?,
-            None => locale_from_path(path).unwrap_or_else(|| opts.default_locale.to_string()),
-        };
-        let slug = match take_string(&mut meta, "slug").map_err(|m| err(1, m))? {
-            Some(s) => {
-                let s = s.trim().trim_matches('/').to_string();
-                if !is_valid_slug(&s) {
-                    return Err(err(1, invalid("slug", format!("`{s}` is not a valid slug — use lowercase letters, digits, `-`, `_` and `.`, with `/` between segments"))));
-                }
-                s
-            }
-            None => derive_slug(path),
-        };
-        let category = match take_string(&mut meta, "category").map_err(|m| err(1, m))? {
-            // A category is one level: `a/b` would not survive as a facet.
-            Some(c) => c.trim().replace('/', "-"),
-            None => match path.split_once('/') {
-                Some((folder, _)) => folder.to_string(),
-                None => "general".to_string(),
-            },
-        };
+        // Front-matter keys all report line 1: the YAML block as a whole.
+        let locale = meta_locale(&mut meta, path, opts.default_locale).map_err(|k| err(1, k))?;
+        let slug = meta_slug(&mut meta, path).map_err(|k| err(1, k))?;
+        let category = meta_category(&mut meta, path).map_err(|k| err(1, k))?;
         let tags = take_tags(&mut meta).map_err(|m| err(1, m))?;
         let summary_key = take_string(&mut meta, "summary").map_err(|m| err(1, m))?;
-        let status = match take_string(&mut meta, "status")
-            .map_err(|m| err(1, m))?
-            .as_deref()
-        {
-            None | Some("published") => Status::Published,
-            Some("draft") => Status::Draft,
-            Some("archived") => Status::Archived,
-            Some(other) => {
-                return Err(err(
-                    1,
-                    invalid(
-                        "status",
-                        format!("`{other}` is unknown — use `published`, `draft` or `archived`"),
-                    ),
-                ))
-            }
-        };
-        let visibility = match take_string(&mut meta, "visibility")
-            .map_err(|m| err(1, m))?
-            .as_deref()
-        {
-            None | Some("public") => Visibility::Public,
-            Some("internal") => Visibility::Internal,
-            Some(other) => {
-                return Err(err(
-                    1,
-                    invalid(
-                        "visibility",
-                        format!("`{other}` is unknown — use `public` or `internal`"),
-                    ),
-                ))
-            }
-        };
-        let updated = match take_string(&mut meta, "updated").map_err(|m| err(1, m))? {
-            Some(s) => Some(parse_date(&s).ok_or_else(|| {
-                err(
-                    1,
-                    invalid(
-                        "updated",
-                        format!("`{s}` is not a date — write it as `2026-09-14`"),
-                    ),
-                )
-            })?),
-            None => None,
-        };
+        let status = meta_status(&mut meta).map_err(|k| err(1, k))?;
+        let visibility = meta_visibility(&mut meta).map_err(|k| err(1, k))?;
+        let updated = meta_updated(&mut meta).map_err(|k| err(1, k))?;
         let translation_of = take_string(&mut meta, "translation_of").map_err(|m| err(1, m))?;
 
         let known: Map<String, Value> = ["author", "reviewed_by", "reviewed_at", "review_every"]
@@ -367,6 +299,84 @@ fn leading_h1(body: &str) -> (Option<&str>, &str) {
 
 fn invalid(key: &'static str, message: String) -> ParseErrorKind {
     ParseErrorKind::InvalidField { key, message }
+}
+
+/// `locale`, else the one the file name carries (`x.fr.md`), else the default.
+fn meta_locale(
+    meta: &mut Map<String, Value>,
+    path: &str,
+    default: &str,
+) -> Result<String, ParseErrorKind> {
+    match take_string(meta, "locale")? {
+        Some(l) => normalize_locale(&l).ok_or_else(|| {
+            invalid(
+                "locale",
+                format!("`{l}` is not a language tag — use e.g. `en`, `fr` or `pt-br`"),
+            )
+        }),
+        None => Ok(locale_from_path(path).unwrap_or_else(|| default.to_string())),
+    }
+}
+
+/// `slug`, else the file's path without its extension.
+fn meta_slug(meta: &mut Map<String, Value>, path: &str) -> Result<String, ParseErrorKind> {
+    match take_string(meta, "slug")? {
+        Some(s) => {
+            let s = s.trim().trim_matches('/').to_string();
+            if !is_valid_slug(&s) {
+                return Err(invalid("slug", format!("`{s}` is not a valid slug — use lowercase letters, digits, `-`, `_` and `.`, with `/` between segments")));
+            }
+            Ok(s)
+        }
+        None => Ok(derive_slug(path)),
+    }
+}
+
+/// `category`, else the first folder of the path, else `general`.
+fn meta_category(meta: &mut Map<String, Value>, path: &str) -> Result<String, ParseErrorKind> {
+    Ok(match take_string(meta, "category")? {
+        // A category is one level: `a/b` would not survive as a facet.
+        Some(c) => c.trim().replace('/', "-"),
+        None => match path.split_once('/') {
+            Some((folder, _)) => folder.to_string(),
+            None => "general".to_string(),
+        },
+    })
+}
+
+fn meta_status(meta: &mut Map<String, Value>) -> Result<Status, ParseErrorKind> {
+    match take_string(meta, "status")?.as_deref() {
+        None | Some("published") => Ok(Status::Published),
+        Some("draft") => Ok(Status::Draft),
+        Some("archived") => Ok(Status::Archived),
+        Some(other) => Err(invalid(
+            "status",
+            format!("`{other}` is unknown — use `published`, `draft` or `archived`"),
+        )),
+    }
+}
+
+fn meta_visibility(meta: &mut Map<String, Value>) -> Result<Visibility, ParseErrorKind> {
+    match take_string(meta, "visibility")?.as_deref() {
+        None | Some("public") => Ok(Visibility::Public),
+        Some("internal") => Ok(Visibility::Internal),
+        Some(other) => Err(invalid(
+            "visibility",
+            format!("`{other}` is unknown — use `public` or `internal`"),
+        )),
+    }
+}
+
+fn meta_updated(meta: &mut Map<String, Value>) -> Result<Option<DateTime<Utc>>, ParseErrorKind> {
+    match take_string(meta, "updated")? {
+        Some(s) => parse_date(&s).map(Some).ok_or_else(|| {
+            invalid(
+                "updated",
+                format!("`{s}` is not a date — write it as `2026-09-14`"),
+            )
+        }),
+        None => Ok(None),
+    }
 }
 
 fn take_string(
