@@ -243,23 +243,7 @@ impl SearchIndex {
                 clauses.push((Occur::Should, Box::new(BoostQuery::new(q, weight))));
             }
         }
-        if exact_tokens.len() >= 2 {
-            let first = exact_tokens[0].0;
-            for (field, weight) in [
-                (lang.title_exact, W_PHRASE_TITLE),
-                (lang.body_exact, W_PHRASE_BODY),
-            ] {
-                let terms: Vec<(usize, Term)> = exact_tokens
-                    .iter()
-                    .map(|(p, w)| (p - first, Term::from_field_text(field, w)))
-                    .collect();
-                let phrase = PhraseQuery::new_with_offset_and_slop(terms, 1);
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(phrase), weight)),
-                ));
-            }
-        }
+        clauses.extend(phrase_bonus(lang, &exact_tokens));
         let did_you_mean = corrected_any
             .then(|| corrected_query(q, &replacements))
             .filter(|c| c != &q.to_lowercase());
@@ -271,6 +255,32 @@ impl SearchIndex {
             words,
         }))
     }
+}
+
+/// The bonus for words found next to each other (one word between them
+/// allowed), in the title and in the body; none for a one-word query.
+fn phrase_bonus(
+    lang: &LangFields,
+    exact_tokens: &[(usize, String)],
+) -> Vec<(Occur, Box<dyn Query>)> {
+    let Some(&(first, _)) = exact_tokens.first().filter(|_| exact_tokens.len() >= 2) else {
+        return Vec::new();
+    };
+    [
+        (lang.title_exact, W_PHRASE_TITLE),
+        (lang.body_exact, W_PHRASE_BODY),
+    ]
+    .into_iter()
+    .map(|(field, weight)| {
+        let terms: Vec<(usize, Term)> = exact_tokens
+            .iter()
+            .map(|(p, w)| (p - first, Term::from_field_text(field, w)))
+            .collect();
+        let phrase = PhraseQuery::new_with_offset_and_slop(terms, 1);
+        let clause: Box<dyn Query> = Box::new(BoostQuery::new(Box::new(phrase), weight));
+        (Occur::Should, clause)
+    })
+    .collect()
 }
 
 /// The ways one word can match: exactly, and by its stem, scaled by `scale`.
