@@ -367,19 +367,7 @@ impl MetricsBuilder {
                 }
                 if let Some(id) = query {
                     let stats = &mut self.queries[id as usize];
-                    stats.searches += 1;
-                    stats.last_seen = stats.last_seen.max(e.at);
-                    if no_results {
-                        stats.no_results += 1;
-                        stats.last_no_result = Some(e.at);
-                    }
-                    if let Some(raw) = e.query.map(str::trim) {
-                        if stats.variants.len() < MAX_VARIANTS
-                            && !stats.variants.iter().any(|v| v == raw)
-                        {
-                            stats.variants.push(raw.to_string());
-                        }
-                    }
+                    count_search(stats, &e, no_results);
                     if !no_results {
                         add_pending(&mut session.slots, id);
                     }
@@ -426,43 +414,8 @@ impl MetricsBuilder {
                 if let (Some(id), Some(helpful)) = (article, e.helpful) {
                     let stats = &mut self.articles[id as usize].1;
                     let reason = Reasons::code(e.reason);
-                    // A visitor's later vote on the same article (a "No",
-                    // then its reason) replaces the earlier one.
-                    let earlier = session.slots.iter_mut().find_map(|s| match s {
-                        Slot::Vote {
-                            article,
-                            helpful,
-                            reason,
-                        } if *article == id => Some((helpful, reason)),
-                        _ => None,
-                    });
-                    match earlier {
-                        Some((was_helpful, was_reason)) => {
-                            if *was_helpful {
-                                stats.yes = stats.yes.saturating_sub(1);
-                            } else {
-                                stats.no = stats.no.saturating_sub(1);
-                                let c = stats.reasons.counter(*was_reason);
-                                *c = c.saturating_sub(1);
-                            }
-                            (*was_helpful, *was_reason) = (helpful, reason);
-                        }
-                        None => {
-                            totals.votes += 1;
-                            if session.slots.len() < MAX_SLOTS {
-                                session.slots.push(Slot::Vote {
-                                    article: id,
-                                    helpful,
-                                    reason,
-                                });
-                            }
-                        }
-                    }
-                    if helpful {
-                        stats.yes += 1;
-                    } else {
-                        stats.no += 1;
-                        *stats.reasons.counter(reason) += 1;
+                    if count_vote(stats, &mut session.slots, id, helpful, reason) {
+                        totals.votes += 1;
                     }
                 }
             }
@@ -497,20 +450,7 @@ impl MetricsBuilder {
                     session.ticket = true;
                     totals.ticket_sessions += 1;
                 }
-                // A ticket ends the open form (not deflected) and cancels
-                // every earlier abandonment of the session.
-                session.open = None;
-                session
-                    .slots
-                    .retain(|s| !matches!(s, Slot::Abandoned { .. }));
-                for slot in &mut session.slots {
-                    if let Slot::View { article, failed } = slot {
-                        if !*failed {
-                            *failed = true;
-                            self.articles[*article as usize].1.failures += 1;
-                        }
-                    }
-                }
+                end_with_ticket(session, &mut self.articles);
             }
         }
     }
@@ -570,6 +510,89 @@ fn normalize_into(raw: &str, out: &mut String) {
             }
         } else {
             in_word = false;
+        }
+    }
+}
+
+/// A search of a query seen before: its counts and the spellings kept.
+fn count_search(stats: &mut QueryStats, e: &EventRef, no_results: bool) {
+    stats.searches += 1;
+    stats.last_seen = stats.last_seen.max(e.at);
+    if no_results {
+        stats.no_results += 1;
+        stats.last_no_result = Some(e.at);
+    }
+    if let Some(raw) = e.query.map(str::trim) {
+        if stats.variants.len() < MAX_VARIANTS && !stats.variants.iter().any(|v| v == raw) {
+            stats.variants.push(raw.to_string());
+        }
+    }
+}
+
+/// A vote on article `id`; a visitor's later vote on the same article (a
+/// "No", then its reason) replaces the earlier one. Whether it is the
+/// session's first vote on it.
+fn count_vote(
+    stats: &mut ArticleStats,
+    slots: &mut Vec<Slot>,
+    id: u32,
+    helpful: bool,
+    reason: u8,
+) -> bool {
+    let earlier = slots.iter_mut().find_map(|s| match s {
+        Slot::Vote {
+            article,
+            helpful,
+            reason,
+        } if *article == id => Some((helpful, reason)),
+        _ => None,
+    });
+    let first = match earlier {
+        Some((was_helpful, was_reason)) => {
+            if *was_helpful {
+                stats.yes = stats.yes.saturating_sub(1);
+            } else {
+                stats.no = stats.no.saturating_sub(1);
+                let c = stats.reasons.counter(*was_reason);
+                *c = c.saturating_sub(1);
+            }
+            (*was_helpful, *was_reason) = (helpful, reason);
+            false
+        }
+        None => {
+            if slots.len() < MAX_SLOTS {
+                slots.push(Slot::Vote {
+                    article: id,
+                    helpful,
+                    reason,
+                });
+            }
+            true
+        }
+    };
+    if helpful {
+        stats.yes += 1;
+    } else {
+        stats.no += 1;
+        *stats.reasons.counter(reason) += 1;
+    }
+    first
+}
+
+/// A ticket ends the open form (not deflected), cancels every earlier
+/// abandonment of the session, and marks every article the session read as
+/// failed to answer (once each).
+fn end_with_ticket(session: &mut SessionState, articles: &mut [(ArticleKey, ArticleStats)]) {
+    session.open = None;
+    session
+        .slots
+        .retain(|s| !matches!(s, Slot::Abandoned { .. }));
+    for slot in &mut session.slots {
+        if let Slot::View { article, failed } = slot {
+            if !*failed {
+                *failed = true;
+                articles[*article as usize].1.failures += 1;
+            }
         }
     }
 }
