@@ -376,38 +376,15 @@ impl MetricsBuilder {
             EventKind::Click => {
                 totals.clicks += 1;
                 if let Some(id) = query {
-                    let stats = &mut self.queries[id as usize];
-                    stats.clicks += 1;
-                    let found = session
-                        .slots
-                        .iter()
-                        .position(|s| matches!(s, Slot::Search { query, .. } if *query == id));
-                    if let Some(i) = found {
-                        if let Slot::Search { pending, .. } = session.slots.swap_remove(i) {
-                            stats.successes += u64::from(pending);
-                            totals.successful_searches += u64::from(pending);
-                        }
-                    }
+                    let successes =
+                        count_click(&mut self.queries[id as usize], &mut session.slots, id);
+                    totals.successful_searches += successes;
                 }
             }
             EventKind::View => {
                 totals.views += 1;
                 if let Some(id) = article {
-                    let stats = &mut self.articles[id as usize].1;
-                    stats.views += 1;
-                    let seen = session
-                        .slots
-                        .iter()
-                        .any(|s| matches!(s, Slot::View { article, .. } if *article == id));
-                    if !seen {
-                        stats.view_sessions += 1;
-                        if session.slots.len() < MAX_SLOTS {
-                            session.slots.push(Slot::View {
-                                article: id,
-                                failed: false,
-                            });
-                        }
-                    }
+                    count_view(&mut self.articles[id as usize].1, &mut session.slots, id);
                 }
             }
             EventKind::Vote => {
@@ -510,6 +487,41 @@ fn normalize_into(raw: &str, out: &mut String) {
             }
         } else {
             in_word = false;
+        }
+    }
+}
+
+/// A click on a result of query `id`: the searches of it still waiting in
+/// the session succeeded. Returns how many.
+fn count_click(stats: &mut QueryStats, slots: &mut Vec<Slot>, id: u32) -> u64 {
+    stats.clicks += 1;
+    let found = slots
+        .iter()
+        .position(|s| matches!(s, Slot::Search { query, .. } if *query == id));
+    let Some(i) = found else { return 0 };
+    match slots.swap_remove(i) {
+        Slot::Search { pending, .. } => {
+            stats.successes += u64::from(pending);
+            u64::from(pending)
+        }
+        _ => 0,
+    }
+}
+
+/// A view of article `id`: counted, and once per session as a reading the
+/// session may later fail on (a ticket after it).
+fn count_view(stats: &mut ArticleStats, slots: &mut Vec<Slot>, id: u32) {
+    stats.views += 1;
+    let seen = slots
+        .iter()
+        .any(|s| matches!(s, Slot::View { article, .. } if *article == id));
+    if !seen {
+        stats.view_sessions += 1;
+        if slots.len() < MAX_SLOTS {
+            slots.push(Slot::View {
+                article: id,
+                failed: false,
+            });
         }
     }
 }
