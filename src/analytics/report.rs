@@ -284,7 +284,74 @@ pub fn from_metrics(
         index: opts.index,
         seen: HashMap::new(),
     };
+    let (top_searches, no_result_searches, no_click_searches) = search_tables(current, rows);
+    let articles: Vec<(&ArticleKey, &ArticleStats)> = current.articles.iter().collect();
+    let mut article_rows = |picked: Vec<(&ArticleKey, &ArticleStats)>| {
+        picked
+            .into_iter()
+            .map(|(k, a)| article_row(&mut titles, k, a))
+            .collect::<Result<Vec<_>, ReportError>>()
+    };
+    let articles_by_views = article_rows(top(
+        &articles,
+        rows,
+        |(_, a)| a.views > 0,
+        |(_, a)| (a.views, a.view_sessions as i64),
+    ))?;
+    let articles_by_failures = article_rows(top(
+        &articles,
+        rows,
+        |(_, a)| a.failures > 0,
+        |(_, a)| (a.failures, a.failure_rate().map_or(0, |r| (r * 1e6) as i64)),
+    ))?;
+    let articles_by_no_votes = article_rows(top(
+        &articles,
+        rows,
+        |(_, a)| a.no > 0,
+        |(_, a)| (a.no, -(a.yes as i64)),
+    ))?;
+    let (stale_total, unreviewed_total) = match &opts.attention {
+        Some(a) => (Some(a.stale.len()), Some(a.unreviewed.len())),
+        None => (None, None),
+    };
+    let (stale_articles, unreviewed_articles) = match opts.attention {
+        Some(a) => (
+            Some(a.stale.into_iter().take(rows).collect()),
+            Some(a.unreviewed.into_iter().take(rows).collect()),
+        ),
+        None => (None, None),
+    };
+    Ok(Report {
+        period: opts.period.into(),
+        previous_period: opts.period.previous().into(),
+        summary: Summary {
+            self_service_score: Rate::new(cur.self_service_score(), prev.self_service_score()),
+            contact_deflection_rate: Rate::new(
+                cur.contact_deflection_rate(),
+                prev.contact_deflection_rate(),
+            ),
+            search_success_rate: Rate::new(cur.search_success_rate(), prev.search_success_rate()),
+        },
+        totals: ComparedTotals {
+            current: *cur,
+            previous: *prev,
+        },
+        top_searches,
+        no_result_searches,
+        no_click_searches,
+        articles_by_views,
+        articles_by_failures,
+        articles_by_no_votes,
+        stale_articles,
+        stale_total,
+        unreviewed_articles,
+        unreviewed_total,
+        daily: daily_rows(opts.period, current),
+    })
+}
 
+/// The top searches, and the searches that found nothing or got no click.
+fn search_tables(current: &Metrics, rows: usize) -> (Vec<SearchRow>, Vec<GapRow>, Vec<GapRow>) {
     let queries: Vec<(&String, &QueryStats)> = current
         .queries
         .iter()
@@ -336,65 +403,36 @@ pub fn from_metrics(
     .into_iter()
     .map(|(q, s)| gap(q, s, s.no_clicks(), s.last_seen))
     .collect();
+    (top_searches, no_result_searches, no_click_searches)
+}
 
-    let articles: Vec<(&ArticleKey, &ArticleStats)> = current.articles.iter().collect();
-    let mut article_rows =
-        |picked: Vec<(&ArticleKey, &ArticleStats)>| -> Result<Vec<ArticleRow>, ReportError> {
-            picked
-                .into_iter()
-                .map(|(k, a)| {
-                    let (title, url) = titles.get(&k.slug, &k.locale)?;
-                    Ok(ArticleRow {
-                        slug: k.slug.clone(),
-                        locale: k.locale.clone(),
-                        title,
-                        url,
-                        views: a.views,
-                        view_sessions: a.view_sessions,
-                        yes: a.yes,
-                        no: a.no,
-                        helpfulness: a.helpfulness().map(round),
-                        failures: a.failures,
-                        failure_rate: a.failure_rate().map(round),
-                        reasons: a.reasons,
-                        actions: vec![Action::edit_article(&k.slug, &k.locale)],
-                    })
-                })
-                .collect()
-        };
-    let articles_by_views = article_rows(top(
-        &articles,
-        rows,
-        |(_, a)| a.views > 0,
-        |(_, a)| (a.views, a.view_sessions as i64),
-    ))?;
-    let articles_by_failures = article_rows(top(
-        &articles,
-        rows,
-        |(_, a)| a.failures > 0,
-        |(_, a)| (a.failures, a.failure_rate().map_or(0, |r| (r * 1e6) as i64)),
-    ))?;
-    let articles_by_no_votes = article_rows(top(
-        &articles,
-        rows,
-        |(_, a)| a.no > 0,
-        |(_, a)| (a.no, -(a.yes as i64)),
-    ))?;
+/// One article's row, titled from the index when there is one.
+fn article_row(
+    titles: &mut Titles,
+    k: &ArticleKey,
+    a: &ArticleStats,
+) -> Result<ArticleRow, ReportError> {
+    let (title, url) = titles.get(&k.slug, &k.locale)?;
+    Ok(ArticleRow {
+        slug: k.slug.clone(),
+        locale: k.locale.clone(),
+        title,
+        url,
+        views: a.views,
+        view_sessions: a.view_sessions,
+        yes: a.yes,
+        no: a.no,
+        helpfulness: a.helpfulness().map(round),
+        failures: a.failures,
+        failure_rate: a.failure_rate().map(round),
+        reasons: a.reasons,
+        actions: vec![Action::edit_article(&k.slug, &k.locale)],
+    })
+}
 
-    let (stale_total, unreviewed_total) = match &opts.attention {
-        Some(a) => (Some(a.stale.len()), Some(a.unreviewed.len())),
-        None => (None, None),
-    };
-    let (stale_articles, unreviewed_articles) = match opts.attention {
-        Some(a) => (
-            Some(a.stale.into_iter().take(rows).collect()),
-            Some(a.unreviewed.into_iter().take(rows).collect()),
-        ),
-        None => (None, None),
-    };
-
-    let daily = opts
-        .period
+/// Every day of `period`, with its counts (zero on a quiet day).
+fn daily_rows(period: Period, current: &Metrics) -> Vec<DayRow> {
+    period
         .day_numbers()
         .map(|day| {
             let c = current.days.get(&day).copied().unwrap_or_default();
@@ -405,35 +443,7 @@ pub fn from_metrics(
                 deflections: c.deflections,
             }
         })
-        .collect();
-
-    Ok(Report {
-        period: opts.period.into(),
-        previous_period: opts.period.previous().into(),
-        summary: Summary {
-            self_service_score: Rate::new(cur.self_service_score(), prev.self_service_score()),
-            contact_deflection_rate: Rate::new(
-                cur.contact_deflection_rate(),
-                prev.contact_deflection_rate(),
-            ),
-            search_success_rate: Rate::new(cur.search_success_rate(), prev.search_success_rate()),
-        },
-        totals: ComparedTotals {
-            current: *cur,
-            previous: *prev,
-        },
-        top_searches,
-        no_result_searches,
-        no_click_searches,
-        articles_by_views,
-        articles_by_failures,
-        articles_by_no_votes,
-        stale_articles,
-        stale_total,
-        unreviewed_articles,
-        unreviewed_total,
-        daily,
-    })
+        .collect()
 }
 
 /// The first `n` items that pass `keep`, by `key` descending, ties in the
