@@ -18,7 +18,7 @@ use super::coverage::{Checker, Coverage, Query};
 use super::input::{Format, RawTicket, Row, TicketReader};
 use super::label::{label, TopicLabel};
 use super::tickets::Tickets;
-use super::trend::{trend, Direction};
+use super::trend::{trend, Direction, Trend};
 use super::{BadRow, Error, Report, Summary, Topic, Unclustered, MAX_BAD_ROWS};
 use crate::index::schema::{language_of, LANGUAGES};
 use crate::index::SearchIndex;
@@ -133,27 +133,10 @@ pub fn mine(
         progress("checking coverage", id as u64, clustering.topics as u64);
         let trend = trend(l.weekly.clone(), &labels.weekly);
         let coverage = match checker.as_mut() {
-            Some(checker) => {
-                let queries = queries(&corpus, &l);
-                let mut links: Vec<(String, u64)> = linked[id]
-                    .iter()
-                    .map(|(a, n)| (a.to_string(), *n))
-                    .collect();
-                links.sort();
-                let usage: FxHashMap<String, (f32, f32)> = l
-                    .usage
-                    .iter()
-                    .map(|(&s, &u)| (corpus.stems.text(s).to_string(), u))
-                    .collect();
-                checker.check(&queries, &usage, &links, l.tickets, trend.direction)?
-            }
+            Some(checker) => coverage_of(checker, &corpus, &l, &linked[id], trend.direction)?,
             None => Coverage::unchecked(),
         };
-        let growth = match (trend.direction, trend.change) {
-            (Direction::Growing, None) => 1.0,
-            (Direction::Unknown, _) | (_, None) => 0.0,
-            (_, Some(c)) => c.clamp(-0.5, 1.0),
-        };
+        let growth = growth(&trend);
         topics.push(Topic {
             id: id as i32,
             rank: 0,
@@ -168,15 +151,7 @@ pub fn mine(
             coverage,
         });
     }
-    topics.sort_by(|a, b| {
-        b.priority
-            .total_cmp(&a.priority)
-            .then(b.tickets.cmp(&a.tickets))
-            .then(a.id.cmp(&b.id))
-    });
-    for (i, t) in topics.iter_mut().enumerate() {
-        t.rank = i + 1;
-    }
+    rank(&mut topics);
     let assignments = Assignments {
         topics: (0..tickets.len()).map(topic_of_ticket).collect(),
         ticket_ids: tickets.ids.clone(),
@@ -211,6 +186,49 @@ pub fn mine(
         },
         assignments,
     })
+}
+
+/// Whether an article answers the topic: its representative questions
+/// searched, with the stems it uses most and the articles its tickets link.
+fn coverage_of(
+    checker: &mut Checker,
+    corpus: &Corpus,
+    l: &TopicLabel,
+    linked: &FxHashMap<&str, u64>,
+    direction: Direction,
+) -> Result<Coverage, Error> {
+    let queries = queries(corpus, l);
+    let mut links: Vec<(String, u64)> = linked.iter().map(|(a, n)| (a.to_string(), *n)).collect();
+    links.sort();
+    let usage: FxHashMap<String, (f32, f32)> = l
+        .usage
+        .iter()
+        .map(|(&s, &u)| (corpus.stems.text(s).to_string(), u))
+        .collect();
+    checker.check(&queries, &usage, &links, l.tickets, direction)
+}
+
+/// How much a trend raises a topic's priority: growing topics up to double,
+/// shrinking ones down to half; an unknown trend changes nothing.
+fn growth(trend: &Trend) -> f64 {
+    match (trend.direction, trend.change) {
+        (Direction::Growing, None) => 1.0,
+        (Direction::Unknown, _) | (_, None) => 0.0,
+        (_, Some(c)) => c.clamp(-0.5, 1.0),
+    }
+}
+
+/// Orders topics by priority, then size, then id, and numbers them from 1.
+fn rank(topics: &mut [Topic]) {
+    topics.sort_by(|a, b| {
+        b.priority
+            .total_cmp(&a.priority)
+            .then(b.tickets.cmp(&a.tickets))
+            .then(a.id.cmp(&b.id))
+    });
+    for (i, t) in topics.iter_mut().enumerate() {
+        t.rank = i + 1;
+    }
 }
 
 /// A topic's representative docs as coverage queries, each stem weighted
