@@ -114,15 +114,7 @@ pub fn label(
     let mut analyzers = analyzers.clone();
     let mut labels: Vec<TopicLabel> = Vec::with_capacity(k + 1);
     for s in 0..=k {
-        let mut members = docs[s].clone();
-        // Nearest the centroid first; the unclustered bucket by volume.
-        members.sort_by(|&a, &b| {
-            let (da, db) = (&corpus.docs[a as usize], &corpus.docs[b as usize]);
-            clustering.doc_similarity[b as usize]
-                .total_cmp(&clustering.doc_similarity[a as usize])
-                .then(db.count.cmp(&da.count))
-                .then(a.cmp(&b))
-        });
+        let members = central_first(corpus, clustering, docs[s].clone());
         let in_docs: u64 = members
             .iter()
             .map(|&d| u64::from(corpus.docs[d as usize].count))
@@ -154,33 +146,14 @@ pub fn label(
         } else {
             "Unclustered".to_string()
         };
-        let mut tag_counts: Vec<TagCount> = tags[s]
-            .iter()
-            .map(|(&tag, &count)| TagCount {
-                tag: tickets.tags.text(tag).to_string(),
-                count,
-            })
-            .collect();
-        tag_counts.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.tag.cmp(&b.tag)));
-        tag_counts.truncate(TAGS);
+        let tag_counts = top_tags(&tags[s], tickets);
         let weights = if s < k {
             stem_weights(&presence.topics[s], &presence.all, in_docs, total_tickets)
         } else {
             FxHashMap::default()
         };
         let usage = if s < k {
-            let n = in_docs.max(1) as f64;
-            presence.topics[s]
-                .iter()
-                .filter(|(&key, _)| key & BIGRAM == 0)
-                .map(|(&key, &c)| {
-                    let all = presence.all.get(&key).copied().unwrap_or(c) as f64;
-                    (
-                        key as u32,
-                        ((c as f64 / n) as f32, (all / total_tickets) as f32),
-                    )
-                })
-                .collect()
+            stem_usage(&presence.topics[s], &presence.all, in_docs, total_tickets)
         } else {
             FxHashMap::default()
         };
@@ -213,6 +186,55 @@ pub fn label(
         weeks,
         weekly: all_weekly,
     }
+}
+
+/// A topic's docs, nearest the centroid first (the unclustered bucket: by
+/// volume), ties by size then id.
+fn central_first(corpus: &Corpus, clustering: &Clustering, mut members: Vec<u32>) -> Vec<u32> {
+    members.sort_by(|&a, &b| {
+        let (da, db) = (&corpus.docs[a as usize], &corpus.docs[b as usize]);
+        clustering.doc_similarity[b as usize]
+            .total_cmp(&clustering.doc_similarity[a as usize])
+            .then(db.count.cmp(&da.count))
+            .then(a.cmp(&b))
+    });
+    members
+}
+
+/// A topic's most used ticket tags, most first (ties by name), at most `TAGS`.
+fn top_tags(tags: &FxHashMap<u32, u64>, tickets: &Tickets) -> Vec<TagCount> {
+    let mut counts: Vec<TagCount> = tags
+        .iter()
+        .map(|(&tag, &count)| TagCount {
+            tag: tickets.tags.text(tag).to_string(),
+            count,
+        })
+        .collect();
+    counts.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.tag.cmp(&b.tag)));
+    counts.truncate(TAGS);
+    counts
+}
+
+/// For each stem (not bigram) of a topic: the share of the topic's tickets
+/// that use it, and the share of all tickets.
+fn stem_usage(
+    topic: &FxHashMap<u64, u64>,
+    all: &FxHashMap<u64, u64>,
+    in_docs: u64,
+    total_tickets: f64,
+) -> FxHashMap<u32, (f32, f32)> {
+    let n = in_docs.max(1) as f64;
+    topic
+        .iter()
+        .filter(|(&key, _)| key & BIGRAM == 0)
+        .map(|(&key, &c)| {
+            let everywhere = all.get(&key).copied().unwrap_or(c) as f64;
+            (
+                key as u32,
+                ((c as f64 / n) as f32, (everywhere / total_tickets) as f32),
+            )
+        })
+        .collect()
 }
 
 /// Tickets using each term, per topic and overall.
