@@ -121,16 +121,7 @@ pub fn cluster_tuned(
     let nn = knn::nearest(&m, k);
     let graph = build_graph(&nn);
     progress("finding topics", 0, 1);
-    // Tickets each sample doc stands for (the sample is a share of them).
-    let sample_tickets: u64 = sample
-        .iter()
-        .map(|&d| u64::from(corpus.docs[d as usize].count))
-        .sum();
-    let scale = corpus.tickets_in_docs() as f64 / sample_tickets.max(1) as f64;
-    let weight: Vec<f64> = sample
-        .iter()
-        .map(|&d| f64::from(corpus.docs[d as usize].count) * scale)
-        .collect();
+    let weight = sample_weights(corpus, &sample);
     let min_size = f64::from(opts.min_cluster_size.max(1));
     let mut louvain_rng = rng.fork(2);
     let membership = match opts.clusters {
@@ -192,16 +183,7 @@ pub fn cluster_tuned(
     }
 
     // Topics: communities with enough tickets, numbered largest first.
-    let mut size = vec![0u64; communities];
-    for (d, &c) in doc_comm.iter().enumerate() {
-        if c >= 0 {
-            size[c as usize] += u64::from(corpus.docs[d].count);
-        }
-    }
-    let mut order: Vec<usize> = (0..communities)
-        .filter(|&c| size[c] as f64 >= min_size)
-        .collect();
-    order.sort_by(|&a, &b| size[b].cmp(&size[a]).then(a.cmp(&b)));
+    let order = topics_by_size(corpus, &doc_comm, communities, min_size);
     let mut topic_of = vec![-1i32; communities];
     for (t, &c) in order.iter().enumerate() {
         topic_of[c] = t as i32;
@@ -231,6 +213,41 @@ pub fn cluster_tuned(
         sampled: sample.len(),
         modularity: q,
     }
+}
+
+/// Tickets each sample doc stands for: its own count scaled up by the share
+/// of all tickets the sample holds.
+fn sample_weights(corpus: &Corpus, sample: &[u32]) -> Vec<f64> {
+    let sample_tickets: u64 = sample
+        .iter()
+        .map(|&d| u64::from(corpus.docs[d as usize].count))
+        .sum();
+    let scale = corpus.tickets_in_docs() as f64 / sample_tickets.max(1) as f64;
+    sample
+        .iter()
+        .map(|&d| f64::from(corpus.docs[d as usize].count) * scale)
+        .collect()
+}
+
+/// The communities with at least `min_size` tickets, largest first (ties by
+/// id): the topics, in their order.
+fn topics_by_size(
+    corpus: &Corpus,
+    doc_comm: &[i64],
+    communities: usize,
+    min_size: f64,
+) -> Vec<usize> {
+    let mut size = vec![0u64; communities];
+    for (d, &c) in doc_comm.iter().enumerate() {
+        if c >= 0 {
+            size[c as usize] += u64::from(corpus.docs[d].count);
+        }
+    }
+    let mut order: Vec<usize> = (0..communities)
+        .filter(|&c| size[c] as f64 >= min_size)
+        .collect();
+    order.sort_by(|&a, &b| size[b].cmp(&size[a]).then(a.cmp(&b)));
+    order
 }
 
 /// Up to `max` docs, drawn without replacement with chances proportional to
