@@ -150,37 +150,15 @@ pub fn cluster_tuned(
         doc_comm[d as usize] = i64::from(membership[r]);
         doc_sim[d as usize] = member_sim[r];
     }
-    let in_sample: Vec<bool> = {
-        let mut v = vec![false; n_docs];
-        for &d in &sample {
-            v[d as usize] = true;
-        }
-        v
+    // Every doc outside the sample joins its nearest centroid, if near enough.
+    let ctx = Assigner {
+        corpus,
+        space: &space,
+        centroids: &centroids,
+        floor: &floor,
+        communities,
     };
-    let rest: Vec<u32> = (0..n_docs as u32)
-        .filter(|&d| !in_sample[d as usize])
-        .collect();
-    if !rest.is_empty() {
-        progress("assigning", 0, rest.len() as u64);
-        let by_feature = knn::transpose(&centroids);
-        let assigned: Vec<(i64, f32)> = rest
-            .par_chunks(4096)
-            .flat_map_iter(|chunk| {
-                let mut scores = vec![0f32; communities];
-                chunk
-                    .iter()
-                    .map(|&d| {
-                        let (cols, vals) = space.vector(&corpus.docs[d as usize]);
-                        nearest_centroid(&cols, &vals, &by_feature, &mut scores, &floor)
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        for (&d, (c, s)) in rest.iter().zip(assigned) {
-            doc_comm[d as usize] = c;
-            doc_sim[d as usize] = if c >= 0 { s } else { 0.0 };
-        }
-    }
+    ctx.assign_rest(&sample, &mut doc_comm, &mut doc_sim, progress);
 
     // Topics: communities with enough tickets, numbered largest first.
     let order = topics_by_size(corpus, &doc_comm, communities, min_size);
@@ -212,6 +190,58 @@ pub fn cluster_tuned(
         doc_similarity: doc_sim,
         sampled: sample.len(),
         modularity: q,
+    }
+}
+
+/// What placing a doc outside the sample needs.
+struct Assigner<'a> {
+    corpus: &'a Corpus,
+    space: &'a FeatureSpace,
+    centroids: &'a Matrix,
+    floor: &'a [f32],
+    communities: usize,
+}
+
+impl Assigner<'_> {
+    /// Gives every doc not in `sample` its nearest community (or none, below
+    /// that community's floor) and its similarity, in parallel.
+    fn assign_rest(
+        &self,
+        sample: &[u32],
+        doc_comm: &mut [i64],
+        doc_sim: &mut [f32],
+        progress: Progress,
+    ) {
+        let n_docs = doc_comm.len();
+        let mut in_sample = vec![false; n_docs];
+        for &d in sample {
+            in_sample[d as usize] = true;
+        }
+        let rest: Vec<u32> = (0..n_docs as u32)
+            .filter(|&d| !in_sample[d as usize])
+            .collect();
+        if rest.is_empty() {
+            return;
+        }
+        progress("assigning", 0, rest.len() as u64);
+        let by_feature = knn::transpose(self.centroids);
+        let assigned: Vec<(i64, f32)> = rest
+            .par_chunks(4096)
+            .flat_map_iter(|chunk| {
+                let mut scores = vec![0f32; self.communities];
+                chunk
+                    .iter()
+                    .map(|&d| {
+                        let (cols, vals) = self.space.vector(&self.corpus.docs[d as usize]);
+                        nearest_centroid(&cols, &vals, &by_feature, &mut scores, self.floor)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for (&d, (c, s)) in rest.iter().zip(assigned) {
+            doc_comm[d as usize] = c;
+            doc_sim[d as usize] = if c >= 0 { s } else { 0.0 };
+        }
     }
 }
 
