@@ -88,27 +88,12 @@ pub fn label(
         docs[slot(t)].push(d as u32);
     }
     let weeks = tickets.date_range().map(|(a, b)| Weeks::spanning(a, b));
-    let n_weeks = weeks.map_or(0, |w| w.count);
-    let mut size = vec![0u64; k + 1];
-    let mut weekly = vec![vec![0u32; n_weeks]; k + 1];
-    let mut all_weekly = vec![0u32; n_weeks];
-    let mut tags: Vec<FxHashMap<u32, u64>> = vec![FxHashMap::default(); k + 1];
-    for (t, &d) in corpus.ticket_doc.iter().enumerate() {
-        let s = if d == NO_DOC {
-            k
-        } else {
-            slot(clustering.doc_topic[d as usize])
-        };
-        size[s] += 1;
-        if let (Some(w), Some(date)) = (weeks, tickets.created[t]) {
-            let i = w.index(date);
-            weekly[s][i] += 1;
-            all_weekly[i] += 1;
-        }
-        for &tag in tickets.tags_of(t) {
-            *tags[s].entry(tag).or_insert(0) += 1;
-        }
-    }
+    let Counts {
+        size,
+        mut weekly,
+        all_weekly,
+        tags,
+    } = count_tickets(corpus, clustering, tickets, weeks);
     let presence = term_presence(corpus, clustering, k);
     let total_tickets = corpus.tickets_in_docs().max(1) as f64;
     let mut analyzers = analyzers.clone();
@@ -186,6 +171,49 @@ pub fn label(
         weeks,
         weekly: all_weekly,
     }
+}
+
+/// Per topic (the last slot: the unclustered bucket): tickets, tickets per
+/// week, and ticket tags.
+struct Counts {
+    size: Vec<u64>,
+    weekly: Vec<Vec<u32>>,
+    all_weekly: Vec<u32>,
+    tags: Vec<FxHashMap<u32, u64>>,
+}
+
+fn count_tickets(
+    corpus: &Corpus,
+    clustering: &Clustering,
+    tickets: &Tickets,
+    weeks: Option<Weeks>,
+) -> Counts {
+    let k = clustering.topics;
+    let n_weeks = weeks.map_or(0, |w| w.count);
+    let mut c = Counts {
+        size: vec![0u64; k + 1],
+        weekly: vec![vec![0u32; n_weeks]; k + 1],
+        all_weekly: vec![0u32; n_weeks],
+        tags: vec![FxHashMap::default(); k + 1],
+    };
+    for (t, &d) in corpus.ticket_doc.iter().enumerate() {
+        let topic = if d == NO_DOC {
+            -1
+        } else {
+            clustering.doc_topic[d as usize]
+        };
+        let s = if topic < 0 { k } else { topic as usize };
+        c.size[s] += 1;
+        if let (Some(w), Some(date)) = (weeks, tickets.created[t]) {
+            let i = w.index(date);
+            c.weekly[s][i] += 1;
+            c.all_weekly[i] += 1;
+        }
+        for &tag in tickets.tags_of(t) {
+            *c.tags[s].entry(tag).or_insert(0) += 1;
+        }
+    }
+    c
 }
 
 /// A topic's docs, nearest the centroid first (the unclustered bucket: by
