@@ -11,7 +11,7 @@ use std::sync::mpsc::sync_channel;
 use rustc_hash::FxHashMap;
 use tantivy::tokenizer::Language;
 
-use super::cluster::{cluster, ClusterOptions, Progress};
+use super::cluster::{cluster, ClusterOptions, Clustering, Progress};
 use super::columns::ColumnOverrides;
 use super::corpus::{Analyzers, Corpus, NO_DOC};
 use super::coverage::{Checker, Coverage, Query};
@@ -156,16 +156,8 @@ pub fn mine(
         topics: (0..tickets.len()).map(topic_of_ticket).collect(),
         ticket_ids: tickets.ids.clone(),
     };
-    let unclustered = assignments.topics.iter().filter(|&&t| t < 0).count() as u64;
-    summary.distinct = corpus.docs.len() as u64;
-    summary.sampled = clustering.sampled as u64;
-    summary.topics = clustering.topics;
-    summary.unclustered = unclustered;
+    fill_summary(&mut summary, &assignments, &corpus, &clustering, &tickets);
     summary.coverage_checked = index.is_some();
-    if let Some((first, last)) = tickets.date_range() {
-        summary.first_date = Some(first);
-        summary.last_date = Some(last);
-    }
     let weeks = labels
         .weeks
         .map(|w| (0..w.count).map(|i| w.start(i)).collect())
@@ -186,6 +178,24 @@ pub fn mine(
         },
         assignments,
     })
+}
+
+/// The run's counts once clustering is done.
+fn fill_summary(
+    summary: &mut Summary,
+    assignments: &Assignments,
+    corpus: &Corpus,
+    clustering: &Clustering,
+    tickets: &Tickets,
+) {
+    summary.distinct = corpus.docs.len() as u64;
+    summary.sampled = clustering.sampled as u64;
+    summary.topics = clustering.topics;
+    summary.unclustered = assignments.topics.iter().filter(|&&t| t < 0).count() as u64;
+    if let Some((first, last)) = tickets.date_range() {
+        summary.first_date = Some(first);
+        summary.last_date = Some(last);
+    }
 }
 
 /// Whether an article answers the topic: its representative questions
