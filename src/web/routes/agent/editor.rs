@@ -8,7 +8,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{article_param, context, flash_from, redirect, AnyAgent, FormData, SignedIn};
@@ -112,6 +112,48 @@ impl Draft {
     }
 }
 
+/// The editor form as its template shows it.
+#[derive(Serialize)]
+struct EditorView<'a> {
+    /// The revision being edited; none before the first save.
+    id: Option<i64>,
+    version: i64,
+    title: &'a str,
+    slug: &'a str,
+    category: &'a str,
+    tags: &'a str,
+    summary: &'a str,
+    locale: &'a str,
+    visibility: &'a str,
+    body: &'a str,
+    state: &'static str,
+    is_new: bool,
+}
+
+/// Someone else's save, shown beside the user's own text: both are kept, and
+/// saving again (now from their version) is a deliberate choice.
+#[derive(Serialize)]
+struct Conflict {
+    their_title: String,
+    their_body: String,
+    their_version: i64,
+    message: String,
+}
+
+impl Conflict {
+    fn new(theirs: &Revision, what_they_did: &str) -> Conflict {
+        Conflict {
+            their_title: theirs.fields.title.clone(),
+            their_body: theirs.fields.body.clone(),
+            their_version: theirs.version,
+            message: format!(
+                "{} {what_they_did}. Your text is below; theirs is shown for comparison. Merge them and save again.",
+                theirs.author
+            ),
+        }
+    }
+}
+
 /// What the editor form saves to.
 #[derive(Clone, Copy)]
 enum Target<'a> {
@@ -130,7 +172,7 @@ fn editor_page(
     target: Target,
     draft: &Draft,
     errors: BTreeMap<&str, String>,
-    conflict: Option<serde_json::Value>,
+    conflict: Option<Conflict>,
     flash: Option<super::Flash>,
 ) -> Result<String, AppError> {
     let mut ctx = context(s, Some(session), flash);
@@ -138,17 +180,29 @@ fn editor_page(
         Target::Revision(r) => Some(r),
         _ => None,
     };
-    let is_new = matches!(target, Target::New);
-    ctx.insert(
-        "revision",
-        &json!({
-            "id": rev.map(|r| r.id), "version": draft.version, "title": draft.title, "slug": draft.slug,
-            "category": draft.category, "tags": draft.tags, "summary": draft.summary,
-            "locale": if draft.locale.is_empty() { &s.config.default_locale } else { &draft.locale },
-            "visibility": if draft.visibility.is_empty() { "public" } else { &draft.visibility },
-            "body": draft.body, "state": rev.map_or("draft", |r| r.state.as_str()), "is_new": is_new,
-        }),
-    );
+    let view = EditorView {
+        id: rev.map(|r| r.id),
+        version: draft.version,
+        title: &draft.title,
+        slug: &draft.slug,
+        category: &draft.category,
+        tags: &draft.tags,
+        summary: &draft.summary,
+        locale: if draft.locale.is_empty() {
+            &s.config.default_locale
+        } else {
+            &draft.locale
+        },
+        visibility: if draft.visibility.is_empty() {
+            "public"
+        } else {
+            &draft.visibility
+        },
+        body: &draft.body,
+        state: rev.map_or("draft", |r| r.state.as_str()),
+        is_new: matches!(target, Target::New),
+    };
+    ctx.insert("revision", &view);
     ctx.insert("errors", &errors);
     let categories: Vec<String> = s
         .library
@@ -337,20 +391,37 @@ pub async fn create_edit(
                 AppError::NotFound(format!("There is no live article `{slug}` to edit."))
             })?;
             (draft.slug, draft.locale) = (slug.clone(), locale.clone());
-            match s.workflow.edit_live(&session.account, &slug, &locale, draft.fields(Some(&live))) {
-                Ok(rev) => Ok(redirect(&format!("/agent/revisions/{}/edit?done=saved", rev.id))),
+            match s
+                .workflow
+                .edit_live(&session.account, &slug, &locale, draft.fields(Some(&live)))
+            {
+                Ok(rev) => Ok(redirect(&format!(
+                    "/agent/revisions/{}/edit?done=saved",
+                    rev.id
+                ))),
                 Err(WorkflowError::Conflict(theirs)) => {
-                    let conflict = json!({
-                        "their_title": theirs.fields.title, "their_body": theirs.fields.body, "their_version": theirs.version,
-                        "message": format!("{} started editing this article while you were writing. Your text is below; theirs is shown for comparison. Merge them and save again.", theirs.author),
-                    });
+                    let conflict = Conflict::new(
+                        &theirs,
+                        "started editing this article while you were writing",
+                    );
                     draft.version = theirs.version;
-                    let html = editor_page(s, &session, Target::Revision(&theirs), &draft, BTreeMap::new(), Some(conflict), None)?;
+                    let html = editor_page(
+                        s,
+                        &session,
+                        Target::Revision(&theirs),
+                        &draft,
+                        BTreeMap::new(),
+                        Some(conflict),
+                        None,
+                    )?;
                     Ok(with_status(StatusCode::CONFLICT, html))
                 }
                 Err(WorkflowError::Invalid(m)) => {
                     let errors = BTreeMap::from([(field_of(&m), m)]);
-                    Ok(with_status(StatusCode::BAD_REQUEST, editor_page(s, &session, Target::Live, &draft, errors, None, None)?))
+                    Ok(with_status(
+                        StatusCode::BAD_REQUEST,
+                        editor_page(s, &session, Target::Live, &draft, errors, None, None)?,
+                    ))
                 }
                 Err(e) => Err(e.into()),
             }
@@ -402,23 +473,46 @@ pub async fn save(
     let mut draft = Draft::from_form(&form);
     state
         .run(move |s| {
-            let rev = s.store.revision(id).map_err(|_| AppError::NotFound(format!("There is no revision {id}.")))?;
-            match s.workflow.save(&session.account, id, draft.version, draft.fields(Some(&rev.fields))) {
+            let rev = s
+                .store
+                .revision(id)
+                .map_err(|_| AppError::NotFound(format!("There is no revision {id}.")))?;
+            match s.workflow.save(
+                &session.account,
+                id,
+                draft.version,
+                draft.fields(Some(&rev.fields)),
+            ) {
                 Ok(_) => Ok(redirect(&format!("/agent/revisions/{id}/edit?done=saved"))),
                 Err(WorkflowError::Conflict(theirs)) => {
-                    // Keep both: the form shows the user's text, the notice theirs;
-                    // saving again (now from their version) is a deliberate choice.
-                    let conflict = json!({
-                        "their_title": theirs.fields.title, "their_body": theirs.fields.body, "their_version": theirs.version,
-                        "message": format!("{} saved this draft while you were editing. Your text is below; theirs is shown for comparison. Merge them and save again.", theirs.author),
-                    });
+                    let conflict =
+                        Conflict::new(&theirs, "saved this draft while you were editing");
                     draft.version = theirs.version;
-                    let html = editor_page(s, &session, Target::Revision(&theirs), &draft, BTreeMap::new(), Some(conflict), None)?;
+                    let html = editor_page(
+                        s,
+                        &session,
+                        Target::Revision(&theirs),
+                        &draft,
+                        BTreeMap::new(),
+                        Some(conflict),
+                        None,
+                    )?;
                     Ok(with_status(StatusCode::CONFLICT, html))
                 }
                 Err(WorkflowError::Invalid(m)) => {
                     let errors = BTreeMap::from([(field_of(&m), m)]);
-                    Ok(with_status(StatusCode::BAD_REQUEST, editor_page(s, &session, Target::Revision(&rev), &draft, errors, None, None)?))
+                    Ok(with_status(
+                        StatusCode::BAD_REQUEST,
+                        editor_page(
+                            s,
+                            &session,
+                            Target::Revision(&rev),
+                            &draft,
+                            errors,
+                            None,
+                            None,
+                        )?,
+                    ))
                 }
                 Err(e) => Err(e.into()),
             }
