@@ -165,6 +165,46 @@ enum Target<'a> {
     Revision(&'a Revision),
 }
 
+/// The answer to a save: on to the editor of the saved revision, or the
+/// form back with the other person's version (a conflict, saying what they
+/// did) or the field error in place.
+fn after_save(
+    s: &AppState,
+    session: &Session,
+    saved: Result<Revision, WorkflowError>,
+    mut draft: Draft,
+    form: Target,
+    what_they_did: &str,
+) -> Result<Response, AppError> {
+    match saved {
+        Ok(rev) => Ok(redirect(&format!(
+            "/agent/revisions/{}/edit?done=saved",
+            rev.id
+        ))),
+        Err(WorkflowError::Conflict(theirs)) => {
+            let conflict = Conflict::new(&theirs, what_they_did);
+            draft.version = theirs.version;
+            let target = Target::Revision(&theirs);
+            let html = editor_page(
+                s,
+                session,
+                target,
+                &draft,
+                BTreeMap::new(),
+                Some(conflict),
+                None,
+            )?;
+            Ok(with_status(StatusCode::CONFLICT, html))
+        }
+        Err(WorkflowError::Invalid(m)) => {
+            let errors = BTreeMap::from([(field_of(&m), m)]);
+            let html = editor_page(s, session, form, &draft, errors, None, None)?;
+            Ok(with_status(StatusCode::BAD_REQUEST, html))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Renders the editor page.
 fn editor_page(
     s: &AppState,
@@ -314,23 +354,10 @@ pub async fn create(
             .ok_or_else(|| {
                 AppError::BadRequest("The locale is not a language tag such as `en`.".into())
             })?;
-            match s
-                .workflow
-                .start_new(&session.account, &draft.slug, &locale, draft.fields(None))
-            {
-                Ok(rev) => Ok(redirect(&format!(
-                    "/agent/revisions/{}/edit?done=saved",
-                    rev.id
-                ))),
-                Err(WorkflowError::Invalid(m)) => {
-                    let errors = BTreeMap::from([(field_of(&m), m)]);
-                    Ok(with_status(
-                        StatusCode::BAD_REQUEST,
-                        editor_page(s, &session, Target::New, &draft, errors, None, None)?,
-                    ))
-                }
-                Err(e) => Err(e.into()),
-            }
+            let created =
+                s.workflow
+                    .start_new(&session.account, &draft.slug, &locale, draft.fields(None));
+            after_save(s, &session, created, draft, Target::New, "")
         })
         .await
 }
@@ -391,40 +418,11 @@ pub async fn create_edit(
                 AppError::NotFound(format!("There is no live article `{slug}` to edit."))
             })?;
             (draft.slug, draft.locale) = (slug.clone(), locale.clone());
-            match s
-                .workflow
-                .edit_live(&session.account, &slug, &locale, draft.fields(Some(&live)))
-            {
-                Ok(rev) => Ok(redirect(&format!(
-                    "/agent/revisions/{}/edit?done=saved",
-                    rev.id
-                ))),
-                Err(WorkflowError::Conflict(theirs)) => {
-                    let conflict = Conflict::new(
-                        &theirs,
-                        "started editing this article while you were writing",
-                    );
-                    draft.version = theirs.version;
-                    let html = editor_page(
-                        s,
-                        &session,
-                        Target::Revision(&theirs),
-                        &draft,
-                        BTreeMap::new(),
-                        Some(conflict),
-                        None,
-                    )?;
-                    Ok(with_status(StatusCode::CONFLICT, html))
-                }
-                Err(WorkflowError::Invalid(m)) => {
-                    let errors = BTreeMap::from([(field_of(&m), m)]);
-                    Ok(with_status(
-                        StatusCode::BAD_REQUEST,
-                        editor_page(s, &session, Target::Live, &draft, errors, None, None)?,
-                    ))
-                }
-                Err(e) => Err(e.into()),
-            }
+            let started =
+                s.workflow
+                    .edit_live(&session.account, &slug, &locale, draft.fields(Some(&live)));
+            let what = "started editing this article while you were writing";
+            after_save(s, &session, started, draft, Target::Live, what)
         })
         .await
 }
@@ -470,52 +468,21 @@ pub async fn save(
 ) -> Result<Response, AppError> {
     let form = FormData::parse(&body)?;
     let session = form.authorize(&state, &headers, Role::Agent)?;
-    let mut draft = Draft::from_form(&form);
+    let draft = Draft::from_form(&form);
     state
         .run(move |s| {
             let rev = s
                 .store
                 .revision(id)
                 .map_err(|_| AppError::NotFound(format!("There is no revision {id}.")))?;
-            match s.workflow.save(
+            let saved = s.workflow.save(
                 &session.account,
                 id,
                 draft.version,
                 draft.fields(Some(&rev.fields)),
-            ) {
-                Ok(_) => Ok(redirect(&format!("/agent/revisions/{id}/edit?done=saved"))),
-                Err(WorkflowError::Conflict(theirs)) => {
-                    let conflict =
-                        Conflict::new(&theirs, "saved this draft while you were editing");
-                    draft.version = theirs.version;
-                    let html = editor_page(
-                        s,
-                        &session,
-                        Target::Revision(&theirs),
-                        &draft,
-                        BTreeMap::new(),
-                        Some(conflict),
-                        None,
-                    )?;
-                    Ok(with_status(StatusCode::CONFLICT, html))
-                }
-                Err(WorkflowError::Invalid(m)) => {
-                    let errors = BTreeMap::from([(field_of(&m), m)]);
-                    Ok(with_status(
-                        StatusCode::BAD_REQUEST,
-                        editor_page(
-                            s,
-                            &session,
-                            Target::Revision(&rev),
-                            &draft,
-                            errors,
-                            None,
-                            None,
-                        )?,
-                    ))
-                }
-                Err(e) => Err(e.into()),
-            }
+            );
+            let what = "saved this draft while you were editing";
+            after_save(s, &session, saved, draft, Target::Revision(&rev), what)
         })
         .await
 }
