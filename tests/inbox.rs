@@ -526,6 +526,54 @@ async fn one_idempotency_key_makes_one_ticket() {
     }
 }
 
+#[tokio::test]
+async fn a_confirmation_link_cannot_be_forged_from_a_chosen_cookie() {
+    let mut kb = TestKb::new();
+    let store = kb.state().store.clone();
+    let id = store_ticket(
+        &store,
+        &new_ticket(
+            "Charged twice",
+            "My card was charged twice.",
+            "victim@example.com",
+            None,
+        ),
+    );
+    // An attacker picks the form cookie and signs the link with it alone.
+    let cookie = "a".repeat(64);
+    let mac = deflect::outbox::sign(&cookie, format!("contact-sent:{id}").as_bytes());
+    let proof = &mac.trim_start_matches("sha256=")[..32];
+    let r = kb
+        .request(
+            Request::get(format!("/contact/sent/{id}-{proof}"))
+                .header("cookie", format!("deflect_form={cookie}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    assert!(!r.body.contains("victim@example.com"));
+}
+
+#[tokio::test]
+async fn a_retry_with_its_key_gets_its_ticket_even_at_the_limit() {
+    let mut kb = TestKb::new();
+    kb.config.tickets.per_ip_per_hour = 1;
+    let first = kb.request(api_ticket(Some("order-9"))).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let another = kb.request(api_ticket(None)).await;
+    assert_eq!(
+        another.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        another.body
+    );
+    let retry = kb.request(api_ticket(Some("order-9"))).await;
+    assert_eq!(retry.status, StatusCode::OK, "{}", retry.body);
+    assert_eq!(retry.json()["id"], first.json()["id"]);
+    assert_eq!(kb.state().store.ticket_count().unwrap(), 1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replies_need_smtp_and_go_to_the_customer_by_email() {
     // Without SMTP: the form says so and is disabled; a POST is refused.

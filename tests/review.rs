@@ -134,18 +134,39 @@ async fn one_reviewer_approving_twice_is_one_approval() {
             .status,
         StatusCode::CONFLICT
     );
-    // The schema refuses a second approval of the same content too.
+    // The schema keeps one current verdict per reviewer: a second row that
+    // does not supersede the first is refused.
     let state = kb.state();
     let bo_id = state.store.account_by_name("bo").unwrap().unwrap().id;
-    let dup = state.store.add_review(
-        id,
-        bo_id,
-        deflect::store::Verdict::Approved,
-        &rev.content_hash,
-        "",
-        RevisionState::Approved,
+    let raw = state.store.write(|tx| {
+        Ok(tx.execute(
+            "INSERT INTO reviews (revision_id, reviewer_id, verdict, content_hash, body, created_at)
+             VALUES (?1, ?2, 'approved', ?3, '', '2026-01-01T00:00:00Z')",
+            rusqlite::params![id, bo_id, rev.content_hash],
+        )?)
+    });
+    assert!(raw.is_err(), "one current verdict per reviewer");
+    // Changes requested, then approved again (the same content): the
+    // reviewer's latest verdict is what counts, once.
+    let r = kb
+        .post_as(
+            &format!("/agent/revisions/{id}/request-changes"),
+            &bo,
+            &[("body", "Add a screenshot")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    kb.post_as(&format!("/agent/revisions/{id}/submit"), &ana, &[])
+        .await;
+    let r = kb.post_as(&approve, &bo, &[]).await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "approving again: {}",
+        r.body
     );
-    assert!(dup.is_err(), "unique per reviewer and content");
+    let ledger = kb.state().workflow.ledger(id).unwrap();
+    assert_eq!(ledger.approvals(&kb.state().store.revision(id).unwrap()), 1);
     kb.post_as(&approve, &cy, &[]).await;
     assert_eq!(
         kb.state().store.revision(id).unwrap().state,
@@ -231,6 +252,72 @@ async fn an_empty_article_is_never_submitted_approved_or_published() {
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(kb.search("pause").is_empty());
     assert!(!kb.articles().join("billing/pausing.md").exists());
+}
+
+#[tokio::test]
+async fn a_review_of_the_live_article_cannot_swap_in_other_text() {
+    let mut kb = TestKb::new();
+    let ana = kb.agent("ana", Role::Agent);
+    let r = kb
+        .post_as(
+            "/agent/articles/review-live?slug=billing%2Frefunds&locale=en",
+            &ana,
+            &[],
+        )
+        .await;
+    let id = r.revision_id();
+    // Saving harmless text into it would get the live file approved unseen.
+    let rev = kb.state().store.revision(id).unwrap();
+    let version = rev.version.to_string();
+    let r = kb
+        .post_as(
+            &format!("/agent/revisions/{id}/edit"),
+            &ana,
+            &[
+                ("version", version.as_str()),
+                ("title", "Refund policy"),
+                ("category", "billing"),
+                ("visibility", "public"),
+                ("body", "Harmless text.\n"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("cannot be edited"), "{}", r.body);
+    let archive = kb
+        .post_as(&format!("/agent/revisions/{id}/archive"), &ana, &[])
+        .await;
+    assert_eq!(archive.status, StatusCode::CONFLICT, "{}", archive.body);
+    assert_eq!(kb.state().store.revision(id).unwrap().fields, rev.fields);
+}
+
+#[tokio::test]
+async fn a_restored_text_cannot_be_approved_by_the_people_who_wrote_it() {
+    let mut kb = TestKb::new();
+    let ana = kb.agent("ana", Role::Agent);
+    let bo = kb.agent("bo", Role::Agent);
+    let cy = kb.agent("cy", Role::Agent);
+    let first = submitted(&mut kb, &ana).await;
+    kb.post_as(&format!("/agent/revisions/{first}/approve"), &bo, &[])
+        .await;
+    kb.post_as(&format!("/agent/revisions/{first}/publish"), &bo, &[])
+        .await;
+    // Cy restores Ana's text as a new draft: Ana wrote it, so she cannot
+    // approve it; Bo can.
+    let restored = kb
+        .post_as(&format!("/agent/revisions/{first}/restore"), &cy, &[])
+        .await
+        .revision_id();
+    kb.post_as(&format!("/agent/revisions/{restored}/submit"), &cy, &[])
+        .await;
+    let r = kb
+        .post_as(&format!("/agent/revisions/{restored}/approve"), &ana, &[])
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let r = kb
+        .post_as(&format!("/agent/revisions/{restored}/approve"), &bo, &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 }
 
 #[cfg(unix)]

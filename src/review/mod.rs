@@ -54,6 +54,10 @@ pub enum TransitionError {
     NothingToPublish,
     #[error("only the author or a lead can discard this revision")]
     NotYours,
+    #[error("a review of the live article approves it as it is, so it cannot be edited — edit the article instead")]
+    ReviewOfLive,
+    #[error("publishing needs the revision approved; it is {state} (a change request is open, or it was not approved since)")]
+    NotApproved { state: &'static str },
 }
 
 /// Everything the approval rule reads about one revision: every verdict on
@@ -156,6 +160,9 @@ pub fn check(
         }
     };
     match action {
+        // What a review of the live article approves is the live file: its
+        // text must stay the text the reviewer sees.
+        Action::Edit if rev.kind == RevisionKind::ReviewLive => Err(TransitionError::ReviewOfLive),
         Action::Edit | Action::Comment => Ok(state),
         Action::Submit => match state {
             Draft | ChangesRequested => reviewable(rev).map(|_| InReview),
@@ -191,6 +198,12 @@ pub fn check(
             let have = ledger.approvals(rev);
             if have < need {
                 return Err(TransitionError::NotEnoughApprovals { have, need });
+            }
+            // Another reviewer's open change request holds it back too.
+            if state != Approved {
+                return Err(TransitionError::NotApproved {
+                    state: state.as_str(),
+                });
             }
             Ok(Published)
         }
@@ -465,6 +478,33 @@ mod tests {
         assert_eq!(
             check(Action::Publish, &r, &account(1, Role::Agent), &ledger, 2),
             Err(TransitionError::NotEnoughApprovals { have: 1, need: 2 })
+        );
+    }
+
+    #[test]
+    fn a_review_of_the_live_article_cannot_be_edited_and_a_change_request_blocks_publishing() {
+        let author = account(1, Role::Agent);
+        let live = rev(RevisionState::InReview, RevisionKind::ReviewLive);
+        assert_eq!(
+            check(Action::Edit, &live, &author, &Ledger::default(), 1),
+            Err(TransitionError::ReviewOfLive)
+        );
+        // Bo approved, then Cy asked for changes: Bo's approval still counts,
+        // but the open request holds publishing back.
+        let sent_back = rev(RevisionState::ChangesRequested, RevisionKind::New);
+        let ledger = Ledger {
+            reviews: vec![
+                review(2, Verdict::Approved, "h2"),
+                review(3, Verdict::ChangesRequested, "h2"),
+            ],
+            contributors: vec![1],
+        };
+        assert_eq!(ledger.approvals(&sent_back), 1);
+        assert_eq!(
+            check(Action::Publish, &sent_back, &author, &ledger, 1),
+            Err(TransitionError::NotApproved {
+                state: "changes_requested"
+            })
         );
     }
 

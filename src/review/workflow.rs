@@ -435,7 +435,7 @@ impl Workflow {
             .library
             .index()
             .get(&old.slug, &old.locale, Audience::Agent)?;
-        Ok(self.store.create_revision(&NewRevision {
+        let restored = self.store.create_revision(&NewRevision {
             kind: if live.is_some() {
                 RevisionKind::Edit
             } else {
@@ -447,7 +447,11 @@ impl Workflow {
             author_id: actor.id,
             fields: old.fields,
             base_hash: live.map(|l| l.content_hash),
-        })?)
+        })?;
+        // The old text's writers wrote the restored text too: none of them
+        // may approve it.
+        self.store.copy_contributors(old.id, restored.id)?;
+        Ok(restored)
     }
 
     /// Records that `actor` checked the live article is still accurate.

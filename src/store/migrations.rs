@@ -154,7 +154,9 @@ pub const MIGRATIONS: &[&str] = &[
     );",
     // 4: peer review that cannot be bypassed — everyone who put content into
     // a revision (not only its author) is a contributor and cannot approve
-    // it, and a reviewer's approval of one content hash is stored once.
+    // it, and each reviewer has one current verdict per revision (a new one
+    // supersedes the last, which stays as history), so an approval counts
+    // once.
     "CREATE TABLE revision_contributors (
         revision_id INTEGER NOT NULL REFERENCES revisions(id) ON DELETE CASCADE,
         account_id INTEGER NOT NULL REFERENCES accounts(id),
@@ -167,11 +169,11 @@ pub const MIGRATIONS: &[&str] = &[
         WHERE a.action IN ('revision.create', 'revision.save', 'revision.claim')
           AND a.detail LIKE 'revision %' AND a.account_id IS NOT NULL
           AND CAST(substr(a.detail, 10) AS INTEGER) IN (SELECT id FROM revisions);
-    DELETE FROM reviews WHERE verdict = 'approved' AND id NOT IN (
-        SELECT MIN(id) FROM reviews WHERE verdict = 'approved'
-        GROUP BY revision_id, reviewer_id, content_hash);
-    CREATE UNIQUE INDEX reviews_one_approval_per_reviewer
-        ON reviews (revision_id, reviewer_id, content_hash) WHERE verdict = 'approved';",
+    ALTER TABLE reviews ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0;
+    UPDATE reviews SET superseded = 1 WHERE id NOT IN (
+        SELECT MAX(id) FROM reviews GROUP BY revision_id, reviewer_id);
+    CREATE UNIQUE INDEX reviews_one_current_verdict
+        ON reviews (revision_id, reviewer_id) WHERE superseded = 0;",
     // 5: the ticket inbox: a ticket's status, assignee and idempotency key (unique,
     // so one key makes one ticket however many requests race), and the
     // replies agents send from the inbox; events by session, for what a

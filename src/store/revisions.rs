@@ -373,14 +373,19 @@ impl Store {
                 Verdict::Approved => "approved",
                 Verdict::ChangesRequested => "changes_requested",
             };
+            // The reviewer's last verdict on this revision becomes history.
+            tx.execute(
+                "UPDATE reviews SET superseded = 1 WHERE revision_id = ?1 AND reviewer_id = ?2 AND superseded = 0",
+                params![id, reviewer],
+            )?;
             let inserted = tx.execute(
                 "INSERT INTO reviews (revision_id, reviewer_id, verdict, content_hash, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![id, reviewer, verdict_str, content_hash, body, now()],
             );
             match inserted {
-                // The schema's backstop: one approval per reviewer and content.
+                // The schema's backstop: one current verdict per reviewer.
                 Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-                    return Err(Error::Conflict("this reviewer approved this content already".into()));
+                    return Err(Error::Conflict("this reviewer has a verdict on this revision already".into()));
                 }
                 other => other?,
             };
@@ -397,6 +402,19 @@ impl Store {
             )?;
             let ids = stmt.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
             Ok(ids)
+        })
+    }
+
+    /// Makes everyone who contributed to revision `from` a contributor of
+    /// `to` too (a restore brings their text back).
+    pub fn copy_contributors(&self, from: i64, to: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO revision_contributors (revision_id, account_id)
+                 SELECT ?2, account_id FROM revision_contributors WHERE revision_id = ?1",
+                params![from, to],
+            )?;
+            Ok(())
         })
     }
 

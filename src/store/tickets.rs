@@ -155,6 +155,18 @@ fn like_pattern(text: &str) -> String {
 }
 
 impl Store {
+    /// The ticket an idempotency key made, if any.
+    pub fn ticket_by_idempotency_key(&self, key: &str) -> Result<Option<Ticket>> {
+        self.read(|c| {
+            Ok(c.query_row(
+                &format!("{SELECT} WHERE t.idempotency_key = ?1"),
+                [key],
+                ticket,
+            )
+            .optional()?)
+        })
+    }
+
     /// Stores a ticket and queues it for every destination, atomically.
     /// `payload` builds the JSON each destination receives. With an
     /// idempotency key already used, nothing is stored and that key's ticket
@@ -167,16 +179,6 @@ impl Store {
         destinations: &[String],
         payload: impl Fn(&Ticket) -> String,
     ) -> Result<(Ticket, bool)> {
-        let existing = |key: &str| -> Result<Option<Ticket>> {
-            self.read(|c| {
-                Ok(c.query_row(
-                    &format!("{SELECT} WHERE t.idempotency_key = ?1"),
-                    [key],
-                    ticket,
-                )
-                .optional()?)
-            })
-        };
         let inserted = self.write(|tx| {
             let at = now();
             let insert = tx.execute(
@@ -207,7 +209,8 @@ impl Store {
         })?;
         match (inserted, idempotency_key) {
             (Some(t), _) => Ok((t, true)),
-            (None, Some(key)) => existing(key)?
+            (None, Some(key)) => self
+                .ticket_by_idempotency_key(key)?
                 .map(|t| (t, false))
                 .ok_or_else(|| Error::NotFound(format!("ticket with idempotency key {key}"))),
             (None, None) => Err(Error::Invalid("the ticket was not stored".into())),

@@ -63,6 +63,10 @@ pub struct Inner {
     pub events: EventSink,
     /// Request counts and latencies for `/metrics`.
     pub http_metrics: http_metrics::HttpMetrics,
+    /// A random key of this process: with the browser's form cookie it signs
+    /// the link to a ticket's confirmation page, so nobody can compute the
+    /// link of someone else's ticket (the cookie alone is the client's).
+    pub receipt_key: String,
 }
 
 impl std::ops::Deref for AppState {
@@ -106,6 +110,7 @@ impl AppState {
             contact_limiter,
             events,
             http_metrics: Default::default(),
+            receipt_key: crate::store::random_token(),
         })))
     }
 

@@ -397,6 +397,20 @@ async fn create_ticket(
     if !form.website.is_empty() {
         return Err(AppError::BadRequest("Your request could not be sent.".into()).into());
     }
+    // A retry of a ticket already made answers with it, whatever the limit.
+    if let Some(k) = &idempotency_key {
+        let store = std::sync::Arc::clone(&state.store);
+        let k = k.clone();
+        let made = tokio::task::spawn_blocking(move || store.ticket_by_idempotency_key(&k))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        if let Some(t) = made {
+            return Ok((
+                StatusCode::OK,
+                Json(json!({ "id": t.id, "created_at": t.created_at })),
+            ));
+        }
+    }
     let key = auth::limit_key(connect.map(|Extension(ConnectInfo(p))| p.ip()), "contact");
     // Checked and counted in one step: parallel requests cannot all pass.
     if !state.contact_limiter.try_acquire(&key) {

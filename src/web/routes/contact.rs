@@ -8,6 +8,8 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -278,14 +280,15 @@ async fn submit(
         ));
     }
     let (token, _) = form_token(&state, &headers);
-    let held = key.clone();
+    // Set once the ticket is stored: anything else (a form sent back for a
+    // fix, an error) gives the slot back, exactly once.
+    let stored = Arc::new(AtomicBool::new(false));
+    let stored_in = Arc::clone(&stored);
     let result = state
         .run(move |s| {
             let locale = s.config.default_locale.clone();
             let errors = ticket_form.validate(&categories(s, &locale)?);
             if !errors.is_empty() {
-                // A form sent back for a fix is not a ticket: it does not count.
-                s.contact_limiter.release(&key);
                 return Ok((
                     StatusCode::BAD_REQUEST,
                     render_form(s, &ticket_form, &errors, &token)?,
@@ -300,24 +303,31 @@ async fn submit(
                 Source::Web,
                 None,
             )?;
+            stored_in.store(true, Ordering::SeqCst);
             // Post/redirect/get: a reload shows the confirmation again
             // instead of sending the ticket twice.
             Ok(redirect(&format!(
                 "/contact/sent/{}",
-                sent_token(&token, ticket.id)
+                sent_token(&s.receipt_key, &token, ticket.id)
             )))
         })
         .await;
-    if result.is_err() {
-        state.contact_limiter.release(&held);
+    if !stored.load(Ordering::SeqCst) {
+        state.contact_limiter.release(&key);
     }
     result
 }
 
 /// `{id}-{proof}`: the confirmation page of ticket `id`, valid only in the
-/// browser whose form token made it (the page shows the customer's email).
-fn sent_token(form_token: &str, id: i64) -> String {
-    let mac = crate::outbox::sign(form_token, format!("contact-sent:{id}").as_bytes());
+/// browser whose form token made it (the page shows the customer's email),
+/// and only with this process's key: a client who picks its own cookie still
+/// cannot compute another ticket's link. After a restart the link is gone;
+/// the page then says the request was saved.
+fn sent_token(key: &str, form_token: &str, id: i64) -> String {
+    let mac = crate::outbox::sign(
+        &format!("{key}:{form_token}"),
+        format!("contact-sent:{id}").as_bytes(),
+    );
     let proof = mac.trim_start_matches("sha256=");
     format!("{id}-{}", &proof[..32.min(proof.len())])
 }
@@ -334,12 +344,15 @@ async fn sent(
                 .into(),
         )
     };
-    let form_token = auth::cookie(&headers, FORM_COOKIE).ok_or_else(gone)?;
+    let form_token = auth::cookie(&headers, FORM_COOKIE)
+        .filter(|t| t.len() == 64)
+        .ok_or_else(gone)?;
     let id: i64 = token
         .split_once('-')
         .and_then(|(id, _)| id.parse().ok())
         .ok_or_else(gone)?;
-    if !constant_time_eq(sent_token(form_token, id).as_bytes(), token.as_bytes()) {
+    let expected = sent_token(&state.receipt_key, form_token, id);
+    if !constant_time_eq(expected.as_bytes(), token.as_bytes()) {
         return Err(gone());
     }
     state
