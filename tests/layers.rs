@@ -85,34 +85,29 @@ fn code(text: &str) -> String {
         .join("\n")
 }
 
-/// The crate paths a file names: `crate::a::b` and the items of
-/// `use crate::a::{b, c::d}`, each as its leading segments; `super::` paths
-/// are resolved against `module`, the file's own module path.
-fn imports(code: &str, module: &[String], is_mod_file: bool) -> BTreeSet<Vec<String>> {
+/// The crate paths a file names: `crate::a::b`, `super::a::b` (resolved
+/// against `module`, the file's own module path), and every path of a use
+/// tree such as `use crate::a::{b, c::{d, e}}`.
+fn imports(code: &str, module: &[String]) -> BTreeSet<Vec<String>> {
     let mut out = BTreeSet::new();
-    // `super::x` in `a/b.rs` is `a::x`; in `a/b/mod.rs` it is `a::x` too.
-    let parent = |levels: usize| -> Option<Vec<String>> {
-        let own = if is_mod_file {
-            module.len()
-        } else {
-            module.len().saturating_sub(1)
-        };
-        let base = &module[..own];
-        (levels <= base.len() + 1).then(|| base[..(base.len() + 1).saturating_sub(levels)].to_vec())
-    };
     let mut rest = code;
     while let Some(i) = find_path(rest) {
-        let (prefix, after) = match rest[i..].strip_prefix("crate::") {
-            Some(after) => (Vec::new(), after),
+        let mut after = &rest[i..];
+        let prefix = match after.strip_prefix("crate::") {
+            Some(a) => {
+                after = a;
+                Vec::new()
+            }
             None => {
-                let mut after = &rest[i..];
+                // `super` in `a/b.rs` (module `a::b`) and in `a/b/mod.rs`
+                // (module `a::b` too) is `a`.
                 let mut levels = 0;
                 while let Some(a) = after.strip_prefix("super::") {
                     after = a;
                     levels += 1;
                 }
-                match parent(levels) {
-                    Some(p) => (p, after),
+                match module.len().checked_sub(levels) {
+                    Some(n) => module[..n].to_vec(),
                     None => {
                         rest = after;
                         continue;
@@ -120,40 +115,62 @@ fn imports(code: &str, module: &[String], is_mod_file: bool) -> BTreeSet<Vec<Str
                 }
             }
         };
-        rest = after;
-        let path: String = rest
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':' || *c == '{')
-            .collect();
-        let mut head = prefix;
-        head.extend(
-            path.split("::")
-                .take_while(|s| !s.is_empty() && !s.starts_with('{'))
-                .map(str::to_string),
-        );
-        if path.contains('{') {
-            // `crate::a::{b, c::d}`: each item names a module or an item of `a`.
-            let group = rest[rest.find('{').unwrap_or(0)..]
-                .split('}')
-                .next()
-                .unwrap_or("")
-                .trim_start_matches('{');
-            for item in group.split(',') {
-                let mut p = head.clone();
-                p.extend(
-                    item.trim()
-                        .split("::")
-                        .filter(|s| !s.is_empty() && *s != "self" && !s.contains(' '))
-                        .map(str::to_string),
-                );
-                out.insert(p);
-            }
-        }
-        if !head.is_empty() {
-            out.insert(head);
-        }
+        let read = use_tree(after, prefix, &mut out);
+        rest = &after[read.max(1).min(after.len())..];
     }
     out
+}
+
+/// Reads one use tree at the start of `text` (`a::b`, `a::{b, c::{d, e}}`,
+/// `a::*`, `a::{self, b}`), adding each path it names, under `prefix`, to
+/// `out`. Returns how many bytes it read.
+fn use_tree(text: &str, prefix: Vec<String>, out: &mut BTreeSet<Vec<String>>) -> usize {
+    let skip_space = |i: usize| i + (text[i..].len() - text[i..].trim_start().len());
+    let mut path = prefix;
+    let mut i = 0;
+    loop {
+        i = skip_space(i);
+        if text[i..].starts_with('{') {
+            i += 1;
+            loop {
+                i = skip_space(i);
+                if i >= text.len() || text[i..].starts_with('}') {
+                    return (i + 1).min(text.len());
+                }
+                if text[i..].starts_with(',') {
+                    i += 1;
+                    continue;
+                }
+                let read = use_tree(&text[i..], path.clone(), out);
+                // Something unexpected: step over one character.
+                i += if read == 0 {
+                    text[i..].chars().next().map_or(1, char::len_utf8)
+                } else {
+                    read
+                };
+            }
+        }
+        let ident: String = text[i..]
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if ident.is_empty() {
+            break;
+        }
+        i += ident.len();
+        if ident != "self" {
+            path.push(ident);
+        }
+        if text[i..].starts_with("::") {
+            i += 2;
+            continue;
+        }
+        break;
+    }
+    if !path.is_empty() {
+        out.insert(path);
+    }
+    i
 }
 
 /// Where the next `crate::` or `super::` path starts (not inside a word).
@@ -267,8 +284,7 @@ fn violations(src: &Path) -> Vec<String> {
             continue;
         };
         let text = std::fs::read_to_string(file).expect("read source");
-        let is_mod_file = file.ends_with("mod.rs");
-        for path in imports(&code(&text), &from, is_mod_file) {
+        for path in imports(&code(&text), &from) {
             let Some(to) = target(&modules, &path) else {
                 continue; // a re-export from lib.rs, such as `crate::Config`
             };
@@ -334,8 +350,32 @@ fn the_checker_sees_upward_imports_and_cycles() {
         "use crate::low::a::A;\n#[cfg(test)]\nmod tests { use crate::high::T; }\n",
     )
     .unwrap();
+    // A nested group hides an upward import after its inner braces.
+    std::fs::create_dir_all(src.join("deep")).unwrap();
+    std::fs::write(
+        src.join("deep/mod.rs"),
+        "use crate::{low::{a::A, b::B}, mid::M};\nfn f() { super::high::g() }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("lib.rs"),
+        "//! ```text\n//! high          (top)\n//! mid  other    (middle)\n//! deep\n//! low           (bottom)\n//! ```\n",
+    )
+    .unwrap();
     let problems = violations(src);
-    assert_eq!(problems.len(), 3, "{problems:#?}");
+    assert_eq!(problems.len(), 5, "{problems:#?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("mod.rs imports `crate::mid::M`")),
+        "{problems:#?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("mod.rs imports `crate::high")),
+        "super:: in a mod.rs is the parent: {problems:#?}"
+    );
     assert!(problems
         .iter()
         .any(|p| p.contains("mid.rs imports `crate::other::Y`: `other` is a sibling of `mid`")));
