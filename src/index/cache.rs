@@ -156,42 +156,58 @@ fn size_of(key: &Key, r: &SearchResults) -> usize {
 /// Most summaries kept: one per document of an index this size.
 const MAX_SUMMARIES: usize = 100_000;
 
-/// Article summaries by document, for one searcher generation: listing a
-/// hit (a suggestion, say) otherwise decompresses its whole stored article
-/// to read a title. Addresses change with every commit and merge, so the
-/// map only ever holds the newest generation it has seen.
-#[derive(Default)]
-pub struct SummaryCache {
-    inner: Mutex<(u64, HashMap<DocAddress, Arc<ArticleSummary>>)>,
+/// Values derived from one searcher generation, by key: recomputing them on
+/// every request would cost a walk or a decompression, and a commit or
+/// merge makes them stale, so the map only ever holds the newest generation
+/// it has seen (and at most `cap` entries of it).
+pub struct GenerationMap<K, V> {
+    cap: usize,
+    inner: Mutex<(u64, HashMap<K, Arc<V>>)>,
 }
 
-impl SummaryCache {
-    /// The summary of `addr` in `searcher`, from the cache or from `load`.
+impl<K: std::hash::Hash + Eq, V> GenerationMap<K, V> {
+    pub fn new(cap: usize) -> Self {
+        GenerationMap {
+            cap,
+            inner: Mutex::new((0, HashMap::new())),
+        }
+    }
+
+    /// The value of `key` in `searcher`, from the map or from `load`.
     pub fn get_or_load(
         &self,
         searcher: &Searcher,
-        addr: DocAddress,
-        load: impl FnOnce() -> super::Result<ArticleSummary>,
-    ) -> super::Result<Arc<ArticleSummary>> {
+        key: K,
+        load: impl FnOnce() -> super::Result<V>,
+    ) -> super::Result<Arc<V>> {
         let generation = searcher.generation().generation_id();
         {
             let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
             if inner.0 == generation {
-                if let Some(s) = inner.1.get(&addr) {
-                    return Ok(Arc::clone(s));
+                if let Some(v) = inner.1.get(&key) {
+                    return Ok(Arc::clone(v));
                 }
             }
         }
-        let summary = Arc::new(load()?);
+        let value = Arc::new(load()?);
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if inner.0 < generation {
             *inner = (generation, HashMap::new());
         }
-        if inner.0 == generation && inner.1.len() < MAX_SUMMARIES {
-            inner.1.insert(addr, Arc::clone(&summary));
+        if inner.0 == generation && inner.1.len() < self.cap {
+            inner.1.insert(key, Arc::clone(&value));
         }
-        Ok(summary)
+        Ok(value)
     }
+}
+
+/// Article summaries by document: listing a hit (a suggestion, say)
+/// otherwise decompresses its whole stored article to read a title.
+pub type SummaryCache = GenerationMap<DocAddress, ArticleSummary>;
+
+/// A summary cache holding one entry per document of an index this size.
+pub fn summary_cache() -> SummaryCache {
+    GenerationMap::new(MAX_SUMMARIES)
 }
 
 #[cfg(test)]

@@ -68,7 +68,9 @@ pub struct SearchIndex {
     synonyms: RwLock<Arc<Synonyms>>,
     cache: cache::ResultCache,
     summaries: cache::SummaryCache,
-    visible: visible::VisibleCache,
+    /// What each audience may see, built once per searcher generation
+    /// instead of walked on every uncached search.
+    visible: cache::GenerationMap<Audience, visible::Visible>,
 }
 
 /// A live article as the agent dashboard sees it.
@@ -141,8 +143,8 @@ impl SearchIndex {
             default_locale: default_locale.to_string(),
             synonyms: RwLock::new(Arc::new(Synonyms::default())),
             cache: cache::ResultCache::default(),
-            summaries: cache::SummaryCache::default(),
-            visible: visible::VisibleCache::default(),
+            summaries: cache::summary_cache(),
+            visible: cache::GenerationMap::new(2),
         })
     }
 

@@ -180,7 +180,7 @@ impl SearchIndex {
         if exact_tokens.is_empty() && alternatives.is_empty() {
             return Ok(None);
         }
-        let visible = self.visible.get_or_build(searcher, audience, || {
+        let visible = self.visible.get_or_load(searcher, audience, || {
             Visible::new(searcher, &self.filtered(Box::new(AllQuery), None, audience))
         })?;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();

@@ -6,14 +6,10 @@
 //! customer is never offered, or told of, a word found only in an article
 //! they may not read.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
 use tantivy::query::{EnableScoring, Query};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocSet, Searcher, Term, TERMINATED};
 
-use super::query::Audience;
 use super::Result;
 
 /// Documents visible to one audience, per segment of a searcher.
@@ -66,43 +62,5 @@ impl Visible {
             }
         }
         Ok(n)
-    }
-}
-
-/// The visible documents of the newest searcher generation, per audience:
-/// built once per commit instead of once per search (a walk over every
-/// document). Like the summary cache, it only ever holds the newest
-/// generation it has seen.
-#[derive(Default)]
-pub struct VisibleCache {
-    inner: Mutex<(u64, HashMap<Audience, Arc<Visible>>)>,
-}
-
-impl VisibleCache {
-    /// What `audience` may see in `searcher`, from the cache or from `build`.
-    pub fn get_or_build(
-        &self,
-        searcher: &Searcher,
-        audience: Audience,
-        build: impl FnOnce() -> Result<Visible>,
-    ) -> Result<Arc<Visible>> {
-        let generation = searcher.generation().generation_id();
-        {
-            let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-            if inner.0 == generation {
-                if let Some(v) = inner.1.get(&audience) {
-                    return Ok(Arc::clone(v));
-                }
-            }
-        }
-        let visible = Arc::new(build()?);
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if inner.0 < generation {
-            *inner = (generation, HashMap::new());
-        }
-        if inner.0 == generation {
-            inner.1.insert(audience, Arc::clone(&visible));
-        }
-        Ok(visible)
     }
 }

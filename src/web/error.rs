@@ -77,6 +77,21 @@ impl<E: Into<crate::Error>> From<E> for AppError {
     }
 }
 
+impl AppError {
+    /// A store error as the user meets it: a conflict, a refused value or a
+    /// missing record is theirs to fix (4xx); anything else is a 500. (The
+    /// blanket conversion above cannot tell them apart.)
+    pub fn from_store(e: crate::store::Error) -> AppError {
+        use crate::store::Error as E;
+        match e {
+            E::Conflict(m) => AppError::Conflict(m),
+            E::Invalid(m) => AppError::BadRequest(m),
+            E::NotFound(m) => AppError::NotFound(format!("There is no {m}.")),
+            other => other.into(),
+        }
+    }
+}
+
 impl From<crate::review::WorkflowError> for AppError {
     fn from(e: crate::review::WorkflowError) -> Self {
         use crate::review::WorkflowError as W;
@@ -85,9 +100,7 @@ impl From<crate::review::WorkflowError> for AppError {
             W::Conflict(_) => AppError::Conflict(e.to_string()),
             W::Invalid(m) => AppError::BadRequest(m),
             W::NotFound(m) => AppError::NotFound(m),
-            W::Store(crate::store::Error::Conflict(m)) => AppError::Conflict(m),
-            W::Store(crate::store::Error::Invalid(m)) => AppError::BadRequest(m),
-            W::Store(crate::store::Error::NotFound(m)) => AppError::NotFound(format!("No {m}.")),
+            W::Store(e) => AppError::from_store(e),
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -8,8 +8,6 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -280,10 +278,6 @@ async fn submit(
         ));
     }
     let (token, _) = form_token(&state, &headers);
-    // Set once the ticket is stored: anything else (a form sent back for a
-    // fix, an error) gives the slot back, exactly once.
-    let stored = Arc::new(AtomicBool::new(false));
-    let stored_in = Arc::clone(&stored);
     let result = state
         .run(move |s| {
             let locale = s.config.default_locale.clone();
@@ -303,7 +297,6 @@ async fn submit(
                 Source::Web,
                 None,
             )?;
-            stored_in.store(true, Ordering::SeqCst);
             // Post/redirect/get: a reload shows the confirmation again
             // instead of sending the ticket twice.
             Ok(redirect(&format!(
@@ -312,7 +305,10 @@ async fn submit(
             )))
         })
         .await;
-    if !stored.load(Ordering::SeqCst) {
+    // Only a stored ticket answers with the redirect to its confirmation:
+    // anything else (a form sent back for a fix, an error) gives the slot
+    // back, once.
+    if !matches!(&result, Ok(r) if r.status() == StatusCode::SEE_OTHER) {
         state.contact_limiter.release(&key);
     }
     result

@@ -339,13 +339,13 @@ pub async fn act(
                 "solve" => {
                     s.store
                         .set_ticket_status(t.id, TicketStatus::Solved, me)
-                        .map_err(store_error)?;
+                        .map_err(AppError::from_store)?;
                     "ticket_solved"
                 }
                 "reopen" => {
                     s.store
                         .set_ticket_status(t.id, TicketStatus::Open, me)
-                        .map_err(store_error)?;
+                        .map_err(AppError::from_store)?;
                     "ticket_reopened"
                 }
                 "assign" => {
@@ -362,7 +362,7 @@ pub async fn act(
                     };
                     s.store
                         .assign_ticket(t.id, assignee, me)
-                        .map_err(store_error)?;
+                        .map_err(AppError::from_store)?;
                     "ticket_assigned"
                 }
                 "reply" => {
@@ -410,7 +410,7 @@ fn reply(s: &AppState, t: &Ticket, author: i64, body: &str) -> Result<(), AppErr
             destination: &format!("mailto:{}", t.fields.email),
             payload: &payload,
         })
-        .map_err(store_error)?;
+        .map_err(AppError::from_store)?;
     s.workflow.notifier.wake();
     Ok(())
 }
@@ -420,17 +420,6 @@ fn find(s: &AppState, id: &str) -> Result<Ticket, AppError> {
     let missing = || AppError::NotFound(format!("There is no ticket #{id}."));
     let id: i64 = id.parse().map_err(|_| missing())?;
     s.store.ticket(id)?.ok_or_else(missing)
-}
-
-/// A refused change is the agent's to fix, not a server error.
-fn store_error(e: crate::store::Error) -> AppError {
-    use crate::store::Error as E;
-    match e {
-        E::Conflict(m) => AppError::Conflict(m),
-        E::Invalid(m) => AppError::BadRequest(m),
-        E::NotFound(m) => AppError::NotFound(format!("There is no {m}.")),
-        other => other.into(),
-    }
 }
 
 /// Active agents, by name, for the assign menus and the filter.
