@@ -13,6 +13,7 @@
 //! ```text
 //! cli                    (the `deflect` commands; `serve` starts the web app)
 //! web                    (HTTP pages, the JSON API, the widget)
+//! intake                 (tickets from every channel: checked, stored, announced)
 //! mining analytics eval  (jobs: FAQ mining, deflection reports, relevance)
 //! review                 (the peer-review workflow: its rules and service)
 //! watch                  (keeps the library in step with `articles/`)
@@ -33,6 +34,7 @@ pub mod csv_guard;
 pub mod error;
 pub mod eval;
 pub mod index;
+pub mod intake;
 pub mod library;
 pub mod mining;
 pub mod outbox;

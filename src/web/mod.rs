@@ -77,6 +77,17 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
+    /// The ticket intake, over this app's store, index, events and outbox.
+    pub fn intake(&self) -> crate::intake::Intake<'_> {
+        crate::intake::Intake {
+            config: &self.config,
+            library: &self.library,
+            store: &self.store,
+            events: &self.events,
+            notifier: &self.workflow.notifier,
+        }
+    }
+
     /// The app over `library`, opening (creating, migrating) the store at
     /// `config.store`.
     pub fn new(

@@ -19,10 +19,10 @@ use crate::articles::{is_valid_slug, normalize_locale};
 use crate::index::{
     ArticleRecord, ArticleSummary, Audience, SearchRequest, SearchResults, Suggestion,
 };
+use crate::intake::{Refused, Submission, TicketForm};
 use crate::web::auth;
 use crate::web::locale::negotiate;
 use crate::web::params::Params;
-use crate::web::routes::contact::TicketForm;
 use crate::web::routes::page::category_title;
 use crate::web::visitor::{script_session, Visitor};
 use crate::web::{ApiError, AppError, AppState};
@@ -429,25 +429,21 @@ async fn create_ticket(
         normalize_locale(&form.locale).unwrap_or_else(|| state.config.default_locale.clone());
     let ticket = state
         .run(move |s| {
-            let categories: Vec<String> = s
-                .library
-                .index()
-                .categories(&locale, Audience::Public)?
-                .into_iter()
-                .map(|c| c.category)
-                .collect();
-            // The first problem, with its field, so the widget can show it in place.
-            if let Some((field, message)) = form.validate(&categories).into_iter().next() {
-                return Err(AppError::Field(field, message));
-            }
-            crate::web::routes::contact::create_ticket(
-                s,
-                &form,
-                &locale,
-                session.as_deref(),
+            let submitted = s.intake().submit(&Submission {
+                form: &form,
+                locale: &locale,
+                session: session.as_deref(),
                 source,
-                idempotency_key.as_deref(),
-            )
+                idempotency_key: idempotency_key.as_deref(),
+            });
+            submitted.map_err(|refused| match refused {
+                // The first problem, with its field, so the widget can show it in place.
+                Refused::Invalid(errors) => match errors.into_iter().next() {
+                    Some((field, message)) => AppError::Field(field, message),
+                    None => AppError::BadRequest("The ticket is not valid.".into()),
+                },
+                Refused::Failed(e) => e.into(),
+            })
         })
         .await;
     // A ticket refused (a field error) or not stored does not count, and

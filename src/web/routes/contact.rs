@@ -14,7 +14,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
-use serde::Deserialize;
 use serde_json::json;
 
 use super::form::{check_form_token, form_token, redirect, with_cookie, FormData, FORM_COOKIE};
@@ -22,7 +21,7 @@ use super::page::{base_context, category_links, PageLocale};
 use crate::analytics::{EventKind, Source};
 use crate::articles::{is_valid_slug, normalize_locale};
 use crate::index::Audience;
-use crate::store::{NewTicket, Ticket};
+use crate::intake::{Refused, Submission, TicketForm};
 use crate::web::auth::{self, constant_time_eq};
 use crate::web::params::Params;
 use crate::web::visitor::Visitor;
@@ -36,143 +35,18 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/feedback", post(feedback))
 }
 
-/// What the customer typed.
-#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
-#[serde(default)]
-pub struct TicketForm {
-    pub subject: String,
-    pub description: String,
-    pub email: String,
-    pub category: String,
-    pub article: String,
-    /// The honeypot: people never see it, bots fill it in.
-    pub website: String,
-    pub session: String,
-    pub source: String,
-    pub locale: String,
-}
-
-impl TicketForm {
-    fn from_form(form: &FormData) -> TicketForm {
-        let get = |k: &str| form.get(k).unwrap_or_default().to_string();
-        TicketForm {
-            subject: get("subject"),
-            description: get("description"),
-            email: get("email"),
-            category: get("category"),
-            article: get("article"),
-            website: get("website"),
-            ..TicketForm::default()
-        }
+/// The ticket form's fields as the browser sent them.
+fn ticket_form(form: &FormData) -> TicketForm {
+    let get = |k: &str| form.get(k).unwrap_or_default().to_string();
+    TicketForm {
+        subject: get("subject"),
+        description: get("description"),
+        email: get("email"),
+        category: get("category"),
+        article: get("article"),
+        website: get("website"),
+        ..TicketForm::default()
     }
-
-    /// Field → message for everything wrong.
-    pub fn validate(&self, categories: &[String]) -> BTreeMap<&'static str, String> {
-        let mut errors = BTreeMap::new();
-        let chars = |s: &str| s.trim().chars().count();
-        if chars(&self.subject) < 3 {
-            errors.insert(
-                "subject",
-                "Add a short subject (at least 3 characters).".to_string(),
-            );
-        } else if chars(&self.subject) > 200 {
-            errors.insert(
-                "subject",
-                "Keep the subject under 200 characters.".to_string(),
-            );
-        }
-        if chars(&self.description) < 10 {
-            errors.insert(
-                "description",
-                "Tell us a little more (at least 10 characters).".to_string(),
-            );
-        } else if chars(&self.description) > 5000 {
-            errors.insert(
-                "description",
-                "Keep the description under 5,000 characters.".to_string(),
-            );
-        }
-        if !is_email(self.email.trim()) {
-            errors.insert(
-                "email",
-                "Enter the email address we should reply to, like name@example.com.".to_string(),
-            );
-        }
-        if !self.category.is_empty() && !categories.contains(&self.category) {
-            errors.insert("category", "Choose one of the listed topics.".to_string());
-        }
-        if !self.article.is_empty() && !is_valid_slug(&self.article) {
-            errors.insert(
-                "form",
-                "The article this request is about is not valid.".to_string(),
-            );
-        }
-        errors
-    }
-}
-
-/// A plausible address: one `@`, a dot in the domain, no spaces.
-pub fn is_email(s: &str) -> bool {
-    let Some((user, domain)) = s.split_once('@') else {
-        return false;
-    };
-    !user.is_empty()
-        && s.len() <= 254
-        && !s.contains(char::is_whitespace)
-        && !domain.contains('@')
-        && domain.split('.').count() >= 2
-        && domain.split('.').all(|p| !p.is_empty())
-}
-
-/// Stores a ticket with its deliveries, then records the event and wakes
-/// the outbox. Storing comes first: nothing after it can lose the ticket.
-/// With an `idempotency_key` already used, that key's ticket comes back
-/// with `false` and nothing else happens.
-pub fn create_ticket(
-    s: &AppState,
-    t: &TicketForm,
-    locale: &str,
-    session: Option<&str>,
-    source: Source,
-    idempotency_key: Option<&str>,
-) -> Result<(Ticket, bool), AppError> {
-    let new = NewTicket {
-        subject: t.subject.trim().to_string(),
-        description: t.description.trim().to_string(),
-        email: t.email.trim().to_string(),
-        category: Some(t.category.clone()).filter(|c| !c.is_empty()),
-        locale: locale.to_string(),
-        session: session.map(String::from),
-        source: source.as_str().to_string(),
-        article: Some(t.article.clone()).filter(|a| !a.is_empty()),
-    };
-    let destinations = s.config.tickets.destinations();
-    let (ticket, created) = s.store.create_ticket(&new, idempotency_key, &destinations, |t| {
-        json!({
-            "event": "ticket", "id": t.id, "created_at": t.created_at, "subject": t.fields.subject,
-            "description": t.fields.description, "email": t.fields.email, "category": t.fields.category,
-            "locale": t.fields.locale, "source": t.fields.source, "article": t.fields.article,
-        })
-        .to_string()
-    })?;
-    if !created {
-        return Ok((ticket, false));
-    }
-    s.record(session, EventKind::TicketSubmit, source, |e| {
-        e.slug = ticket.fields.article.clone();
-        e.locale = Some(locale.to_string());
-    });
-    s.workflow.notifier.wake();
-    Ok((ticket, true))
-}
-
-fn categories(s: &AppState, locale: &str) -> Result<Vec<String>, AppError> {
-    Ok(s.library
-        .index()
-        .categories(locale, Audience::Public)?
-        .into_iter()
-        .map(|c| c.category)
-        .collect())
 }
 
 fn render_form(
@@ -261,7 +135,7 @@ async fn submit(
 ) -> Result<Response, AppError> {
     let form = FormData::parse(&body)?;
     check_form_token(&headers, &form)?;
-    let ticket_form = TicketForm::from_form(&form);
+    let ticket_form = ticket_form(&form);
     if !ticket_form.website.is_empty() {
         tracing::info!("contact form honeypot filled; submission dropped");
         return Err(AppError::BadRequest(
@@ -280,23 +154,21 @@ async fn submit(
     let (token, _) = form_token(&state, &headers);
     let result = state
         .run(move |s| {
-            let locale = s.config.default_locale.clone();
-            let errors = ticket_form.validate(&categories(s, &locale)?);
-            if !errors.is_empty() {
-                return Ok((
-                    StatusCode::BAD_REQUEST,
-                    render_form(s, &ticket_form, &errors, &token)?,
-                )
-                    .into_response());
-            }
-            let (ticket, _) = create_ticket(
-                s,
-                &ticket_form,
-                &locale,
-                visitor.sid.as_deref(),
-                Source::Web,
-                None,
-            )?;
+            let submitted = s.intake().submit(&Submission {
+                form: &ticket_form,
+                locale: &s.config.default_locale,
+                session: visitor.sid.as_deref(),
+                source: Source::Web,
+                idempotency_key: None,
+            });
+            let ticket = match submitted {
+                Ok((ticket, _)) => ticket,
+                Err(Refused::Invalid(errors)) => {
+                    let page = render_form(s, &ticket_form, &errors, &token)?;
+                    return Ok((StatusCode::BAD_REQUEST, page).into_response());
+                }
+                Err(Refused::Failed(e)) => return Err(e.into()),
+            };
             // Post/redirect/get: a reload shows the confirmation again
             // instead of sending the ticket twice.
             Ok(redirect(&format!(
@@ -454,41 +326,4 @@ async fn feedback(
     });
     let url = crate::articles::load::article_url(&state.config.default_locale, &locale, &slug);
     Ok(redirect(&format!("{url}?feedback={next}#feedback")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ticket_validation_names_each_field() {
-        let good = TicketForm {
-            subject: "Refund".into(),
-            description: "I was charged twice this month.".into(),
-            email: "ana@example.com".into(),
-            ..TicketForm::default()
-        };
-        assert!(good.validate(&[]).is_empty());
-        let bad = TicketForm {
-            subject: "a".into(),
-            description: "short".into(),
-            email: "not an email".into(),
-            category: "nope".into(),
-            ..good.clone()
-        };
-        let errors = bad.validate(&["billing".into()]);
-        assert_eq!(
-            errors.keys().copied().collect::<Vec<_>>(),
-            ["category", "description", "email", "subject"]
-        );
-        for (email, ok) in [
-            ("a@b.co", true),
-            ("a@b", false),
-            ("@b.co", false),
-            ("a b@c.de", false),
-            ("a@b..c", false),
-        ] {
-            assert_eq!(is_email(email), ok, "{email}");
-        }
-    }
 }
