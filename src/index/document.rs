@@ -9,7 +9,7 @@ use tantivy::TantivyDocument;
 
 use super::Fields;
 use crate::articles::load::article_url;
-use crate::articles::{Article, Heading};
+use crate::articles::{Article, Heading, Status, Visibility};
 
 /// The unique key of an article: its locale and slug.
 pub fn key(locale: &str, slug: &str) -> String {
@@ -121,8 +121,8 @@ pub struct ArticleRecord {
     pub tags: Vec<String>,
     pub url: String,
     pub updated: Option<DateTime<Utc>>,
-    pub status: String,
-    pub visibility: String,
+    pub status: Status,
+    pub visibility: Visibility,
     pub path: String,
     /// `translation_of`, else the slug.
     pub group: String,
@@ -186,8 +186,9 @@ pub fn to_record(fields: &Fields, doc: &TantivyDocument, default_locale: &str) -
         tags: s.tags,
         url: s.url,
         updated: s.updated,
-        status: text(doc, fields.status),
-        visibility: text(doc, fields.visibility),
+        // Written from the enums in `to_document`, so always one of theirs.
+        status: text(doc, fields.status).parse().unwrap_or_default(),
+        visibility: text(doc, fields.visibility).parse().unwrap_or_default(),
         path: text(doc, fields.path),
         group: text(doc, fields.group),
         html: text(doc, fields.html),
