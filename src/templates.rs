@@ -77,6 +77,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/reports/body.html"),
     ),
     (
+        "reports/mining.html",
+        include_str!("../templates/reports/mining.html"),
+    ),
+    (
         "reports/style.css",
         include_str!("../templates/reports/style.css"),
     ),

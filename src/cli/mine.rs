@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::mining::{self, ColumnOverrides, Format, MineOptions, Verdict};
 use crate::review::Workflow;
 use crate::store::{Account, Store};
+use crate::templates::Templates;
 use crate::text::escape_controls;
 use crate::Library;
 
@@ -142,7 +143,8 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
     mining::output::write_json(out, report)?;
     mining::output::write_suggestions(out, report)?;
     mining::output::write_assignments(out, &mined.assignments)?;
-    mining::html::write(out, report, &config.site_name)?;
+    let templates = Templates::load(Some(&config.templates)).map_err(anyhow::Error::msg)?;
+    mining::html::write(out, &templates, report, &config.site_name)?;
 
     print_summary(report);
     println!(

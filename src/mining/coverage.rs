@@ -16,6 +16,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use tantivy::tokenizer::TextAnalyzer;
 
+use crate::articles::Status;
 use crate::index::{Audience, SearchIndex, SearchRequest};
 
 use super::trend::Direction;
@@ -291,7 +292,7 @@ impl<'a> Checker<'a> {
     fn article(&mut self, slug: &str) -> Result<Option<&Known>, Error> {
         if !self.articles.contains_key(slug) {
             let record = self.index.get(slug, &self.locale, Audience::Public)?;
-            let entry = record.filter(|r| r.status == "published").map(|r| {
+            let entry = record.filter(|r| r.status == Status::Published).map(|r| {
                 let headings: Vec<&str> = r.toc.iter().map(|h| h.text.as_str()).collect();
                 let about_text = format!(
                     "{}\n{}\n{}\n{}",

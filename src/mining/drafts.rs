@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use super::{Report, Topic};
-use crate::articles::derive_slug;
+use crate::articles::{derive_slug, Status, Visibility};
 use crate::index::Audience;
 use crate::review::{Workflow, WorkflowError};
 use crate::store::{Account, RevisionFields};
@@ -86,8 +86,8 @@ pub fn create(
             category,
             tags: topic.tags.iter().take(3).map(|t| t.tag.clone()).collect(),
             summary: String::new(),
-            visibility: "public".into(),
-            status: "published".into(),
+            visibility: Visibility::Public,
+            status: Status::Published,
             extra: Default::default(),
             body: body(run, report, topic),
         };

@@ -1,19 +1,21 @@
 //! `report.html`: the report for a support lead, one self-contained file
 //! (inline CSS, trend sparklines as inline SVG, no script, no external
 //! asset) that reads the same from disk, a mail attachment or a server.
-//! The page is the tera template `report.html.tera` compiled into the
-//! binary, rendered with autoescaping; only the SVG built here goes in raw.
+//! The page is the template `reports/mining.html` (built in, overridable
+//! from the templates folder like every page), rendered with autoescaping;
+//! only the SVG built here goes in raw.
 
 use serde::Serialize;
-use tera::{Context, Tera};
+use tera::Context;
 
 use super::output::write_atomic;
 use super::{ArticleMatch, BadRow, Error, Report, Sample, Summary, Topic, Unclustered};
+use crate::templates::Templates;
 
 /// The output file name.
 pub const REPORT_HTML: &str = "report.html";
 
-const TEMPLATE: &str = include_str!("report.html.tera");
+const TEMPLATE: &str = "reports/mining.html";
 /// Sparkline size in pixels, and the most recent weeks it shows.
 const SPARK: (f64, f64) = (96.0, 22.0);
 const SPARK_WEEKS: usize = 26;
@@ -42,7 +44,7 @@ struct TopicView<'a> {
 }
 
 /// The page for `report`.
-pub fn render(report: &Report, site_name: &str) -> Result<String, Error> {
+pub fn render(templates: &Templates, report: &Report, site_name: &str) -> Result<String, Error> {
     let topics: Vec<TopicView> = report.topics.iter().map(view).collect();
     let s: &Summary = &report.summary;
     let mut ctx = Context::new();
@@ -68,16 +70,17 @@ pub fn render(report: &Report, site_name: &str) -> Result<String, Error> {
         &(s.skipped.saturating_sub(shown.len() as u64)),
     );
     ctx.insert("bad_rows", &shown);
-    Tera::one_off(TEMPLATE, &ctx, true).map_err(|e| Error::Template(format!("{e:?}")))
+    templates.render(TEMPLATE, &ctx).map_err(Error::Template)
 }
 
 /// Writes `report.html` into `dir`.
 pub fn write(
     dir: &std::path::Path,
+    templates: &Templates,
     report: &Report,
     site_name: &str,
 ) -> Result<std::path::PathBuf, Error> {
-    let page = render(report, site_name)?;
+    let page = render(templates, report, site_name)?;
     write_atomic(&dir.join(REPORT_HTML), |w| {
         std::io::Write::write_all(w, page.as_bytes())
     })
