@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::Request;
+use deflect::articles::{Status, Visibility};
 use deflect::index::{Audience, SearchRequest};
 use deflect::store::{NewRevision, RevisionFields, RevisionKind, RevisionState, Role};
 use deflect::web::{self, AppState, Templates};
@@ -78,8 +79,8 @@ fn main() {
             category: "billing".into(),
             tags: vec![],
             summary: String::new(),
-            visibility: "public".into(),
-            status: "published".into(),
+            visibility: Visibility::Public,
+            status: Status::Published,
             extra: Default::default(),
             body: format!("How to use {word} in your account.\n"),
         };
@@ -126,8 +127,8 @@ fn main() {
                 fields: RevisionFields {
                     title: format!("Bulk {i}"),
                     category: "bulk".into(),
-                    visibility: "public".into(),
-                    status: "published".into(),
+                    visibility: Visibility::Public,
+                    status: Status::Published,
                     body: "text".into(),
                     ..Default::default()
                 },

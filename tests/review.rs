@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use axum::http::StatusCode;
+use deflect::articles::{Status, Visibility};
 use deflect::outbox::Notifier;
 use deflect::review::Workflow;
 use deflect::store::{Account, RevisionFields, RevisionState, Role};
@@ -430,10 +431,10 @@ fn change(fields: &RevisionFields, how: u8, step: usize) -> RevisionFields {
         2 => f.tags = vec![format!("tag{step}")],
         3 => f.summary = format!("Summary {step}"),
         4 => {
-            f.visibility = if f.visibility == "public" {
-                "internal".into()
+            f.visibility = if f.visibility == Visibility::Public {
+                Visibility::Internal
             } else {
-                "public".into()
+                Visibility::Public
             }
         }
         5 => {} // saving without a change contributes nothing
@@ -448,8 +449,8 @@ fn fields(step: usize) -> RevisionFields {
         category: "props".into(),
         tags: vec![],
         summary: String::new(),
-        visibility: "public".into(),
-        status: "published".into(),
+        visibility: Visibility::Public,
+        status: Status::Published,
         extra: Default::default(),
         body: format!("First text {step}.\n"),
     }

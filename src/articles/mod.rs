@@ -13,7 +13,7 @@ use std::fmt;
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -22,7 +22,7 @@ pub use markdown::{Heading, LinkResolver, Rendered};
 pub use slug::{derive_slug, is_valid_slug, locale_from_path};
 
 /// Whether an article is live.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     #[default]
@@ -32,7 +32,7 @@ pub enum Status {
 }
 
 /// Who may read an article.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
     #[default]
@@ -56,6 +56,33 @@ impl Visibility {
         match self {
             Visibility::Public => "public",
             Visibility::Internal => "internal",
+        }
+    }
+}
+
+/// The words front matter, forms and the store use, with the message a
+/// writer sees for any other word.
+impl std::str::FromStr for Status {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "published" => Ok(Status::Published),
+            "draft" => Ok(Status::Draft),
+            "archived" => Ok(Status::Archived),
+            other => Err(format!(
+                "`{other}` is unknown — use `published`, `draft` or `archived`"
+            )),
+        }
+    }
+}
+
+impl std::str::FromStr for Visibility {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "public" => Ok(Visibility::Public),
+            "internal" => Ok(Visibility::Internal),
+            other => Err(format!("`{other}` is unknown — use `public` or `internal`")),
         }
     }
 }
@@ -345,25 +372,16 @@ fn meta_category(meta: &mut Map<String, Value>, path: &str) -> Result<String, Pa
 }
 
 fn meta_status(meta: &mut Map<String, Value>) -> Result<Status, ParseErrorKind> {
-    match take_string(meta, "status")?.as_deref() {
-        None | Some("published") => Ok(Status::Published),
-        Some("draft") => Ok(Status::Draft),
-        Some("archived") => Ok(Status::Archived),
-        Some(other) => Err(invalid(
-            "status",
-            format!("`{other}` is unknown — use `published`, `draft` or `archived`"),
-        )),
+    match take_string(meta, "status")? {
+        None => Ok(Status::default()),
+        Some(s) => s.parse().map_err(|m| invalid("status", m)),
     }
 }
 
 fn meta_visibility(meta: &mut Map<String, Value>) -> Result<Visibility, ParseErrorKind> {
-    match take_string(meta, "visibility")?.as_deref() {
-        None | Some("public") => Ok(Visibility::Public),
-        Some("internal") => Ok(Visibility::Internal),
-        Some(other) => Err(invalid(
-            "visibility",
-            format!("`{other}` is unknown — use `public` or `internal`"),
-        )),
+    match take_string(meta, "visibility")? {
+        None => Ok(Visibility::default()),
+        Some(s) => s.parse().map_err(|m| invalid("visibility", m)),
     }
 }
 

@@ -235,8 +235,8 @@ pub fn field_changes(old: Option<&RevisionFields>, new: &RevisionFields) -> Vec<
             ("summary".to_string(), f.summary.clone()),
             ("category".to_string(), f.category.clone()),
             ("tags".to_string(), f.tags.join(", ")),
-            ("visibility".to_string(), f.visibility.clone()),
-            ("status".to_string(), f.status.clone()),
+            ("visibility".to_string(), f.visibility.as_str().to_string()),
+            ("status".to_string(), f.status.as_str().to_string()),
         ];
         for (k, v) in &f.extra {
             let text = match v {
@@ -276,6 +276,7 @@ pub fn field_changes(old: Option<&RevisionFields>, new: &RevisionFields) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::articles::{Status, Visibility};
 
     fn account(id: i64, role: Role) -> Account {
         Account {
@@ -553,14 +554,14 @@ mod tests {
             title: "Refunds".into(),
             category: "billing".into(),
             tags: vec!["money".into()],
-            visibility: "public".into(),
-            status: "published".into(),
+            visibility: Visibility::Public,
+            status: Status::Published,
             body: "old".into(),
             ..RevisionFields::default()
         };
         let mut edit = live.clone();
         edit.title = "Refunds and credits".into();
-        edit.visibility = "internal".into();
+        edit.visibility = Visibility::Internal;
         edit.extra.insert("review_every".into(), "90d".into());
         edit.body = "new".into();
         let changes = field_changes(Some(&live), &edit);

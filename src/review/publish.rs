@@ -9,6 +9,7 @@ use std::process::Command;
 
 use serde_yaml_ng::{Mapping, Value};
 
+use crate::articles::{Status, Visibility};
 use crate::store::{Account, RevisionFields};
 
 /// Who wrote and who reviewed a publication.
@@ -42,11 +43,11 @@ pub fn render_file(fields: &RevisionFields, slug: &str, path: &str, credits: &Cr
             Value::Sequence(fields.tags.iter().map(|t| t.clone().into()).collect()),
         );
     }
-    if fields.visibility != "public" {
-        put("visibility", fields.visibility.clone().into());
+    if fields.visibility != Visibility::Public {
+        put("visibility", fields.visibility.as_str().into());
     }
-    if fields.status != "published" {
-        put("status", fields.status.clone().into());
+    if fields.status != Status::Published {
+        put("status", fields.status.as_str().into());
     }
     put(
         "updated",
@@ -205,8 +206,8 @@ mod tests {
             category: "billing".into(),
             tags: vec!["refund".into(), "money back".into()],
             summary: "When we refund.".into(),
-            visibility: "public".into(),
-            status: "published".into(),
+            visibility: Visibility::Public,
+            status: Status::Published,
             extra,
             body: "Body text.\n".into(),
         };

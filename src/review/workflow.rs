@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::publish::{git_commit, render_file, write_atomically, Credits};
 use super::{check, Action, Ledger, TransitionError};
-use crate::articles::{derive_slug, hash_hex, is_valid_slug};
+use crate::articles::{derive_slug, hash_hex, is_valid_slug, Status};
 use crate::config::Config;
 use crate::index::Audience;
 use crate::library::Library;
@@ -504,12 +504,7 @@ pub fn validate(fields: &RevisionFields) -> Result<()> {
             "keep the title under 200 characters".into(),
         ));
     }
-    if !matches!(fields.visibility.as_str(), "public" | "internal") {
-        return Err(WorkflowError::Invalid(
-            "visibility is `public` or `internal`".into(),
-        ));
-    }
-    if !matches!(fields.status.as_str(), "published" | "archived") {
+    if fields.status == Status::Draft {
         return Err(WorkflowError::Invalid(
             "status is `published` or `archived`".into(),
         ));

@@ -6,7 +6,7 @@ use rusqlite::{params, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::{now, Error, Result, Store};
-use crate::articles::hash_hex;
+use crate::articles::{hash_hex, Status, Visibility};
 
 /// Where a revision is in the workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,9 +86,9 @@ pub struct RevisionFields {
     pub category: String,
     pub tags: Vec<String>,
     pub summary: String,
-    pub visibility: String,
+    pub visibility: Visibility,
     /// `published` or `archived`: archiving is a reviewed change too.
-    pub status: String,
+    pub status: Status,
     /// Front-matter keys the workspace does not edit, kept as they were.
     pub extra: serde_json::Map<String, serde_json::Value>,
     pub body: String,
@@ -168,6 +168,19 @@ const COLUMNS: &str = "r.id, r.kind, r.slug, r.locale, r.path, r.author_id, a.na
     r.tags, r.summary, r.visibility, r.status, r.extra, r.body, r.content_hash, r.base_hash, r.version, r.created_at,
     r.updated_at, r.published_at";
 
+/// A column holding one of an enum's words; another word is a read error
+/// rather than a silent default (only deflect writes these columns).
+fn parsed<T: std::str::FromStr<Err = String>>(row: &Row, column: &str) -> rusqlite::Result<T> {
+    let text: String = row.get(column)?;
+    text.parse().map_err(|m: String| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("revisions.{column}: {m}").into(),
+        )
+    })
+}
+
 fn revision(row: &Row) -> rusqlite::Result<Revision> {
     let tags: String = row.get("tags")?;
     let extra: String = row.get("extra")?;
@@ -185,8 +198,8 @@ fn revision(row: &Row) -> rusqlite::Result<Revision> {
             category: row.get("category")?,
             tags: serde_json::from_str(&tags).unwrap_or_default(),
             summary: row.get("summary")?,
-            visibility: row.get("visibility")?,
-            status: row.get("status")?,
+            visibility: parsed(row, "visibility")?,
+            status: parsed(row, "status")?,
             extra: serde_json::from_str(&extra).unwrap_or_default(),
             body: row.get("body")?,
         },
@@ -254,8 +267,8 @@ impl Store {
                     f.category,
                     serde_json::to_string(&f.tags).unwrap_or_default(),
                     f.summary,
-                    f.visibility,
-                    f.status,
+                    f.visibility.as_str(),
+                    f.status.as_str(),
                     serde_json::to_string(&f.extra).unwrap_or_default(),
                     f.body,
                     f.content_hash(),
@@ -306,8 +319,8 @@ impl Store {
                     fields.category,
                     serde_json::to_string(&fields.tags).unwrap_or_default(),
                     fields.summary,
-                    fields.visibility,
-                    fields.status,
+                    fields.visibility.as_str(),
+                    fields.status.as_str(),
                     serde_json::to_string(&fields.extra).unwrap_or_default(),
                     fields.body,
                     hash,

@@ -51,7 +51,7 @@ struct ArticlePage {
     translations: Vec<Translation>,
     /// Front-matter keys deflect does not use itself, for custom templates.
     extra: serde_json::Value,
-    visibility: String,
+    visibility: crate::articles::Visibility,
 }
 
 /// What the article URL's query says about the visit.

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::{article_param, context, flash_from, redirect, AnyAgent, FormData, SignedIn};
 use crate::articles::load::Catalog;
-use crate::articles::markdown;
+use crate::articles::{markdown, Status, Visibility};
 use crate::index::Audience;
 use crate::review::WorkflowError;
 use crate::store::{Revision, RevisionFields, Role, Session};
@@ -75,13 +75,20 @@ impl Draft {
             tags: f.tags.join(", "),
             summary: f.summary.clone(),
             locale: locale.to_string(),
-            visibility: f.visibility.clone(),
+            visibility: f.visibility.as_str().to_string(),
             body: f.body.clone(),
         }
     }
 
-    /// The revision fields, keeping what the form does not edit from `base`.
-    fn fields(&self, base: Option<&RevisionFields>) -> RevisionFields {
+    /// The revision fields, keeping what the form does not edit from `base`;
+    /// a visibility other than the two there are is the writer's error.
+    fn fields(&self, base: Option<&RevisionFields>) -> Result<RevisionFields, WorkflowError> {
+        let visibility = match self.visibility.as_str() {
+            "" => Visibility::Public,
+            v => v.parse().map_err(|_| {
+                WorkflowError::Invalid("visibility is `public` or `internal`".into())
+            })?,
+        };
         let category = if self.category.trim().is_empty() {
             self.slug
                 .split_once('/')
@@ -90,7 +97,7 @@ impl Draft {
         } else {
             self.category.trim().to_lowercase()
         };
-        RevisionFields {
+        Ok(RevisionFields {
             title: self.title.trim().to_string(),
             category,
             tags: self
@@ -100,15 +107,11 @@ impl Draft {
                 .filter(|t| !t.is_empty())
                 .collect(),
             summary: self.summary.trim().to_string(),
-            visibility: if self.visibility.is_empty() {
-                "public".into()
-            } else {
-                self.visibility.clone()
-            },
-            status: base.map_or("published".into(), |b| b.status.clone()),
+            visibility,
+            status: base.map_or(Status::Published, |b| b.status),
             extra: base.map(|b| b.extra.clone()).unwrap_or_default(),
             body: self.body.clone(),
-        }
+        })
     }
 }
 
@@ -354,9 +357,10 @@ pub async fn create(
             .ok_or_else(|| {
                 AppError::BadRequest("The locale is not a language tag such as `en`.".into())
             })?;
-            let created =
+            let created = draft.fields(None).and_then(|f| {
                 s.workflow
-                    .start_new(&session.account, &draft.slug, &locale, draft.fields(None));
+                    .start_new(&session.account, &draft.slug, &locale, f)
+            });
             after_save(s, &session, created, draft, Target::New, "")
         })
         .await
@@ -418,9 +422,9 @@ pub async fn create_edit(
                 AppError::NotFound(format!("There is no live article `{slug}` to edit."))
             })?;
             (draft.slug, draft.locale) = (slug.clone(), locale.clone());
-            let started =
-                s.workflow
-                    .edit_live(&session.account, &slug, &locale, draft.fields(Some(&live)));
+            let started = draft
+                .fields(Some(&live))
+                .and_then(|f| s.workflow.edit_live(&session.account, &slug, &locale, f));
             let what = "started editing this article while you were writing";
             after_save(s, &session, started, draft, Target::Live, what)
         })
@@ -475,12 +479,9 @@ pub async fn save(
                 .store
                 .revision(id)
                 .map_err(|_| AppError::NotFound(format!("There is no revision {id}.")))?;
-            let saved = s.workflow.save(
-                &session.account,
-                id,
-                draft.version,
-                draft.fields(Some(&rev.fields)),
-            );
+            let saved = draft
+                .fields(Some(&rev.fields))
+                .and_then(|f| s.workflow.save(&session.account, id, draft.version, f));
             let what = "saved this draft while you were editing";
             after_save(s, &session, saved, draft, Target::Revision(&rev), what)
         })
@@ -510,7 +511,10 @@ pub async fn autosave(
     state
         .run(move |s| {
             let rev = s.store.revision(id).map_err(|_| AppError::NotFound(format!("There is no revision {id}.")))?;
-            Ok(match s.workflow.save(&session.account, id, draft.version, draft.fields(Some(&rev.fields))) {
+            let saved = draft
+                .fields(Some(&rev.fields))
+                .and_then(|f| s.workflow.save(&session.account, id, draft.version, f));
+            Ok(match saved {
                 Ok(saved) => Json(json!({ "version": saved.version, "saved_at": saved.updated_at })).into_response(),
                 Err(WorkflowError::Conflict(theirs)) => (
                     StatusCode::CONFLICT,

@@ -120,8 +120,8 @@ impl<'a> RevisionView<'a> {
             category: &f.category,
             tags: &f.tags,
             summary: &f.summary,
-            visibility: &f.visibility,
-            status: &f.status,
+            visibility: f.visibility.as_str(),
+            status: f.status.as_str(),
             content_hash: rev.content_hash.get(..12).unwrap_or(""),
             created_at: short_time(&rev.created_at),
             updated_at: short_time(&rev.updated_at),
@@ -332,7 +332,7 @@ pub async fn act(
                 "archive" => {
                     let rev = s.store.revision(id)?;
                     let fields = crate::store::RevisionFields {
-                        status: "archived".into(),
+                        status: crate::articles::Status::Archived,
                         ..rev.fields
                     };
                     wf.save(me, id, rev.version, fields)?;
