@@ -159,17 +159,43 @@ const MAX_SUMMARIES: usize = 100_000;
 /// Values derived from one searcher generation, by key: recomputing them on
 /// every request would cost a walk or a decompression, and a commit or
 /// merge makes them stale, so the map only ever holds the newest generation
-/// it has seen (and at most `cap` entries of it).
+/// it has seen (and at most `cap` entries of it, weighing at most
+/// `max_bytes`; past that, values are computed and not kept).
 pub struct GenerationMap<K, V> {
     cap: usize,
-    inner: Mutex<(u64, HashMap<K, Arc<V>>)>,
+    max_bytes: usize,
+    weigh: fn(&V) -> usize,
+    inner: Mutex<Slot<K, V>>,
+}
+
+struct Slot<K, V> {
+    generation: u64,
+    bytes: usize,
+    map: HashMap<K, Arc<V>>,
+}
+
+impl<K, V> Slot<K, V> {
+    fn new(generation: u64) -> Self {
+        Slot {
+            generation,
+            bytes: 0,
+            map: HashMap::new(),
+        }
+    }
 }
 
 impl<K: std::hash::Hash + Eq, V> GenerationMap<K, V> {
     pub fn new(cap: usize) -> Self {
+        Self::with_budget(cap, usize::MAX, |_| 0)
+    }
+
+    /// A map whose values, as `weigh` counts them, stay under `max_bytes`.
+    pub fn with_budget(cap: usize, max_bytes: usize, weigh: fn(&V) -> usize) -> Self {
         GenerationMap {
             cap,
-            inner: Mutex::new((0, HashMap::new())),
+            max_bytes,
+            weigh,
+            inner: Mutex::new(Slot::new(0)),
         }
     }
 
@@ -182,20 +208,28 @@ impl<K: std::hash::Hash + Eq, V> GenerationMap<K, V> {
     ) -> super::Result<Arc<V>> {
         let generation = searcher.generation().generation_id();
         {
-            let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-            if inner.0 == generation {
-                if let Some(v) = inner.1.get(&key) {
+            let slot = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            if slot.generation == generation {
+                if let Some(v) = slot.map.get(&key) {
                     return Ok(Arc::clone(v));
                 }
             }
         }
         let value = Arc::new(load()?);
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if inner.0 < generation {
-            *inner = (generation, HashMap::new());
+        let weight = (self.weigh)(&value);
+        let mut slot = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.generation < generation {
+            *slot = Slot::new(generation);
         }
-        if inner.0 == generation && inner.1.len() < self.cap {
-            inner.1.insert(key, Arc::clone(&value));
+        if slot.generation == generation
+            && slot.map.len() < self.cap
+            && slot.bytes.saturating_add(weight) <= self.max_bytes
+        {
+            if let Some(old) = slot.map.insert(key, Arc::clone(&value)) {
+                // Two threads loaded the same key: count it once.
+                slot.bytes -= (self.weigh)(&old);
+            }
+            slot.bytes += weight;
         }
         Ok(value)
     }
@@ -208,6 +242,54 @@ pub type SummaryCache = GenerationMap<DocAddress, ArticleSummary>;
 /// A summary cache holding one entry per document of an index this size.
 pub fn summary_cache() -> SummaryCache {
     GenerationMap::new(MAX_SUMMARIES)
+}
+
+/// What a search shows of a hit: its summary, and the text its snippet is
+/// cut from, lz4-compressed. Reading them from the document store instead
+/// decompresses and parses the whole stored article (its HTML and Markdown
+/// too), which was the largest single cost of an uncached search.
+pub struct HitSource {
+    pub summary: ArticleSummary,
+    text: Box<[u8]>,
+}
+
+impl HitSource {
+    pub fn new(summary: ArticleSummary, text: &str) -> HitSource {
+        HitSource {
+            summary,
+            text: lz4_flex::compress_prepend_size(text.as_bytes()).into(),
+        }
+    }
+
+    /// The article's plain text.
+    pub fn text(&self) -> String {
+        lz4_flex::decompress_size_prepended(&self.text)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .unwrap_or_default()
+    }
+
+    fn weight(&self) -> usize {
+        let s = &self.summary;
+        self.text.len()
+            + s.slug.len()
+            + s.title.len()
+            + s.summary.len()
+            + s.url.len()
+            + s.category.len()
+            + 128
+    }
+}
+
+/// Hit sources by document: every article's fit in the budget for an index
+/// of tens of thousands of articles (this corpus of 5,500 needs about 15 MB).
+pub type HitCache = GenerationMap<DocAddress, HitSource>;
+
+/// Bytes of compressed text kept for hits.
+const HIT_BYTES: usize = 64 * 1024 * 1024;
+
+pub fn hit_cache() -> HitCache {
+    GenerationMap::with_budget(MAX_SUMMARIES, HIT_BYTES, HitSource::weight)
 }
 
 #[cfg(test)]

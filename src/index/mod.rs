@@ -13,6 +13,7 @@ mod lookup;
 mod query;
 pub mod schema;
 mod search;
+mod stem;
 mod suggest;
 pub mod synonyms;
 pub mod typo;
@@ -67,9 +68,14 @@ pub struct SearchIndex {
     synonyms: RwLock<Arc<Synonyms>>,
     cache: cache::ResultCache,
     summaries: cache::SummaryCache,
+    /// Summaries and snippet texts of search hits.
+    hits: cache::HitCache,
     /// What each audience may see, built once per searcher generation
     /// instead of walked on every uncached search.
     visible: cache::GenerationMap<Audience, visible::Visible>,
+    /// What each audience may see in one locale: the filter of every search.
+    /// Bounded: a locale past the cap is computed per search.
+    visible_in: cache::GenerationMap<(Audience, String), visible::Visible>,
 }
 
 /// How [`SearchIndex::open`] found the index folder.
@@ -132,7 +138,9 @@ impl SearchIndex {
             synonyms: RwLock::new(Arc::new(Synonyms::default())),
             cache: cache::ResultCache::default(),
             summaries: cache::summary_cache(),
+            hits: cache::hit_cache(),
             visible: cache::GenerationMap::new(2),
+            visible_in: cache::GenerationMap::new(64),
         })
     }
 

@@ -7,13 +7,14 @@
 
 use std::collections::HashMap;
 
+use super::stem::CachedStemmer;
 use tantivy::schema::{
     DateOptions, FacetOptions, Field, IndexRecordOption, Schema, SchemaBuilder, TextFieldIndexing,
     TextOptions, FAST, STORED, STRING,
 };
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    StopWordFilter, TextAnalyzer, TokenizerManager,
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter,
+    TextAnalyzer, TokenizerManager,
 };
 
 /// Version of the on-disk index layout; part of the index folder's name.
@@ -195,12 +196,12 @@ pub fn analyzer(language: Option<Language>, stem: bool) -> TextAnalyzer {
     ) {
         (Some(stop), Some(lang)) => base
             .filter(stop)
-            .filter(Stemmer::new(lang))
+            .filter(CachedStemmer::new(lang))
             .filter(AsciiFoldingFilter)
             .build(),
         (Some(stop), None) => base.filter(stop).filter(AsciiFoldingFilter).build(),
         (None, Some(lang)) => base
-            .filter(Stemmer::new(lang))
+            .filter(CachedStemmer::new(lang))
             .filter(AsciiFoldingFilter)
             .build(),
         (None, None) => base.filter(AsciiFoldingFilter).build(),

@@ -9,8 +9,9 @@
 //! on index layout.
 
 use std::cmp::Reverse;
+use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, QueryClone,
@@ -21,10 +22,11 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Searcher, SegmentReader, TantivyDocument, Term};
 
+use super::cache::HitSource;
 use super::query::{Audience, FacetCount, Hit, SearchRequest, SearchResults};
 use super::schema::{tokens, LangFields};
 use super::typo::{corrections, max_edits};
-use super::visible::Visible;
+use super::visible::{OnlyVisible, Visible};
 use super::{document, synonyms, Result, SearchIndex};
 
 // Where a word appears says how much an article is about it.
@@ -96,47 +98,49 @@ impl SearchIndex {
         let lang = self.fields.lang(req.locale);
         let mut snippets = SnippetGenerator::create(&searcher, plan.query.as_ref(), lang.body)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
-        let scored = || -> Box<dyn Query> {
-            let locale = TermQuery::new(
-                Term::from_field_text(self.fields.locale, req.locale),
-                IndexRecordOption::Basic,
-            );
-            Box::new(BooleanQuery::new(vec![
-                (Occur::Must, plan.query.box_clone()),
-                (
-                    Occur::Must,
-                    Box::new(ConstScoreQuery::new(Box::new(locale), 0.0)),
-                ),
-            ]))
-        };
         let finder = first_word_finder(&plan.words);
-        let all = self.filtered(scored(), None, req.audience);
+        let shown = self.visible_in(&searcher, req.audience, req.locale)?;
         let top = top_docs(req.limit, req.offset);
+        let mut facets = FacetCollector::for_field("category_facet");
+        facets.add_facet("/");
         let docs = match req.category {
             None => {
-                let mut facets = FacetCollector::for_field("category_facet");
-                facets.add_facet("/");
-                let (docs, total, counts) = searcher.search(&all, &(top, Count, facets))?;
+                let only = OnlyVisible::new(shown, (top, Count, facets));
+                let (docs, total, counts) = searcher.search(plan.query.as_ref(), &only)?;
                 results.total = total;
                 results.facets = to_facet_counts(&counts);
                 docs
             }
             Some(category) => {
-                results.facets = facet_counts(&searcher, &all)?;
-                let filtered = self.filtered(scored(), Some(category), req.audience);
-                let (docs, total) = searcher.search(&filtered, &(top, Count))?;
+                let only = OnlyVisible::new(Arc::clone(&shown), facets);
+                let counts = searcher.search(plan.query.as_ref(), &only)?;
+                results.facets = to_facet_counts(&counts);
+                let in_category = BooleanQuery::new(vec![
+                    (Occur::Must, plan.query.box_clone()),
+                    (
+                        Occur::Must,
+                        zero_scored(term(self.fields.category, category)),
+                    ),
+                ]);
+                let only = OnlyVisible::new(shown, (top, Count));
+                let (docs, total) = searcher.search(&in_category, &only)?;
                 results.total = total;
                 docs
             }
         };
         for ((score, _), addr) in docs {
-            let doc: TantivyDocument = searcher.doc(addr)?;
-            let s = document::to_summary(&self.fields, &doc, &self.default_locale);
-            let text = doc
-                .get_first(self.fields.text)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default();
-            let snippet = snippets.snippet(snippet_window(text, finder.as_ref()));
+            let hit = self.hits.get_or_load(&searcher, addr, || {
+                let doc: TantivyDocument = searcher.doc(addr)?;
+                let text = doc
+                    .get_first(self.fields.text)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default();
+                let summary = document::to_summary(&self.fields, &doc, &self.default_locale);
+                Ok(HitSource::new(summary, text))
+            })?;
+            let s = hit.summary.clone();
+            let text = hit.text();
+            let snippet = snippets.snippet(snippet_window(&text, finder.as_ref()));
             let snippet_html = if snippet.highlighted().is_empty() {
                 String::new()
             } else {
@@ -154,6 +158,23 @@ impl SearchIndex {
             });
         }
         Ok(results)
+    }
+
+    /// The documents of `locale` that `audience` may see.
+    fn visible_in(
+        &self,
+        searcher: &Searcher,
+        audience: Audience,
+        locale: &str,
+    ) -> Result<Arc<Visible>> {
+        self.visible_in
+            .get_or_load(searcher, (audience, locale.to_string()), || {
+                let in_locale = Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.locale, locale),
+                    IndexRecordOption::Basic,
+                ));
+                Visible::new(searcher, &self.filtered(in_locale, None, audience))
+            })
     }
 
     /// Builds the scored query for `q` in `locale`, or `None` when the words
@@ -344,6 +365,9 @@ const SNIPPET_WINDOW: usize = 640;
 /// in one pass that stops there (no lowercased copy of a long text).
 fn first_word_finder(words: &[String]) -> Option<AhoCorasick> {
     AhoCorasick::builder()
+        // Built for one search and run on ten texts: a DFA would cost more
+        // to build than it saves.
+        .kind(Some(AhoCorasickKind::NoncontiguousNFA))
         .ascii_case_insensitive(true)
         .match_kind(MatchKind::LeftmostFirst)
         .build(words.iter().filter(|w| w.len() >= 2))
@@ -404,6 +428,11 @@ fn term(field: Field, text: &str) -> TermQuery {
         Term::from_field_text(field, text),
         IndexRecordOption::WithFreqs,
     )
+}
+
+/// A filter clause that adds nothing to the score.
+fn zero_scored(q: TermQuery) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(Box::new(q), 0.0))
 }
 
 fn should(q: TermQuery, weight: f32) -> (Occur, Box<dyn Query>) {

@@ -5,17 +5,25 @@
 //! and the "is this word known" test ask [`Visible::doc_freq`] instead, so a
 //! customer is never offered, or told of, a word found only in an article
 //! they may not read.
+//!
+//! Searches filter with it too ([`OnlyVisible`]): testing a bit per matching
+//! document is far cheaper than intersecting every query with the postings
+//! of the status, visibility and locale terms, and it leaves scores as they
+//! are (those filter terms scored 0).
 
+use std::sync::Arc;
+
+use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::query::{EnableScoring, Query};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocSet, Searcher, Term, TERMINATED};
+use tantivy::{DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, Term, TERMINATED};
 
 use super::Result;
 
 /// Documents visible to one audience, per segment of a searcher.
 pub struct Visible {
     /// Per segment (in `searcher.segment_readers()` order), per document.
-    segments: Vec<Vec<bool>>,
+    segments: Vec<Arc<[bool]>>,
 }
 
 impl Visible {
@@ -34,7 +42,7 @@ impl Visible {
                 }
                 doc = scorer.advance();
             }
-            segments.push(bits);
+            segments.push(bits.into());
         }
         Ok(Visible { segments })
     }
@@ -62,5 +70,71 @@ impl Visible {
             }
         }
         Ok(n)
+    }
+}
+
+/// A collector that passes on only the documents of a [`Visible`] set.
+pub struct OnlyVisible<C> {
+    visible: Arc<Visible>,
+    inner: C,
+}
+
+impl<C> OnlyVisible<C> {
+    pub fn new(visible: Arc<Visible>, inner: C) -> Self {
+        OnlyVisible { visible, inner }
+    }
+}
+
+impl<C: Collector> Collector for OnlyVisible<C> {
+    type Fruit = C::Fruit;
+    type Child = OnlyVisibleSegment<C::Child>;
+
+    fn for_segment(
+        &self,
+        ord: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<Self::Child> {
+        Ok(OnlyVisibleSegment {
+            // A segment the set was not built from (it cannot happen: both
+            // come from one searcher) shows nothing rather than everything.
+            bits: self
+                .visible
+                .segments
+                .get(ord as usize)
+                .cloned()
+                .unwrap_or_else(|| Arc::from(Vec::new())),
+            inner: self.inner.for_segment(ord, segment)?,
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.inner.requires_scoring()
+    }
+
+    fn merge_fruits(
+        &self,
+        fruits: Vec<<Self::Child as SegmentCollector>::Fruit>,
+    ) -> tantivy::Result<C::Fruit> {
+        self.inner.merge_fruits(fruits)
+    }
+}
+
+/// [`OnlyVisible`] in one segment.
+pub struct OnlyVisibleSegment<S> {
+    bits: Arc<[bool]>,
+    inner: S,
+}
+
+impl<S: SegmentCollector> SegmentCollector for OnlyVisibleSegment<S> {
+    type Fruit = S::Fruit;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        if self.bits.get(doc as usize).copied().unwrap_or(false) {
+            self.inner.collect(doc, score);
+        }
+    }
+
+    fn harvest(self) -> S::Fruit {
+        self.inner.harvest()
     }
 }

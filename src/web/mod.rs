@@ -67,6 +67,10 @@ pub struct Inner {
     /// the link to a ticket's confirmation page, so nobody can compute the
     /// link of someone else's ticket (the cookie alone is the client's).
     pub receipt_key: String,
+    /// Blocking work running at once, one per core: thirty-two searches on
+    /// two cores finish no sooner side by side than in turn, and each extra
+    /// thread costs switches, cache misses and allocator arenas.
+    pub workers: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::ops::Deref for AppState {
@@ -122,6 +126,9 @@ impl AppState {
             events,
             http_metrics: Default::default(),
             receipt_key: crate::store::random_token(),
+            workers: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         })))
     }
 
@@ -132,9 +139,16 @@ impl AppState {
         f: impl FnOnce(&AppState) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
         let state = self.clone();
-        tokio::task::spawn_blocking(move || f(&state))
+        let permit = Arc::clone(&self.workers)
+            .acquire_owned()
             .await
-            .map_err(|e| AppError::Internal(format!("handler task failed: {e}")))?
+            .map_err(|e| AppError::Internal(format!("worker pool closed: {e}")))?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            f(&state)
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("handler task failed: {e}")))?
     }
 }
 
