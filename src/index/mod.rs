@@ -68,6 +68,9 @@ pub struct SearchIndex {
     synonyms: RwLock<Arc<Synonyms>>,
     cache: cache::ResultCache,
     summaries: cache::SummaryCache,
+    /// Typo corrections per audience, language and word, for this
+    /// vocabulary (a new generation may know new words).
+    typos: cache::GenerationMap<(Audience, tantivy::schema::Field, String), Vec<typo::Correction>>,
     /// Summaries and snippet texts of search hits.
     hits: cache::HitCache,
     /// What each audience may see, built once per searcher generation
@@ -139,6 +142,9 @@ impl SearchIndex {
             cache: cache::ResultCache::default(),
             summaries: cache::summary_cache(),
             hits: cache::hit_cache(),
+            typos: cache::GenerationMap::with_budget(50_000, 16 * 1024 * 1024, |found| {
+                found.iter().map(|c| c.word.len() + 48).sum::<usize>() + 64
+            }),
             visible: cache::GenerationMap::new(2),
             visible_in: cache::GenerationMap::new(64),
         })

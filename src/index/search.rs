@@ -226,16 +226,21 @@ impl SearchIndex {
             let rare = df > 0 && df <= RARE && exact_tokens.len() <= 4;
             if (unknown || rare) && max_edits(word) > 0 {
                 corrected_words += 1;
-                let found = corrections(
-                    searcher,
-                    &visible,
-                    &[lang.title_exact, lang.body_exact],
-                    word,
-                    CORRECTIONS,
-                )?;
+                // The walk depends only on the word, the vocabulary and who
+                // may see it: a word misspelt once is misspelt again.
+                let key = (audience, lang.body_exact, word.clone());
+                let found = self.typos.get_or_load(searcher, key, || {
+                    corrections(
+                        searcher,
+                        &visible,
+                        &[lang.title_exact, lang.body_exact],
+                        word,
+                        CORRECTIONS,
+                    )
+                })?;
                 if df == 0 {
                     // An unknown word: search its likely corrections instead.
-                    for c in &found {
+                    for c in found.iter() {
                         let stemmed_c = tokens(&mut stem, &c.word)
                             .into_iter()
                             .next()
@@ -370,8 +375,29 @@ fn first_word_finder(words: &[String]) -> Option<AhoCorasick> {
         .kind(Some(AhoCorasickKind::NoncontiguousNFA))
         .ascii_case_insensitive(true)
         .match_kind(MatchKind::LeftmostFirst)
-        .build(words.iter().filter(|w| w.len() >= 2))
+        .build(shortest_prefixes(words))
         .ok()
+}
+
+/// The words (of two bytes or more) that no other word starts: wherever
+/// `refunds` occurs, `refund` does too, so only the start of the first
+/// match matters and a stem makes its longer forms redundant.
+fn shortest_prefixes(words: &[String]) -> Vec<&str> {
+    let mut sorted: Vec<&str> = words
+        .iter()
+        .map(String::as_str)
+        .filter(|w| w.len() >= 2)
+        .collect();
+    sorted.sort_unstable();
+    // In sorted order every word between a prefix and a word it starts
+    // also starts with it, so comparing with the last word kept suffices.
+    let mut kept: Vec<&str> = Vec::with_capacity(sorted.len());
+    for w in sorted {
+        if !kept.last().is_some_and(|k| w.starts_with(k)) {
+            kept.push(w);
+        }
+    }
+    kept
 }
 
 /// The part of `text` worth making a snippet from.
@@ -467,4 +493,18 @@ fn to_facet_counts(counts: &tantivy::collector::FacetCounts) -> Vec<FacetCount> 
             .then_with(|| a.category.cmp(&b.category))
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_make_longer_forms_redundant() {
+        let words: Vec<String> = ["refunds", "refund", "ab", "abc", "abd", "b", "zeta", "refund", "abx"]
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        assert_eq!(shortest_prefixes(&words), ["ab", "refund", "zeta"]);
+    }
 }

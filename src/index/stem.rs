@@ -1,65 +1,62 @@
 //! Stemming with a memo. Every search stems the words of ten snippet
 //! windows (highlighting compares stems), and an index build stems every
 //! word of every article, but a language has few distinct words next to how
-//! often they recur: a word's stem is looked up once and then read from a
-//! shared, sharded map. The output is exactly what tantivy's `Stemmer`
-//! filter gives; the map is bounded (a full shard is emptied and refilled).
+//! often they recur: each thread stems a word once and then reads it from
+//! its own map (no lock on the way). The output is exactly what tantivy's
+//! `Stemmer` filter gives; each map is bounded (a full map is emptied and
+//! refilled).
 
-use std::hash::{BuildHasher, BuildHasherDefault};
-use std::sync::{Arc, Mutex};
+use std::cell::RefCell;
 
 use rust_stemmers::{Algorithm, Stemmer};
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::FxHashMap;
 use tantivy::tokenizer::{Language, Token, TokenFilter, TokenStream, Tokenizer};
 
-/// Shards of the memo: threads stemming at once rarely wait on each other.
-const SHARDS: usize = 16;
-/// Words kept per shard (about 64k words, a few MB, per language in use).
-const PER_SHARD: usize = 4096;
+/// Words kept per language and thread (a couple of MB at most).
+const PER_THREAD: usize = 32 * 1024;
 
-/// A stemming filter for `language` whose clones share one memo.
+thread_local! {
+    /// Stems by word, per language this thread has stemmed.
+    static MEMO: RefCell<Vec<(Algorithm, FxHashMap<Box<str>, Box<str>>)>> =
+        const { RefCell::new(Vec::new()) };
+}
+
+/// A stemming filter for `language`, remembering stems per thread.
 #[derive(Clone)]
 pub struct CachedStemmer {
     algorithm: Algorithm,
-    memo: Arc<Memo>,
 }
 
 impl CachedStemmer {
     pub fn new(language: Language) -> CachedStemmer {
         CachedStemmer {
             algorithm: algorithm(language),
-            memo: Arc::new(Memo::default()),
         }
     }
 }
 
-#[derive(Default)]
-struct Memo {
-    shards: [Mutex<FxHashMap<Box<str>, Box<str>>>; SHARDS],
-}
-
-impl Memo {
-    /// Replaces `text` with its stem.
-    fn stem(&self, stemmer: &Stemmer, text: &mut String) {
-        let hash = BuildHasherDefault::<FxHasher>::default().hash_one(text.as_str());
-        let shard = &self.shards[(hash as usize) % SHARDS];
-        if let Some(stem) = shard
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(text.as_str())
-        {
+/// Replaces `text` with its stem.
+fn stem(algorithm: Algorithm, stemmer: &Stemmer, text: &mut String) {
+    MEMO.with_borrow_mut(|memo| {
+        let map = match memo.iter().position(|(a, _)| *a == algorithm) {
+            Some(i) => &mut memo[i].1,
+            None => {
+                memo.push((algorithm, FxHashMap::default()));
+                &mut memo.last_mut().expect("just pushed").1
+            }
+        };
+        if let Some(stem) = map.get(text.as_str()) {
             text.clear();
             text.push_str(stem);
             return;
         }
         let stem = stemmer.stem(text).into_owned();
-        let mut map = shard.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= PER_SHARD {
+        if map.len() >= PER_THREAD {
             map.clear();
         }
         map.insert(text.as_str().into(), stem.as_str().into());
         *text = stem;
-    }
+    });
 }
 
 impl TokenFilter for CachedStemmer {
@@ -80,30 +77,29 @@ pub struct CachedStemmerFilter<T> {
 }
 
 impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
-    type TokenStream<'a> = CachedStemmerStream<'a, T::TokenStream<'a>>;
+    type TokenStream<'a> = CachedStemmerStream<T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
         CachedStemmerStream {
             tail: self.inner.token_stream(text),
             stemmer: Stemmer::create(self.stemmer.algorithm),
-            memo: &self.stemmer.memo,
+            algorithm: self.stemmer.algorithm,
         }
     }
 }
 
-pub struct CachedStemmerStream<'a, T> {
+pub struct CachedStemmerStream<T> {
     tail: T,
     stemmer: Stemmer,
-    memo: &'a Memo,
+    algorithm: Algorithm,
 }
 
-impl<T: TokenStream> TokenStream for CachedStemmerStream<'_, T> {
+impl<T: TokenStream> TokenStream for CachedStemmerStream<T> {
     fn advance(&mut self) -> bool {
         if !self.tail.advance() {
             return false;
         }
-        self.memo
-            .stem(&self.stemmer, &mut self.tail.token_mut().text);
+        stem(self.algorithm, &self.stemmer, &mut self.tail.token_mut().text);
         true
     }
 
@@ -176,16 +172,15 @@ mod tests {
     }
 
     #[test]
-    fn a_full_shard_is_emptied_not_grown() {
-        let memo = Memo::default();
+    fn a_full_map_is_emptied_not_grown() {
         let stemmer = Stemmer::create(Algorithm::English);
-        for i in 0..(SHARDS * PER_SHARD * 2) {
+        for i in 0..(PER_THREAD * 2 + 5) {
             let mut word = format!("word{i}s");
-            memo.stem(&stemmer, &mut word);
+            stem(Algorithm::English, &stemmer, &mut word);
             assert_eq!(word, format!("word{i}"));
         }
-        for shard in &memo.shards {
-            assert!(shard.lock().unwrap().len() <= PER_SHARD);
-        }
+        MEMO.with_borrow(|memo| {
+            assert!(memo.iter().all(|(_, map)| map.len() <= PER_THREAD));
+        });
     }
 }
