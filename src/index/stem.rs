@@ -1,62 +1,65 @@
 //! Stemming with a memo. Every search stems the words of ten snippet
 //! windows (highlighting compares stems), and an index build stems every
 //! word of every article, but a language has few distinct words next to how
-//! often they recur: each thread stems a word once and then reads it from
-//! its own map (no lock on the way). The output is exactly what tantivy's
-//! `Stemmer` filter gives; each map is bounded (a full map is emptied and
-//! refilled).
+//! often they recur: a word's stem is looked up once and then read from a
+//! shared, sharded map. The output is exactly what tantivy's `Stemmer`
+//! filter gives; the map is bounded (a full shard is emptied and refilled).
 
-use std::cell::RefCell;
+use std::hash::{BuildHasher, BuildHasherDefault};
+use std::sync::{Arc, Mutex};
 
 use rust_stemmers::{Algorithm, Stemmer};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHasher};
 use tantivy::tokenizer::{Language, Token, TokenFilter, TokenStream, Tokenizer};
 
-/// Words kept per language and thread (a couple of MB at most).
-const PER_THREAD: usize = 32 * 1024;
+/// Shards of the memo: threads stemming at once rarely wait on each other.
+const SHARDS: usize = 16;
+/// Words kept per shard (about 64k words, a few MB, per language in use).
+const PER_SHARD: usize = 4096;
 
-thread_local! {
-    /// Stems by word, per language this thread has stemmed.
-    static MEMO: RefCell<Vec<(Algorithm, FxHashMap<Box<str>, Box<str>>)>> =
-        const { RefCell::new(Vec::new()) };
-}
-
-/// A stemming filter for `language`, remembering stems per thread.
+/// A stemming filter for `language` whose clones share one memo.
 #[derive(Clone)]
 pub struct CachedStemmer {
     algorithm: Algorithm,
+    memo: Arc<Memo>,
 }
 
 impl CachedStemmer {
     pub fn new(language: Language) -> CachedStemmer {
         CachedStemmer {
             algorithm: algorithm(language),
+            memo: Arc::new(Memo::default()),
         }
     }
 }
 
-/// Replaces `text` with its stem.
-fn stem(algorithm: Algorithm, stemmer: &Stemmer, text: &mut String) {
-    MEMO.with_borrow_mut(|memo| {
-        let map = match memo.iter().position(|(a, _)| *a == algorithm) {
-            Some(i) => &mut memo[i].1,
-            None => {
-                memo.push((algorithm, FxHashMap::default()));
-                &mut memo.last_mut().expect("just pushed").1
-            }
-        };
-        if let Some(stem) = map.get(text.as_str()) {
+#[derive(Default)]
+struct Memo {
+    shards: [Mutex<FxHashMap<Box<str>, Box<str>>>; SHARDS],
+}
+
+impl Memo {
+    /// Replaces `text` with its stem.
+    fn stem(&self, stemmer: &Stemmer, text: &mut String) {
+        let hash = BuildHasherDefault::<FxHasher>::default().hash_one(text.as_str());
+        let shard = &self.shards[(hash as usize) % SHARDS];
+        if let Some(stem) = shard
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(text.as_str())
+        {
             text.clear();
             text.push_str(stem);
             return;
         }
         let stem = stemmer.stem(text).into_owned();
-        if map.len() >= PER_THREAD {
+        let mut map = shard.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= PER_SHARD {
             map.clear();
         }
         map.insert(text.as_str().into(), stem.as_str().into());
         *text = stem;
-    });
+    }
 }
 
 impl TokenFilter for CachedStemmer {
@@ -77,29 +80,30 @@ pub struct CachedStemmerFilter<T> {
 }
 
 impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
-    type TokenStream<'a> = CachedStemmerStream<T::TokenStream<'a>>;
+    type TokenStream<'a> = CachedStemmerStream<'a, T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
         CachedStemmerStream {
             tail: self.inner.token_stream(text),
             stemmer: Stemmer::create(self.stemmer.algorithm),
-            algorithm: self.stemmer.algorithm,
+            memo: &self.stemmer.memo,
         }
     }
 }
 
-pub struct CachedStemmerStream<T> {
+pub struct CachedStemmerStream<'a, T> {
     tail: T,
     stemmer: Stemmer,
-    algorithm: Algorithm,
+    memo: &'a Memo,
 }
 
-impl<T: TokenStream> TokenStream for CachedStemmerStream<T> {
+impl<T: TokenStream> TokenStream for CachedStemmerStream<'_, T> {
     fn advance(&mut self) -> bool {
         if !self.tail.advance() {
             return false;
         }
-        stem(self.algorithm, &self.stemmer, &mut self.tail.token_mut().text);
+        self.memo
+            .stem(&self.stemmer, &mut self.tail.token_mut().text);
         true
     }
 
@@ -172,15 +176,16 @@ mod tests {
     }
 
     #[test]
-    fn a_full_map_is_emptied_not_grown() {
+    fn a_full_shard_is_emptied_not_grown() {
+        let memo = Memo::default();
         let stemmer = Stemmer::create(Algorithm::English);
-        for i in 0..(PER_THREAD * 2 + 5) {
+        for i in 0..(SHARDS * PER_SHARD * 2) {
             let mut word = format!("word{i}s");
-            stem(Algorithm::English, &stemmer, &mut word);
+            memo.stem(&stemmer, &mut word);
             assert_eq!(word, format!("word{i}"));
         }
-        MEMO.with_borrow(|memo| {
-            assert!(memo.iter().all(|(_, map)| map.len() <= PER_THREAD));
-        });
+        for shard in &memo.shards {
+            assert!(shard.lock().unwrap().len() <= PER_SHARD);
+        }
     }
 }
