@@ -1,13 +1,17 @@
 -- wrk script for benches/load.sh: cycles through a fixed list of queries
 -- against deflect's JSON API, `/api/v1/search?q=` or `/api/v1/suggest?q=`
--- (the first word of a query plus half of its second, as someone typing).
--- Queries come from the files named after `--`: CovidFAQ's
--- query_answer_pairs.json (user queries), BANKING77's test.csv (`text`
--- column, real CSV) and the `/api/v1/articles` JSON of the server under test
--- (first three words of 1,000 titles, so many searches find something); any
--- file may be missing. Usage:
---   wrk -s load.lua URL -- search|suggest TITLES_JSON [COVID_JSON] [BANKING_CSV]
--- At the end it prints one `RESULT` line: requests/s, p50, p99 and errors.
+-- (the first word of a query plus half of its second, as someone typing),
+-- or against Meilisearch's `/indexes/articles/search?q=` (`meili`: top 10;
+-- `meili-snippets`: top 10 with a cropped, highlighted `text`).
+-- The query stream is `questions` (whole customer messages: CovidFAQ's
+-- user queries and BANKING77's `text` column, every CSV given), `titles`
+-- (the first three words of 1,000 titles from the `/api/v1/articles` JSON
+-- of the server under test: short phrases that find something) or `all`.
+-- Any file may be missing. Usage:
+--   wrk -s load.lua URL -- MODE STREAM TITLES_JSON COVID_JSON [BANKING_CSV...]
+-- Each wrk thread starts at its own offset of one shuffled list, so a run
+-- shorter than one pass asks every query once. At the end it prints one
+-- `RESULT` line: distinct queries, requests/s, p50, p90, p99 and errors.
 
 local threads = {}
 
@@ -160,14 +164,15 @@ end
 
 function init(args)
   local mode = args[1] or "search"
+  local stream = args[2] or "all"
   local queries = {}
   local function add(q)
     q = squash(q)
     if #q > 0 and #q <= 500 then table.insert(queries, q) end
   end
 
-  local titles_json = read_file(args[2])
-  if titles_json then
+  local titles_json = read_file(args[3])
+  if titles_json and stream ~= "questions" then
     local titles = {}
     json_scan(titles_json, function(k, v) if k == "title" then table.insert(titles, v) end end, function() end)
     local step = math.max(1, math.floor(#titles / 1000))
@@ -180,7 +185,7 @@ function init(args)
     end
   end
 
-  local covid = read_file(args[3])
+  local covid = stream ~= "titles" and read_file(args[4])
   if covid then
     local obj = {}
     json_scan(covid, function(k, v) obj[k] = v end, function()
@@ -189,13 +194,22 @@ function init(args)
     end)
   end
 
-  local banking = read_file(args[4])
-  if banking then
-    local rows = parse_csv(banking)
-    local col = 1
-    for j, h in ipairs(rows[1] or {}) do if h == "text" then col = j end end
-    for r = 2, #rows do if rows[r][col] then add(rows[r][col]) end end
+  for a = 5, #args do
+    local banking = stream ~= "titles" and read_file(args[a])
+    if banking then
+      local rows = parse_csv(banking)
+      local col = 1
+      for j, h in ipairs(rows[1] or {}) do if h == "text" then col = j end end
+      for r = 2, #rows do if rows[r][col] then add(rows[r][col]) end end
+    end
   end
+
+  -- The same message twice (BANKING77 repeats a few) is one query.
+  local seen, unique = {}, {}
+  for _, q in ipairs(queries) do
+    if not seen[q] then seen[q] = true; table.insert(unique, q) end
+  end
+  queries = unique
 
   if #queries == 0 then
     for _, q in ipairs({ "reset password", "change email address", "billing invoice", "cancel subscription" }) do add(q) end
@@ -213,6 +227,10 @@ function init(args)
     if mode == "suggest" then
       local p = prefix(q)
       if p then table.insert(requests, wrk.format("GET", "/api/v1/suggest?q=" .. urlencode(p))) end
+    elseif mode == "meili" then
+      table.insert(requests, wrk.format("GET", "/indexes/articles/search?limit=10&q=" .. urlencode(q)))
+    elseif mode == "meili-snippets" then
+      table.insert(requests, wrk.format("GET", "/indexes/articles/search?limit=10&attributesToCrop=text&cropLength=30&attributesToHighlight=text&q=" .. urlencode(q)))
     else
       table.insert(requests, wrk.format("GET", "/api/v1/search?q=" .. urlencode(q)))
     end
