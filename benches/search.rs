@@ -8,7 +8,8 @@
 //! a fixed seed; generated queries replace the first two without `../shared`.
 //! Suggestions use each query's first word plus half of its second.
 //!
-//! First a percentile report: every query runs once after a warm-up pass, and
+//! First a percentile report: every query runs once (its percentiles printed
+//! as the first pass), then once more, and
 //! p50/p90/p99/max (µs) are printed overall and per query source, with the
 //! slowest queries (the result cache off), then the same queries answered
 //! from the result cache. Then criterion groups `search/full`
@@ -51,12 +52,18 @@ fn suggest(index: &SearchIndex, q: &str) -> usize {
         .len()
 }
 
-/// Runs `f` on every query once to warm up, then once more timed; prints
-/// the percentiles overall and per source and the slowest queries.
+/// Runs `f` on every query once (the first time: per-generation memos such
+/// as typo corrections and hit texts still cold), then once more; prints
+/// the first pass's percentiles, then the second's overall and per source
+/// and its slowest queries.
 fn percentile_report(what: &str, queries: &[Query], f: impl Fn(&str) -> usize) {
+    let mut first: Vec<Duration> = Vec::with_capacity(queries.len());
     for q in queries {
+        let started = Instant::now();
         black_box(f(&q.text));
+        first.push(started.elapsed());
     }
+    eprintln!("{}", summary_us(&format!("{what} (first pass)"), &first));
     let mut timed: Vec<(Duration, usize, &Query)> = Vec::with_capacity(queries.len());
     for q in queries {
         let started = Instant::now();
