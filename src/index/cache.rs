@@ -354,4 +354,72 @@ mod tests {
         cache.insert(key("q0004"), results("q0004"), 1);
         assert_eq!(cache.usage().0, 0, "0 turns it off");
     }
+
+    #[test]
+    fn generation_maps_keep_the_newest_generation_within_budget() {
+        let index = super::super::SearchIndex::in_memory("en").unwrap();
+        let old = index.searcher();
+        let map: GenerationMap<u32, String> = GenerationMap::with_budget(10, 8, String::len);
+        let loads = std::cell::Cell::new(0);
+        let load = |v: &str| {
+            loads.set(loads.get() + 1);
+            Ok(v.to_string())
+        };
+        assert_eq!(
+            *map.get_or_load(&old, 1, || load("abcde")).unwrap(),
+            "abcde"
+        );
+        assert_eq!(
+            *map.get_or_load(&old, 1, || load("other")).unwrap(),
+            "abcde"
+        );
+        // 5 + 5 bytes is over the budget of 8: computed every time, not kept.
+        assert_eq!(
+            *map.get_or_load(&old, 2, || load("fghij")).unwrap(),
+            "fghij"
+        );
+        assert_eq!(
+            *map.get_or_load(&old, 2, || load("again")).unwrap(),
+            "again"
+        );
+        assert_eq!(loads.get(), 3);
+        // A commit starts a new generation, empty and with its whole budget;
+        // a value of the old one is no longer stored.
+        index.apply(&[], &[]).unwrap();
+        let new = index.searcher();
+        assert_ne!(
+            new.generation().generation_id(),
+            old.generation().generation_id()
+        );
+        assert_eq!(
+            *map.get_or_load(&new, 1, || load("fresh")).unwrap(),
+            "fresh"
+        );
+        assert_eq!(
+            *map.get_or_load(&old, 3, || load("stale")).unwrap(),
+            "stale"
+        );
+        assert_eq!(
+            *map.get_or_load(&new, 3, || load("newer")).unwrap(),
+            "newer"
+        );
+    }
+
+    #[test]
+    fn hit_sources_give_back_their_text() {
+        let summary = ArticleSummary {
+            slug: "billing/refunds".into(),
+            locale: "en".into(),
+            title: "Refunds".into(),
+            summary: String::new(),
+            category: "billing".into(),
+            tags: Vec::new(),
+            url: "/articles/billing/refunds".into(),
+            updated: None,
+        };
+        let text = "Refunds take 5–10 days. ".repeat(200);
+        let hit = HitSource::new(summary, &text);
+        assert_eq!(hit.text(), text);
+        assert!(hit.text.len() < text.len() / 4, "kept compressed");
+    }
 }

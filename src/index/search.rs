@@ -25,7 +25,7 @@ use tantivy::{DocAddress, Searcher, SegmentReader, TantivyDocument, Term};
 use super::cache::HitSource;
 use super::query::{Audience, FacetCount, Hit, SearchRequest, SearchResults};
 use super::schema::{tokens, LangFields};
-use super::typo::{corrections, max_edits};
+use super::typo::{corrections, max_edits, Correction};
 use super::visible::{OnlyVisible, Visible};
 use super::{document, synonyms, Result, SearchIndex};
 
@@ -177,6 +177,24 @@ impl SearchIndex {
             })
     }
 
+    /// The likely corrections of `word`. The walk depends only on the word,
+    /// the vocabulary and who may see it, and a word misspelt once is
+    /// misspelt again: it is remembered for this generation.
+    fn typos_of(
+        &self,
+        searcher: &Searcher,
+        visible: &Visible,
+        lang: &LangFields,
+        audience: Audience,
+        word: &str,
+    ) -> Result<Arc<Vec<Correction>>> {
+        let key = (audience, lang.body_exact, word.to_string());
+        self.typos.get_or_load(searcher, key, || {
+            let fields = [lang.title_exact, lang.body_exact];
+            corrections(searcher, visible, &fields, word, CORRECTIONS)
+        })
+    }
+
     /// Builds the scored query for `q` in `locale`, or `None` when the words
     /// leave nothing to search for.
     pub(crate) fn plan(
@@ -226,18 +244,7 @@ impl SearchIndex {
             let rare = df > 0 && df <= RARE && exact_tokens.len() <= 4;
             if (unknown || rare) && max_edits(word) > 0 {
                 corrected_words += 1;
-                // The walk depends only on the word, the vocabulary and who
-                // may see it: a word misspelt once is misspelt again.
-                let key = (audience, lang.body_exact, word.clone());
-                let found = self.typos.get_or_load(searcher, key, || {
-                    corrections(
-                        searcher,
-                        &visible,
-                        &[lang.title_exact, lang.body_exact],
-                        word,
-                        CORRECTIONS,
-                    )
-                })?;
+                let found = self.typos_of(searcher, &visible, lang, audience, word)?;
                 if df == 0 {
                     // An unknown word: search its likely corrections instead.
                     for c in found.iter() {
@@ -501,10 +508,12 @@ mod tests {
 
     #[test]
     fn prefixes_make_longer_forms_redundant() {
-        let words: Vec<String> = ["refunds", "refund", "ab", "abc", "abd", "b", "zeta", "refund", "abx"]
-            .iter()
-            .map(|w| w.to_string())
-            .collect();
+        let words: Vec<String> = [
+            "refunds", "refund", "ab", "abc", "abd", "b", "zeta", "refund", "abx",
+        ]
+        .iter()
+        .map(|w| w.to_string())
+        .collect();
         assert_eq!(shortest_prefixes(&words), ["ab", "refund", "zeta"]);
     }
 }
