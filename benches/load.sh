@@ -236,9 +236,14 @@ PY
     curl -fsS --max-time 60 -X PATCH "$meili_url/indexes/articles/settings" -H 'Content-Type: application/json' \
         --data '{"searchableAttributes":["title","text"]}' >/dev/null || true
     task=$(curl -fsS --max-time 120 -X POST "$meili_url/indexes/articles/documents?primaryKey=id" \
-        -H 'Content-Type: application/json' --data-binary "@$tmp/docs.json" | grep -o '"taskUid":[0-9]*' | cut -d: -f2)
+        -H 'Content-Type: application/json' --data-binary "@$tmp/docs.json" | grep -Eo '"taskUid": *[0-9]+' | grep -Eo '[0-9]+$')
     started=$SECONDS
-    until curl -fsS --max-time 5 "$meili_url/tasks/$task" | grep -q '"status":"succeeded"'; do
+    until curl -fsS --max-time 5 "$meili_url/tasks/$task" | grep -Eq '"status": *"succeeded"'; do
+        if curl -fsS --max-time 5 "$meili_url/tasks/$task" | grep -Eq '"status": *"failed"'; then
+            echo "Meilisearch could not index the articles:" >&2
+            curl -fsS --max-time 5 "$meili_url/tasks/$task" >&2
+            exit 1
+        fi
         if ((SECONDS - started > STARTUP_DEADLINE)); then
             echo "Meilisearch did not index within ${STARTUP_DEADLINE}s" >&2
             exit 1
