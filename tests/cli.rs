@@ -105,6 +105,28 @@ fn index_prints_counts_and_skipped_files() {
 }
 
 #[test]
+fn a_first_index_is_created_without_a_warning() {
+    let kb = TestKb::new();
+    let fresh = kb.dir.path().join("fresh-index");
+    let out = Command::new(env!("CARGO_BIN_EXE_deflect"))
+        .args(["index", "--articles"])
+        .arg(kb.articles())
+        .arg("--index")
+        .arg(&fresh)
+        .current_dir(kb.dir.path())
+        .env_remove("DEFLECT_LOG")
+        .output()
+        .expect("run deflect");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        !stderr.contains("WARN"),
+        "a new index is not a problem: {stderr}"
+    );
+    assert!(text(&out.stdout).contains("indexed 8 articles"));
+}
+
+#[test]
 fn search_json_has_the_api_shape() {
     let kb = TestKb::new();
     let out = deflect(

@@ -103,11 +103,21 @@ impl SearchIndex {
         std::fs::create_dir_all(&versioned).map_err(io)?;
         remove_other_versions(dir);
         let (schema, fields) = build_schema();
+        // A folder without `meta.json` is simply a new index: nothing to warn about.
+        let fresh = !versioned.join("meta.json").exists();
         let (index, opened) = match Index::open_in_dir(&versioned) {
             Ok(index) if index.schema() == schema => (index, Opened::Existing),
             existing => {
-                if let Err(e) = &existing {
-                    tracing::warn!(dir = %versioned.display(), error = %e, "index unreadable; rebuilding it");
+                match &existing {
+                    Err(_) if fresh => {
+                        tracing::info!(dir = %versioned.display(), "creating the search index")
+                    }
+                    Err(e) => {
+                        tracing::warn!(dir = %versioned.display(), error = %e, "index unreadable; rebuilding it")
+                    }
+                    Ok(_) => {
+                        tracing::info!(dir = %versioned.display(), "index of another layout; rebuilding it")
+                    }
                 }
                 std::fs::remove_dir_all(&versioned).map_err(io)?;
                 std::fs::create_dir_all(&versioned).map_err(io)?;
