@@ -528,11 +528,13 @@ fn charts(report: &Report, t: &Strings) -> Vec<Chart> {
         .collect()
 }
 
-/// The smallest of 1, 2, 5 × 10ⁿ at or above `n`.
+/// The top of the axis: the smallest of 2, 4, 6, 10 × 10ⁿ at or above `n`.
+/// All are even, so the middle grid line is a whole number (a maximum of 3
+/// gives 0 / 2 / 4, never 0 / 2 / 5 with the middle line at 2.5).
 fn nice_ceiling(n: u64) -> u64 {
     let mut step = 1u64;
     loop {
-        for m in [1, 2, 5] {
+        for m in [2, 4, 6, 10] {
             if step.saturating_mul(m) >= n {
                 return step.saturating_mul(m);
             }
@@ -618,18 +620,20 @@ mod tests {
     #[test]
     fn nice_ceilings() {
         let cases = [
-            (0, 1),
-            (1, 1),
+            (0, 2),
+            (1, 2),
             (2, 2),
-            (3, 5),
+            (3, 4),
+            (5, 6),
             (7, 10),
             (11, 20),
-            (49, 50),
-            (51, 100),
+            (49, 60),
+            (61, 100),
             (1234, 2000),
         ];
         for (n, want) in cases {
             assert_eq!(nice_ceiling(n), want, "{n}");
+            assert_eq!(nice_ceiling(n) % 2, 0, "{n}: the middle line is whole");
         }
     }
 
