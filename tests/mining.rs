@@ -394,6 +394,23 @@ async fn drafts_from_mined_topics_are_not_public_and_go_through_review() {
     assert!(report.body.contains("<svg"), "sparklines");
     let json = kb.get_as("/agent/mining/report.json", &lead).await;
     assert_eq!(json.json()["summary"]["tickets"], 45);
+    // A topic's closest article that is not a match says so on the page too.
+    let closest = json.json()["topics"]
+        .as_array()
+        .expect("topics")
+        .iter()
+        .filter(|t| !t["coverage"]["article"].is_null() && t["coverage"]["confident"] == false)
+        .count();
+    assert!(
+        closest > 0,
+        "the dark-mode topic has only a closest article"
+    );
+    assert_eq!(
+        page.body.matches("(closest, not a match)").count(),
+        closest,
+        "{}",
+        page.body
+    );
     let agent = kb.agent("andy", Role::Agent);
     assert_eq!(kb.get_as("/agent/mining", &agent).await.status, 403);
 

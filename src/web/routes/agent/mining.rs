@@ -26,6 +26,8 @@ struct TopicRow {
     samples: Vec<String>,
     article_title: Option<String>,
     article_url: Option<String>,
+    /// The article is only the closest one, not a match for the topic.
+    article_closest: bool,
     improve_url: Option<String>,
     /// The draft made from this topic, if any.
     draft: Option<DraftLink>,
@@ -106,6 +108,7 @@ pub async fn page(
                             .collect(),
                         article_title: article.map(|a| a.title.clone()),
                         article_url: article.map(|a| a.url.clone()),
+                        article_closest: article.is_some() && !t.coverage.confident,
                         improve_url: article
                             .filter(|_| t.coverage.verdict == Verdict::PartlyCovered)
                             .map(|a| {
