@@ -236,7 +236,9 @@ function init(args)
     end
   end
   nrequests = #requests
-  next_request = (id * math.floor(#requests / 2)) % #requests + 1
+  -- LOAD_THREADS (set by load.sh) threads, each starting its own share.
+  local nthreads = math.max(1, tonumber(os.getenv("LOAD_THREADS") or "2") or 2)
+  next_request = (id * math.floor(#requests / nthreads)) % #requests + 1
 end
 
 function request()

@@ -135,7 +135,7 @@ start_server() {
     done
     wait_healthy "$base/healthz" "$started"
     echo "== serving on $base after $((SECONDS - started))s (pid $server_pid)"
-    sample_memory "$log" &
+    sample_memory "$log" >/dev/null 2>&1 &
     sampler_pid=$!
 }
 
@@ -160,6 +160,17 @@ cpu_ticks() {
     awk '{ print $14 + $15 }' "/proc/$server_pid/stat" 2>/dev/null || echo 0
 }
 
+# A wrk duration (`15s`, `2m`, `1h`) in seconds.
+seconds() {
+    local d=$1
+    case $d in
+        *h) echo $((${d%h} * 3600)) ;;
+        *m) echo $((${d%m} * 60)) ;;
+        *s) echo "${d%s}" ;;
+        *) echo "$d" ;;
+    esac
+}
+
 # run_wrk LABEL MODE STREAM DURATION [URL]
 run_wrk() {
     local label=$1 mode=$2 stream=$3 duration=$4 url=${5:-$base}
@@ -167,9 +178,10 @@ run_wrk() {
     local before after
     before=$(cpu_ticks)
     # wrk stops by itself after the duration; the timeout is a backstop.
-    timeout 900 wrk --latency -c "$CONNECTIONS" -t "$THREADS" -d "$duration" --timeout 5s \
-        -s "$here/benches/load.lua" "$url" -- "$mode" "$stream" "$tmp/titles.json" "$covid" "${banking[@]}" |
-        tee "$tmp/wrk.out"
+    LOAD_THREADS=$THREADS timeout $(($(seconds "$duration") + 120)) \
+        wrk --latency -c "$CONNECTIONS" -t "$THREADS" -d "$duration" --timeout 5s \
+        -s "$here/benches/load.lua" "$url" -- "$mode" "$stream" "$tmp/titles.json" "$covid" \
+        ${banking[@]+"${banking[@]}"} | tee "$tmp/wrk.out"
     after=$(cpu_ticks)
     local result requests cpu=""
     result=$(grep '^RESULT' "$tmp/wrk.out" || true)
@@ -201,6 +213,10 @@ stop_server
 echo "== phase 2: restart on the existing index, result cache off"
 cache_mb=0 start_server nocache
 run_wrk "questions, no cache, each once" search questions "$UNIQUE_DURATION"
+if awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+        END { exit !(v["requests"] > v["distinct_queries"]) }' <<<"$(grep '^RESULT' "$tmp/wrk.out")"; then
+    echo "warning: more requests than distinct questions: shorten UNIQUE_DURATION for a run of new queries only" >&2
+fi
 run_wrk "questions, no cache" search questions "$DURATION"
 run_wrk "titles, no cache" search titles "$DURATION"
 if [[ $SOAK != 0 ]]; then
@@ -211,7 +227,7 @@ stop_server
 if [[ -n $MEILI_BIN ]]; then
     echo "== phase 3: Meilisearch ($MEILI_BIN) on the same articles"
     meili_url="http://127.0.0.1:$MEILI_PORT"
-    ("$MEILI_BIN" --db-path "$tmp/meili" --http-addr "127.0.0.1:$MEILI_PORT" --env development \
+    (exec "$MEILI_BIN" --db-path "$tmp/meili" --http-addr "127.0.0.1:$MEILI_PORT" --env development \
         --no-analytics >"$tmp/meili.log" 2>&1) &
     server_pid=$!
     wait_healthy "$meili_url/health" "$SECONDS"
@@ -236,7 +252,8 @@ PY
     curl -fsS --max-time 60 -X PATCH "$meili_url/indexes/articles/settings" -H 'Content-Type: application/json' \
         --data '{"searchableAttributes":["title","text"]}' >/dev/null || true
     task=$(curl -fsS --max-time 120 -X POST "$meili_url/indexes/articles/documents?primaryKey=id" \
-        -H 'Content-Type: application/json' --data-binary "@$tmp/docs.json" | grep -Eo '"taskUid": *[0-9]+' | grep -Eo '[0-9]+$')
+        -H 'Content-Type: application/json' --data-binary "@$tmp/docs.json" | grep -Eo '"taskUid": *[0-9]+' | grep -Eo '[0-9]+$') ||
+        { echo "Meilisearch did not accept the documents" >&2; exit 1; }
     started=$SECONDS
     until curl -fsS --max-time 5 "$meili_url/tasks/$task" | grep -Eq '"status": *"succeeded"'; do
         if curl -fsS --max-time 5 "$meili_url/tasks/$task" | grep -Eq '"status": *"failed"'; then

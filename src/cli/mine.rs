@@ -104,6 +104,12 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
             "coverage needs the help center — pass --articles DIR, or --no-coverage to mine without it",
         )?)
     };
+    // Loaded before mining, so a broken template override stops the run at
+    // once instead of after it (report.html uses the same templates as the
+    // help center).
+    let templates = Templates::load(Some(&config.templates))
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("loading templates from {}", config.templates.display()))?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create the output folder {}", args.out.display()))?;
     let files = if args.from_store {
@@ -143,7 +149,6 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
     mining::output::write_json(out, report)?;
     mining::output::write_suggestions(out, report)?;
     mining::output::write_assignments(out, &mined.assignments)?;
-    let templates = Templates::load(Some(&config.templates)).map_err(anyhow::Error::msg)?;
     mining::html::write(out, &templates, report, &config.site_name)?;
 
     print_summary(report);

@@ -160,7 +160,8 @@ const MAX_SUMMARIES: usize = 100_000;
 /// every request would cost a walk or a decompression, and a commit or
 /// merge makes them stale, so the map only ever holds the newest generation
 /// it has seen (and at most `cap` entries of it, weighing at most
-/// `max_bytes`; past that, values are computed and not kept).
+/// `max_bytes` as its `weigh` estimates them; past that, values are
+/// computed and not kept).
 pub struct GenerationMap<K, V> {
     cap: usize,
     max_bytes: usize,

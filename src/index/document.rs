@@ -186,9 +186,12 @@ pub fn to_record(fields: &Fields, doc: &TantivyDocument, default_locale: &str) -
         tags: s.tags,
         url: s.url,
         updated: s.updated,
-        // Written from the enums in `to_document`, so always one of theirs.
-        status: text(doc, fields.status).parse().unwrap_or_default(),
-        visibility: text(doc, fields.visibility).parse().unwrap_or_default(),
+        // Written from the enums in `to_document`, so always one of theirs;
+        // were it not, the closed values show nothing to customers.
+        status: text(doc, fields.status).parse().unwrap_or(Status::Draft),
+        visibility: text(doc, fields.visibility)
+            .parse()
+            .unwrap_or(Visibility::Internal),
         path: text(doc, fields.path),
         group: text(doc, fields.group),
         html: text(doc, fields.html),

@@ -8,8 +8,10 @@ use std::collections::HashMap;
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{TantivyDocument, Term};
+
+use crate::articles::{Status, Visibility};
 
 use super::{
     document, search, ArticleRecord, ArticleSummary, Audience, FacetCount, Result, SearchIndex,
@@ -316,25 +318,31 @@ impl SearchIndex {
         category: Option<&str>,
         audience: Audience,
     ) -> BooleanQuery {
-        let term = |field, text: &str| -> Box<dyn Query> {
-            Box::new(tantivy::query::ConstScoreQuery::new(
-                Box::new(TermQuery::new(
-                    Term::from_field_text(field, text),
-                    IndexRecordOption::Basic,
-                )),
-                0.0,
-            ))
-        };
         let mut clauses = vec![
             (Occur::Must, query),
-            (Occur::Must, term(self.fields.status, "published")),
+            (
+                Occur::Must,
+                self.filter_term(self.fields.status, Status::Published.as_str()),
+            ),
         ];
         if audience == Audience::Public {
-            clauses.push((Occur::Must, term(self.fields.visibility, "public")));
+            let public = self.filter_term(self.fields.visibility, Visibility::Public.as_str());
+            clauses.push((Occur::Must, public));
         }
         if let Some(c) = category {
-            clauses.push((Occur::Must, term(self.fields.category, c)));
+            clauses.push((Occur::Must, self.filter_term(self.fields.category, c)));
         }
         BooleanQuery::new(clauses)
+    }
+
+    /// Documents with `text` in `field`, adding nothing to the score.
+    pub(super) fn filter_term(&self, field: Field, text: &str) -> Box<dyn Query> {
+        Box::new(tantivy::query::ConstScoreQuery::new(
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, text),
+                IndexRecordOption::Basic,
+            )),
+            0.0,
+        ))
     }
 }

@@ -14,8 +14,7 @@ use std::sync::Arc;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, QueryClone,
-    TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, QueryClone, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -119,7 +118,7 @@ impl SearchIndex {
                     (Occur::Must, plan.query.box_clone()),
                     (
                         Occur::Must,
-                        zero_scored(term(self.fields.category, category)),
+                        self.filter_term(self.fields.category, category),
                     ),
                 ]);
                 let only = OnlyVisible::new(shown, (top, Count));
@@ -169,10 +168,7 @@ impl SearchIndex {
     ) -> Result<Arc<Visible>> {
         self.visible_in
             .get_or_load(searcher, (audience, locale.to_string()), || {
-                let in_locale = Box::new(TermQuery::new(
-                    Term::from_field_text(self.fields.locale, locale),
-                    IndexRecordOption::Basic,
-                ));
+                let in_locale = Box::new(self.locale_query(locale));
                 Visible::new(searcher, &self.filtered(in_locale, None, audience))
             })
     }
@@ -461,11 +457,6 @@ fn term(field: Field, text: &str) -> TermQuery {
         Term::from_field_text(field, text),
         IndexRecordOption::WithFreqs,
     )
-}
-
-/// A filter clause that adds nothing to the score.
-fn zero_scored(q: TermQuery) -> Box<dyn Query> {
-    Box::new(ConstScoreQuery::new(Box::new(q), 0.0))
 }
 
 fn should(q: TermQuery, weight: f32) -> (Occur, Box<dyn Query>) {

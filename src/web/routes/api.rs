@@ -89,7 +89,7 @@ async fn search(
     let category = params.text("category").map(String::from);
     let (source, session) = caller(&params, &visitor);
     let response = state
-        .run(move |s| {
+        .compute(move |s| {
             let started = std::time::Instant::now();
             let results = s.library.index().search(&SearchRequest {
                 query: &q,
@@ -140,7 +140,7 @@ async fn suggest(
     let limit = params.number("limit", 6, 1, 20)?;
     let locale = locale(&state, &params, &headers)?;
     let response = state
-        .run(move |s| {
+        .compute(move |s| {
             let suggestions = s
                 .library
                 .index()
@@ -178,7 +178,7 @@ async fn articles(
     let locale = locale(&state, &params, &headers)?;
     let category = params.text("category").map(String::from);
     let response = state
-        .run(move |s| {
+        .compute(move |s| {
             let articles = s
                 .library
                 .index()
@@ -306,7 +306,7 @@ async fn contact_suggest(
         source
     };
     let response = state
-        .run(move |s| {
+        .compute(move |s| {
             let results = s.library.index().search(&SearchRequest {
                 query: &q,
                 locale: &locale,

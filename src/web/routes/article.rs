@@ -199,7 +199,7 @@ pub async fn article(
     let visit = Visit::parse(raw.as_deref());
     let (token, cookie) = form_token(&state, &headers);
     let html = state
-        .run(move |s| {
+        .compute(move |s| {
             let loc = PageLocale::from_path(s, &path)?;
             let slug = path
                 .get("slug")

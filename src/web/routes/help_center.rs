@@ -44,7 +44,7 @@ async fn home(
     Path(path): Path<HashMap<String, String>>,
 ) -> Result<Html<String>, AppError> {
     state
-        .run(move |s| {
+        .compute(move |s| {
             let loc = PageLocale::from_path(s, &path)?;
             let recent = s
                 .library
@@ -72,7 +72,7 @@ async fn category(
 ) -> Result<Html<String>, AppError> {
     let audience = auth::audience(&state, &headers);
     state
-        .run(move |s| {
+        .compute(move |s| {
             let loc = PageLocale::from_path(s, &path)?;
             let id = path.get("category").cloned().unwrap_or_default();
             let articles = s.library.index().list(&loc.locale, Some(&id), audience)?;

@@ -144,7 +144,7 @@ pub async fn search(
     let page = params.number("page", 1, 1, MAX_PAGES)?;
     let category = params.text("category").map(String::from);
     state
-        .run(move |s| {
+        .compute(move |s| {
             let loc = PageLocale::from_path(s, &path)?;
             let per_page = s.config.page_size.max(1);
             let mut ctx = base_context(s, &loc, &q);

@@ -80,15 +80,21 @@ impl Draft {
         }
     }
 
+    /// The visibility chosen; a form without one means public.
+    fn visibility(&self) -> &str {
+        match self.visibility.as_str() {
+            "" => Visibility::Public.as_str(),
+            v => v,
+        }
+    }
+
     /// The revision fields, keeping what the form does not edit from `base`;
     /// a visibility other than the two there are is the writer's error.
     fn fields(&self, base: Option<&RevisionFields>) -> Result<RevisionFields, WorkflowError> {
-        let visibility = match self.visibility.as_str() {
-            "" => Visibility::Public,
-            v => v.parse().map_err(|_| {
-                WorkflowError::Invalid("visibility is `public` or `internal`".into())
-            })?,
-        };
+        let visibility: Visibility = self
+            .visibility()
+            .parse()
+            .map_err(|m| WorkflowError::Invalid(format!("visibility: {m}")))?;
         let category = if self.category.trim().is_empty() {
             self.slug
                 .split_once('/')
@@ -236,11 +242,7 @@ fn editor_page(
         } else {
             &draft.locale
         },
-        visibility: if draft.visibility.is_empty() {
-            "public"
-        } else {
-            &draft.visibility
-        },
+        visibility: draft.visibility(),
         body: &draft.body,
         state: rev.map_or("draft", |r| r.state.as_str()),
         is_new: matches!(target, Target::New),
