@@ -283,7 +283,7 @@ impl HitSource {
 }
 
 /// Hit sources by document: every article's fit in the budget for an index
-/// of tens of thousands of articles (this corpus of 5,500 needs about 15 MB).
+/// of tens of thousands of articles (5,500 need an estimated 15–20 MB).
 pub type HitCache = GenerationMap<DocAddress, HitSource>;
 
 /// Bytes of compressed text kept for hits.
