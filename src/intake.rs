@@ -35,6 +35,12 @@ pub struct TicketForm {
 }
 
 impl TicketForm {
+    /// Whether a bot sent it: people never see the honeypot field. Callers
+    /// ask first, before a rate-limit slot or an idempotency key is spent.
+    pub fn is_bot(&self) -> bool {
+        !self.website.is_empty()
+    }
+
     /// Field → message for everything wrong; `categories` are the topics a
     /// customer may choose.
     pub fn validate(&self, categories: &[String]) -> BTreeMap<&'static str, String> {
@@ -97,6 +103,8 @@ pub fn is_email(s: &str) -> bool {
 /// Why a ticket was not taken.
 #[derive(Debug)]
 pub enum Refused {
+    /// The honeypot was filled in: dropped, with nothing stored.
+    Bot,
     /// Field → message: the customer fixes these and sends again.
     Invalid(BTreeMap<&'static str, String>),
     /// The index or the store failed; nothing was stored.
@@ -150,6 +158,9 @@ impl Intake<'_> {
     /// already used, that key's ticket comes back with `false` and nothing
     /// else happens.
     pub fn submit(&self, sub: &Submission) -> Result<(Ticket, bool), Refused> {
+        if sub.form.is_bot() {
+            return Err(Refused::Bot);
+        }
         let errors = sub.form.validate(&self.categories(sub.locale)?);
         if !errors.is_empty() {
             return Err(Refused::Invalid(errors));
@@ -227,5 +238,16 @@ mod tests {
         ] {
             assert_eq!(is_email(email), ok, "{email}");
         }
+    }
+
+    #[test]
+    fn a_filled_honeypot_is_a_bot() {
+        let person = TicketForm::default();
+        assert!(!person.is_bot());
+        let bot = TicketForm {
+            website: "http://spam.example".into(),
+            ..TicketForm::default()
+        };
+        assert!(bot.is_bot());
     }
 }

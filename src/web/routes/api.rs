@@ -394,7 +394,7 @@ async fn create_ticket(
     let idempotency_key = idempotency_key(&headers, client)?;
     let form: TicketForm = serde_json::from_str(&body)
         .map_err(|e| AppError::BadRequest(format!("The request is not a ticket: {e}.")))?;
-    if !form.website.is_empty() {
+    if form.is_bot() {
         return Err(AppError::BadRequest("Your request could not be sent.".into()).into());
     }
     // A retry of a ticket already made answers with it, whatever the limit.
@@ -443,6 +443,7 @@ async fn create_ticket(
                     None => AppError::BadRequest("The ticket is not valid.".into()),
                 },
                 Refused::Failed(e) => e.into(),
+                Refused::Bot => AppError::BadRequest("Your request could not be sent.".into()),
             })
         })
         .await;

@@ -136,7 +136,7 @@ async fn submit(
     let form = FormData::parse(&body)?;
     check_form_token(&headers, &form)?;
     let ticket_form = ticket_form(&form);
-    if !ticket_form.website.is_empty() {
+    if ticket_form.is_bot() {
         tracing::info!("contact form honeypot filled; submission dropped");
         return Err(AppError::BadRequest(
             "Your request could not be sent.".into(),
@@ -168,6 +168,11 @@ async fn submit(
                     return Ok((StatusCode::BAD_REQUEST, page).into_response());
                 }
                 Err(Refused::Failed(e)) => return Err(e.into()),
+                Err(Refused::Bot) => {
+                    return Err(AppError::BadRequest(
+                        "Your request could not be sent.".into(),
+                    ))
+                }
             };
             // Post/redirect/get: a reload shows the confirmation again
             // instead of sending the ticket twice.
