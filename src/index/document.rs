@@ -134,7 +134,7 @@ pub struct ArticleRecord {
     pub content_hash: String,
 }
 
-fn text(doc: &TantivyDocument, field: tantivy::schema::Field) -> String {
+pub(super) fn text(doc: &TantivyDocument, field: tantivy::schema::Field) -> String {
     doc.get_first(field)
         .and_then(|v| v.as_str())
         .unwrap_or_default()

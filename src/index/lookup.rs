@@ -44,19 +44,20 @@ impl SearchIndex {
             Term::from_field_text(self.fields.path, path),
             IndexRecordOption::Basic,
         );
+        Ok(self
+            .first_doc(&query)?
+            .map(|doc| document::text(&doc, self.fields.hash))
+            .filter(|hash| !hash.is_empty()))
+    }
+
+    /// The stored document of the first match of `query`.
+    fn first_doc(&self, query: &dyn Query) -> Result<Option<TantivyDocument>> {
         let searcher = self.searcher();
-        let Some((_, addr)) = searcher
-            .search(&query, &TopDocs::with_limit(1))?
-            .into_iter()
-            .next()
-        else {
-            return Ok(None);
-        };
-        let doc: TantivyDocument = searcher.doc(addr)?;
-        Ok(doc
-            .get_first(self.fields.hash)
-            .and_then(|v| v.as_str())
-            .map(String::from))
+        let top = searcher.search(query, &TopDocs::with_limit(1))?;
+        match top.into_iter().next() {
+            Some((_, addr)) => Ok(Some(searcher.doc(addr)?)),
+            None => Ok(None),
+        }
     }
 
     /// Path → (content hash, slug, locale) of every indexed file: what start-up
@@ -67,12 +68,7 @@ impl SearchIndex {
         let mut out = HashMap::with_capacity(n);
         for (_, addr) in searcher.search(&AllQuery, &TopDocs::with_limit(n.max(1)))? {
             let doc: TantivyDocument = searcher.doc(addr)?;
-            let get = |f| {
-                doc.get_first(f)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string()
-            };
+            let get = |f| document::text(&doc, f);
             out.insert(
                 get(self.fields.path),
                 (
@@ -98,20 +94,9 @@ impl SearchIndex {
             None,
             audience,
         );
-        let searcher = self.searcher();
-        let Some((_, addr)) = searcher
-            .search(&query, &TopDocs::with_limit(1))?
-            .into_iter()
-            .next()
-        else {
-            return Ok(None);
-        };
-        let doc: TantivyDocument = searcher.doc(addr)?;
-        Ok(Some(document::to_record(
-            &self.fields,
-            &doc,
-            &self.default_locale,
-        )))
+        Ok(self
+            .first_doc(&query)?
+            .map(|doc| document::to_record(&self.fields, &doc, &self.default_locale)))
     }
 
     /// Live articles of `locale` (optionally of one category), by title.
