@@ -21,8 +21,9 @@
 //! error                  (gathers the errors of the layers below)
 //! index store            (the derived search index; every database access)
 //! config                 (settings resolved once into typed values)
-//! articles pii templates text csv_guard atomic_file
-//!                        (leaves: parsing, rendering, scrubbing, UI text, safe output, whole-file writes)
+//! articles pii templates text csv_guard atomic_file semantic
+//!                        (leaves: parsing, rendering, scrubbing, UI text, safe output, whole-file writes,
+//!                         the sentence model)
 //! ```
 
 pub mod analytics;
@@ -40,6 +41,7 @@ pub mod mining;
 pub mod outbox;
 pub mod pii;
 pub mod review;
+pub mod semantic;
 pub mod store;
 pub mod templates;
 pub mod text;

@@ -17,5 +17,7 @@ mod properties;
 mod reports;
 mod review;
 mod search;
+#[cfg(feature = "semantic")]
+mod semantic;
 mod server;
 mod watch;

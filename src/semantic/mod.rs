@@ -1,0 +1,54 @@
+//! The optional sentence model: text in, a unit vector out, so that texts
+//! which mean the same thing land close together even when they share no
+//! word ("my money never came back" and "Refund policy").
+//!
+//! A model is a sentence-transformers directory the user gives
+//! (`[semantic] model = "DIR"`): `config.json`, `tokenizer.json`,
+//! `model.safetensors` and, when present, `sentence_bert_config.json` for the
+//! truncation length. Nothing is downloaded. Loading checks every file and
+//! names the one that is missing or wrong; after that, embedding cannot fail
+//! (any text, however long or exotic, gives a vector). Pooling is the mean
+//! over tokens followed by L2 normalisation, as the model was trained, so the
+//! dot product of two embeddings is their cosine similarity.
+//!
+//! Built without the `semantic` cargo feature, [`Model::load`] refuses every
+//! directory with a message saying so, and nothing else changes.
+//!
+//! This module is a leaf: the index, mining and eval layers call it, and it
+//! knows nothing of articles or tickets.
+
+#[cfg(not(feature = "semantic"))]
+mod absent;
+#[cfg(feature = "semantic")]
+mod bert;
+#[cfg(feature = "semantic")]
+mod model;
+
+#[cfg(not(feature = "semantic"))]
+pub use absent::Model;
+#[cfg(feature = "semantic")]
+pub use model::Model;
+
+use std::path::{Path, PathBuf};
+
+/// A model directory that cannot be used, naming the file and what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("semantic model: {}: {message}", path.display())]
+pub struct ModelError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl ModelError {
+    pub(crate) fn new(path: &Path, message: impl Into<String>) -> ModelError {
+        ModelError {
+            path: path.to_path_buf(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The dot product: for two embeddings, their cosine similarity.
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}

@@ -1,0 +1,279 @@
+//! The sentence-model runtime on a tiny BERT written by the test: random
+//! weights in the real architecture and file layout (`config.json`,
+//! `tokenizer.json`, `model.safetensors`, `sentence_bert_config.json`), so the
+//! loader, tokenizer and forward pass run for real without the 90 MB model.
+//! The real model's parity is checked by `cargo bench --bench semantic`.
+
+use std::path::Path;
+
+use deflect::semantic::{dot, Model};
+
+/// Words of the tiny vocabulary after the five special tokens.
+const WORDS: &[&str] = &[
+    "how", "do", "i", "reset", "my", "password", "refund", "money", "back", "card", "charged",
+    "twice", "invoice", "export", "to", "csv", "the", "a", "account", "delete", "change", "email",
+    "never", "came", "help", "##s", "##ed", "##ing", "!", "?", ".", ",",
+];
+
+/// Hidden size, layers, heads, intermediate size and truncation length of
+/// the tiny model.
+const HIDDEN: usize = 16;
+const LAYERS: usize = 2;
+const HEADS: usize = 2;
+const INTERMEDIATE: usize = 32;
+pub const MAX_TOKENS: usize = 12;
+
+/// Writes a tiny sentence-transformers BERT into `dir` (created if needed).
+/// Its embeddings mean nothing, but they are a deterministic function of the
+/// tokens, which is all the runtime and the index need to be tested.
+pub fn write_tiny_model(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let vocab_size = 5 + WORDS.len();
+    std::fs::write(
+        dir.join("config.json"),
+        serde_json::json!({
+            "model_type": "bert", "hidden_size": HIDDEN, "num_hidden_layers": LAYERS,
+            "num_attention_heads": HEADS, "intermediate_size": INTERMEDIATE,
+            "max_position_embeddings": 64, "vocab_size": vocab_size, "type_vocab_size": 2,
+            "hidden_act": "gelu", "layer_norm_eps": 1e-12
+        })
+        .to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("sentence_bert_config.json"),
+        format!(r#"{{"max_seq_length": {MAX_TOKENS}, "do_lower_case": false}}"#),
+    )
+    .unwrap();
+    let mut vocab = serde_json::Map::new();
+    for (i, w) in ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+        .iter()
+        .chain(WORDS)
+        .enumerate()
+    {
+        vocab.insert(w.to_string(), i.into());
+    }
+    let tokenizer = serde_json::json!({
+        "version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
+        "normalizer": {"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true,
+                       "strip_accents": null, "lowercase": true},
+        "pre_tokenizer": {"type": "BertPreTokenizer"},
+        "post_processor": {"type": "BertProcessing", "sep": ["[SEP]", 3], "cls": ["[CLS]", 2]},
+        "decoder": null,
+        "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
+                  "max_input_chars_per_word": 100, "vocab": vocab}
+    });
+    std::fs::write(dir.join("tokenizer.json"), tokenizer.to_string()).unwrap();
+
+    let mut tensors: Vec<(String, Vec<usize>)> = vec![
+        (
+            "embeddings.word_embeddings.weight".into(),
+            vec![vocab_size, HIDDEN],
+        ),
+        (
+            "embeddings.position_embeddings.weight".into(),
+            vec![64, HIDDEN],
+        ),
+        (
+            "embeddings.token_type_embeddings.weight".into(),
+            vec![2, HIDDEN],
+        ),
+        ("embeddings.LayerNorm.weight".into(), vec![HIDDEN]),
+        ("embeddings.LayerNorm.bias".into(), vec![HIDDEN]),
+    ];
+    for l in 0..LAYERS {
+        let p = format!("encoder.layer.{l}");
+        for (name, out, inp) in [
+            ("attention.self.query", HIDDEN, HIDDEN),
+            ("attention.self.key", HIDDEN, HIDDEN),
+            ("attention.self.value", HIDDEN, HIDDEN),
+            ("attention.output.dense", HIDDEN, HIDDEN),
+            ("intermediate.dense", INTERMEDIATE, HIDDEN),
+            ("output.dense", HIDDEN, INTERMEDIATE),
+        ] {
+            tensors.push((format!("{p}.{name}.weight"), vec![out, inp]));
+            tensors.push((format!("{p}.{name}.bias"), vec![out]));
+        }
+        for norm in ["attention.output.LayerNorm", "output.LayerNorm"] {
+            tensors.push((format!("{p}.{norm}.weight"), vec![HIDDEN]));
+            tensors.push((format!("{p}.{norm}.bias"), vec![HIDDEN]));
+        }
+    }
+    std::fs::write(dir.join("model.safetensors"), safetensors_bytes(&tensors)).unwrap();
+}
+
+/// The safetensors format by hand: an 8-byte header length, a JSON header
+/// of names, shapes and byte ranges, then little-endian F32 data. Layer-norm
+/// gains are near 1; everything else is seeded noise.
+fn safetensors_bytes(tensors: &[(String, Vec<usize>)]) -> Vec<u8> {
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut noise = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((seed >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 0.8
+    };
+    let mut header = serde_json::Map::new();
+    let mut data = Vec::new();
+    for (name, shape) in tensors {
+        let n: usize = shape.iter().product();
+        let begin = data.len();
+        for _ in 0..n {
+            let v = if name.ends_with("LayerNorm.weight") {
+                1.0 + noise() * 0.1
+            } else {
+                noise()
+            };
+            data.extend_from_slice(&v.to_le_bytes());
+        }
+        header.insert(
+            name.clone(),
+            serde_json::json!({"dtype": "F32", "shape": shape, "data_offsets": [begin, data.len()]}),
+        );
+    }
+    let header = serde_json::Value::Object(header).to_string();
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.extend(data);
+    bytes
+}
+
+fn tiny() -> (tempfile::TempDir, Model) {
+    let dir = tempfile::tempdir().unwrap();
+    write_tiny_model(dir.path());
+    let model = Model::load(dir.path()).unwrap();
+    (dir, model)
+}
+
+fn close(a: &[f32], b: &[f32]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-5)
+}
+
+#[test]
+fn embeddings_are_unit_vectors_of_the_model_width_and_deterministic() {
+    let (_dir, model) = tiny();
+    assert_eq!(model.dim(), HIDDEN);
+    let a = model.embed("How do I reset my password?");
+    assert!((dot(&a, &a) - 1.0).abs() < 1e-5, "normalised");
+    assert_eq!(
+        a,
+        model.embed("How do I reset my password?"),
+        "deterministic"
+    );
+    let b = model.embed("export invoice to csv");
+    assert!(dot(&a, &b) < 0.9999, "different texts, different vectors");
+    // The same files give the same fingerprint; it changes with the weights.
+    let (_other_dir, again) = tiny();
+    assert_eq!(model.fingerprint(), again.fingerprint());
+}
+
+#[test]
+fn a_batch_gives_what_one_by_one_gives_in_the_same_order() {
+    let (_dir, model) = tiny();
+    let long = "my card ".repeat(40);
+    let texts: Vec<&str> = vec![
+        "refund",
+        &long,
+        "",
+        "How do I change my email?",
+        "𝓘 𝔀𝓪𝓷𝓽 𝓪 𝓻𝓮𝓯𝓾𝓷𝓭 😡",
+        "charged twice!!!",
+    ]
+    .into_iter()
+    .cycle()
+    .take(40)
+    .collect();
+    let batch = model.embed_batch(&texts);
+    assert_eq!(batch.len(), texts.len());
+    for (text, got) in texts.iter().zip(&batch) {
+        assert!(close(got, &model.embed(text)), "batch differs for {text:?}");
+    }
+}
+
+#[test]
+fn texts_are_read_to_the_configured_length_and_no_further() {
+    let (_dir, model) = tiny();
+    assert_eq!(model.max_tokens(), MAX_TOKENS);
+    // [CLS] + 10 words + [SEP] = 12 tokens: the rest of the text is not read.
+    let words = "how do i reset my password my card money back";
+    assert_eq!(model.token_count(words), MAX_TOKENS);
+    let longer = format!("{words} refund refund invoice export csv");
+    assert_eq!(model.token_count(&longer), MAX_TOKENS);
+    assert!(close(&model.embed(words), &model.embed(&longer)));
+    // A huge or exotic input still gives a unit vector, quickly.
+    let huge = "\u{202e}ẞ\u{0301}".repeat(200_000);
+    let v = model.embed(&huge);
+    assert!((dot(&v, &v) - 1.0).abs() < 1e-4);
+}
+
+#[test]
+fn a_broken_model_directory_names_the_file_and_what_is_wrong() {
+    let err = |dir: &Path| Model::load(dir).err().expect("load must fail").to_string();
+
+    let missing = tempfile::tempdir().unwrap();
+    let gone = missing.path().join("nope");
+    assert!(err(&gone).contains("is not a directory"), "{}", err(&gone));
+
+    for (file, write, expect) in [
+        ("tokenizer.json", None, "tokenizer.json: cannot be read"),
+        (
+            "model.safetensors",
+            None,
+            "model.safetensors: cannot be read",
+        ),
+        (
+            "config.json",
+            Some(&b"{ not json"[..]),
+            "config.json: is not a BERT config",
+        ),
+        (
+            "tokenizer.json",
+            Some(&b"{}"[..]),
+            "tokenizer.json: is not a tokenizer",
+        ),
+        (
+            "model.safetensors",
+            Some(&b"\x10\0\0\0\0\0\0\0garbage"[..]),
+            "model.safetensors: is not a safetensors file",
+        ),
+        (
+            "sentence_bert_config.json",
+            Some(&br#"{"max_seq_length": "x"}"#[..]),
+            "sentence_bert_config.json: is not valid",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        write_tiny_model(dir.path());
+        match write {
+            Some(bytes) => std::fs::write(dir.path().join(file), bytes).unwrap(),
+            None => std::fs::remove_file(dir.path().join(file)).unwrap(),
+        }
+        let message = err(dir.path());
+        assert!(message.contains(expect), "{file}: {message}");
+    }
+
+    // A checkpoint without a tensor, or with a wrong shape, says which.
+    let dir = tempfile::tempdir().unwrap();
+    write_tiny_model(dir.path());
+    let config = std::fs::read_to_string(dir.path().join("config.json")).unwrap();
+    std::fs::write(
+        dir.path().join("config.json"),
+        config.replace("\"num_hidden_layers\":2", "\"num_hidden_layers\":3"),
+    )
+    .unwrap();
+    let message = err(dir.path());
+    assert!(
+        message.contains("has no tensor `encoder.layer.2."),
+        "{message}"
+    );
+    std::fs::write(
+        dir.path().join("config.json"),
+        config.replace("\"intermediate_size\":32", "\"intermediate_size\":30"),
+    )
+    .unwrap();
+    let message = err(dir.path());
+    assert!(
+        message.contains("has shape [32, 16], config.json implies [30, 16]"),
+        "{message}"
+    );
+}
