@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use deflect::eval::{self, GoldenQuery, Metrics};
+use deflect::index::Mode;
 use deflect::Library;
 
 #[derive(serde::Deserialize)]
@@ -67,8 +68,10 @@ fn main() {
         .filter(|g| !g.expected.is_empty())
         .collect();
 
+    let model = bench_model();
     let (library, report) =
-        Library::open(&articles, &dir.path().join("index"), "en").expect("index");
+        Library::open_with(&articles, &dir.path().join("index"), "en", model.clone())
+            .expect("index");
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     let bm25 = Bm25::new(
         faqs.iter()
@@ -91,8 +94,9 @@ fn main() {
             })
             .collect()
     };
-    let run_deflect =
-        |g: &[GoldenQuery]| eval::metrics(&eval::run(library.index(), "en", g).expect("search"));
+    let run_mode = |g: &[GoldenQuery], mode: Mode| {
+        eval::metrics(&eval::run_mode(library.index(), "en", g, mode).expect("search"))
+    };
     let run_bm25 = |g: &[GoldenQuery]| {
         let outcomes: Vec<_> = g
             .iter()
@@ -101,15 +105,25 @@ fn main() {
         eval::metrics(&outcomes)
     };
     let started = std::time::Instant::now();
-    let rows = [
-        ("deflect", run_deflect(&golden), run_deflect(&typo_golden)),
-        ("BM25 reference", run_bm25(&golden), run_bm25(&typo_golden)),
-    ];
+    let mut rows = vec![(
+        "deflect lexical",
+        run_mode(&golden, Mode::Lexical),
+        run_mode(&typo_golden, Mode::Lexical),
+    )];
+    if model.is_some() {
+        for (name, mode) in [("semantic only", Mode::Semantic), ("hybrid", Mode::Hybrid)] {
+            rows.push((name, run_mode(&golden, mode), run_mode(&typo_golden, mode)));
+        }
+    }
+    rows.push(("BM25 reference", run_bm25(&golden), run_bm25(&typo_golden)));
+    if let Ok(path) = std::env::var("RELEVANCE_DUMP") {
+        dump(library.index(), &golden, &path);
+    }
     println!(
         "CovidFAQ: {} FAQ articles, {} user questions ({} evaluated in {:.1}s)\n",
         faqs.len(),
         users.len(),
-        golden.len() * 4,
+        golden.len() * 2 * rows.len(),
         started.elapsed().as_secs_f64()
     );
     println!(
@@ -119,6 +133,57 @@ fn main() {
     for (name, clean, typo) in rows {
         print_row(name, &clean, &typo);
     }
+}
+
+/// Writes each query's lexical and semantic top 50 (slug, score) and its
+/// expected slugs as JSON lines, for designing the fusion offline.
+fn dump(index: &deflect::index::SearchIndex, golden: &[GoldenQuery], path: &str) {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("dump file"));
+    for g in golden {
+        let req = deflect::index::SearchRequest {
+            query: &g.query,
+            locale: "en",
+            category: None,
+            limit: 50,
+            offset: 0,
+            audience: deflect::index::Audience::Public,
+        };
+        let list = |mode| -> Vec<(String, f32)> {
+            index
+                .search_with(&req, mode)
+                .expect("search")
+                .hits
+                .into_iter()
+                .map(|h| (h.slug, h.score))
+                .collect()
+        };
+        let line = serde_json::json!({
+            "query": g.query, "expected": g.expected,
+            "lexical": list(Mode::Lexical), "semantic": list(Mode::Semantic),
+        });
+        writeln!(out, "{line}").expect("write dump");
+    }
+}
+
+/// The sentence model of `../shared/models` (or `DEFLECT_BENCH_MODEL`), when
+/// present: the hybrid and semantic rows need it.
+fn bench_model() -> Option<std::sync::Arc<deflect::semantic::Model>> {
+    let dir = std::env::var_os("DEFLECT_BENCH_MODEL")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models/all-MiniLM-L6-v2")
+        });
+    if !dir.join("model.safetensors").exists() {
+        eprintln!(
+            "relevance: no sentence model at {} — words only",
+            dir.display()
+        );
+        return None;
+    }
+    Some(std::sync::Arc::new(
+        deflect::semantic::Model::load(&dir).unwrap_or_else(|e| panic!("{e}")),
+    ))
 }
 
 fn print_row(name: &str, clean: &Metrics, typo: &Metrics) {

@@ -65,6 +65,25 @@ pub struct Config {
     pub tickets: TicketsConfig,
     /// Deflection analytics (`[analytics]`).
     pub analytics: AnalyticsConfig,
+    /// The optional sentence model (`[semantic]`).
+    pub semantic: SemanticConfig,
+}
+
+/// `[semantic]`: search and mining by meaning with a local sentence model.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SemanticConfig {
+    /// A sentence-transformers model folder (`config.json`, `tokenizer.json`,
+    /// `model.safetensors`); empty (the default) means search by words only.
+    /// Also `DEFLECT_SEMANTIC_MODEL`.
+    pub model: PathBuf,
+}
+
+impl SemanticConfig {
+    /// The model folder, when one is configured.
+    pub fn model_dir(&self) -> Option<&Path> {
+        Some(self.model.as_path()).filter(|p| !p.as_os_str().is_empty())
+    }
 }
 
 /// `[tickets]`: delivery of contact-form tickets (stored first, then sent).
@@ -213,6 +232,7 @@ impl Default for Config {
             notify: NotifyConfig::default(),
             tickets: TicketsConfig::default(),
             analytics: AnalyticsConfig::default(),
+            semantic: SemanticConfig::default(),
         }
     }
 }
@@ -236,8 +256,15 @@ impl Config {
             let Some(key) = name.strip_prefix(ENV_PREFIX) else {
                 continue;
             };
-            // `DEFLECT_REVIEW__MIN_APPROVALS` is `min_approvals` in `[review]`.
+            // `DEFLECT_REVIEW__MIN_APPROVALS` is `min_approvals` in `[review]`;
+            // `DEFLECT_SEMANTIC_MODEL` is the documented short form of
+            // `DEFLECT_SEMANTIC__MODEL`.
             let key = key.to_ascii_lowercase();
+            let key = if key == "semantic_model" {
+                "semantic__model".to_string()
+            } else {
+                key
+            };
             let (section, key) = match key.split_once("__") {
                 Some((s, k)) => (Some(s.to_string()), k.to_string()),
                 None => (None, key),

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::index::{Audience, SearchIndex, SearchRequest};
+use crate::index::{Audience, Mode, SearchIndex, SearchRequest};
 
 /// One question and the articles that answer it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -174,23 +174,39 @@ pub fn from_file(path: &Path) -> Result<Vec<GoldenQuery>, Vec<GoldenError>> {
     parse(&shown, &text)
 }
 
-/// Runs every golden query through the customers' search in `locale`.
+/// Runs every golden query through the customers' search in `locale`, as
+/// it ranks by default.
 pub fn run(
     index: &SearchIndex,
     locale: &str,
     golden: &[GoldenQuery],
 ) -> crate::index::Result<Vec<Outcome>> {
+    let mode = match index.semantic() {
+        Some(_) => Mode::Hybrid,
+        None => Mode::Lexical,
+    };
+    run_mode(index, locale, golden, mode)
+}
+
+/// [`run`] ranked as `mode` says (by words, by meaning, or both).
+pub fn run_mode(
+    index: &SearchIndex,
+    locale: &str,
+    golden: &[GoldenQuery],
+    mode: Mode,
+) -> crate::index::Result<Vec<Outcome>> {
     golden
         .iter()
         .map(|g| {
-            let results = index.search(&SearchRequest {
+            let req = SearchRequest {
                 query: &g.query,
                 locale,
                 category: None,
                 limit: DEPTH,
                 offset: 0,
                 audience: Audience::Public,
-            })?;
+            };
+            let results = index.search_with(&req, mode)?;
             let slugs: Vec<String> = results.hits.into_iter().map(|h| h.slug).collect();
             Ok(outcome(g, &slugs))
         })

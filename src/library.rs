@@ -7,13 +7,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::articles::load::{is_article_file, list_files, Catalog};
 use crate::articles::{
     hash_hex, load_dir_chunked, Article, ParseError, ParseErrorKind, ParseOptions,
 };
 use crate::error::{Error, Result};
+use crate::index::vectors::Semantic;
 use crate::index::{Opened, SearchIndex, SynonymError, Synonyms};
 
 /// What an indexing run did.
@@ -49,6 +50,19 @@ impl Library {
         index_dir: &Path,
         default_locale: &str,
     ) -> Result<(Library, IndexReport)> {
+        Library::open_with(root, index_dir, default_locale, None)
+    }
+
+    /// [`Library::open`], searching by meaning too when `model` is given.
+    /// With a model the index is always rebuilt at start, so that every
+    /// article has its vectors; the embedding cache makes that cheap after
+    /// the first time.
+    pub fn open_with(
+        root: &Path,
+        index_dir: &Path,
+        default_locale: &str,
+        model: Option<Arc<crate::semantic::Model>>,
+    ) -> Result<(Library, IndexReport)> {
         if !root.is_dir() {
             return Err(Error::Io {
                 path: format!("articles folder {}", root.display()),
@@ -58,7 +72,11 @@ impl Library {
                 ),
             });
         }
-        let (index, opened) = SearchIndex::open(index_dir, default_locale)?;
+        let (mut index, mut opened) = SearchIndex::open(index_dir, default_locale)?;
+        if let Some(model) = model {
+            index = index.with_semantic(Semantic::new(model, Some(index_dir)));
+            opened = Opened::Created;
+        }
         let library = Library::with_index(root.to_path_buf(), index);
         let report = match opened {
             Opened::Created => library.rebuild(&|_, _| {})?,

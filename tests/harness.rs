@@ -89,10 +89,15 @@ impl TestKb {
     /// The library over the index in the temp dir (opened on first use).
     pub fn library(&mut self) -> Arc<Library> {
         if self.library.is_none() {
-            let (library, _) = Library::open(
+            let model =
+                self.config.semantic.model_dir().map(|dir| {
+                    Arc::new(deflect::semantic::Model::load(dir).expect("sentence model"))
+                });
+            let (library, _) = Library::open_with(
                 &self.config.articles,
                 &self.config.index,
                 &self.config.default_locale,
+                model,
             )
             .expect("open library");
             self.library = Some(Arc::new(library));

@@ -277,3 +277,210 @@ fn a_broken_model_directory_names_the_file_and_what_is_wrong() {
         "{message}"
     );
 }
+
+// Hybrid search on the tiny model. Its vectors mean nothing, but a text
+// is identical to itself: an article titled exactly as the query is as
+// close as can be by title (cosine 1), which is enough to test who may see
+// what, how the snippet is chosen and when vectors are recomputed.
+
+use deflect::index::{Audience, Mode, SearchRequest};
+
+use crate::harness::TestKb;
+
+fn kb_with_model() -> (TestKb, tempfile::TempDir) {
+    let model = tempfile::tempdir().unwrap();
+    write_tiny_model(model.path());
+    let mut kb = TestKb::empty();
+    kb.config.semantic.model = model.path().to_path_buf();
+    (kb, model)
+}
+
+fn article(title: &str, extra: &str, body: &str) -> String {
+    format!("---\ntitle: {title}\n{extra}---\n{body}\n")
+}
+
+fn slugs(kb: &mut TestKb, q: &str, audience: Audience, mode: Mode) -> Vec<String> {
+    let library = kb.library();
+    let req = SearchRequest {
+        query: q,
+        locale: "en",
+        category: None,
+        limit: 10,
+        offset: 0,
+        audience,
+    };
+    let results = library.index().search_with(&req, mode).unwrap();
+    results.hits.into_iter().map(|h| h.slug).collect()
+}
+
+#[test]
+fn drafts_and_internal_articles_never_come_back_through_vectors() {
+    let (mut kb, _model) = kb_with_model();
+    kb.write("billing/public.md", &article("Refund", "", "Money back."));
+    kb.write(
+        "billing/draft.md",
+        &article("Refund", "status: draft\n", "Money back."),
+    );
+    kb.write(
+        "billing/internal.md",
+        &article("Refund", "visibility: internal\n", "Money back."),
+    );
+    for mode in [Mode::Semantic, Mode::Hybrid] {
+        assert_eq!(
+            slugs(&mut kb, "refund", Audience::Public, mode),
+            ["billing/public"],
+            "{mode:?}"
+        );
+        let mut agent = slugs(&mut kb, "refund", Audience::Agent, mode);
+        agent.sort();
+        assert_eq!(agent, ["billing/internal", "billing/public"], "{mode:?}");
+    }
+    // A query sharing no word with any article finds the visible ones by
+    // meaning (the tiny model calls everything close), never the others.
+    let found = slugs(&mut kb, "csv export", Audience::Public, Mode::Semantic);
+    assert!(found.iter().all(|s| s == "billing/public"), "{found:?}");
+}
+
+#[test]
+fn an_exact_title_stays_first_and_a_passage_match_shows_its_passage() {
+    let (mut kb, _model) = kb_with_model();
+    kb.write(
+        "a/export.md",
+        &article("Export invoices to CSV", "", "Open the invoice list."),
+    );
+    kb.write(
+        "a/other.md",
+        &article(
+            "Change my email",
+            "",
+            "## Help\n\nHow do I change my email to a new account?",
+        ),
+    );
+    for n in 0..3 {
+        kb.write(
+            &format!("a/more-{n}.md"),
+            &article("Account help", "", "My account, my card, my money."),
+        );
+    }
+    let first = slugs(
+        &mut kb,
+        "Export invoices to CSV",
+        Audience::Public,
+        Mode::Hybrid,
+    );
+    assert_eq!(
+        first.first().map(String::as_str),
+        Some("a/export"),
+        "{first:?}"
+    );
+
+    // "never came" appears in no article: a hit found by meaning shows the
+    // passage that matched (escaped text), not an empty snippet.
+    let library = kb.library();
+    let req = SearchRequest {
+        query: "never came",
+        locale: "en",
+        category: None,
+        limit: 10,
+        offset: 0,
+        audience: Audience::Public,
+    };
+    let results = library.index().search_with(&req, Mode::Hybrid).unwrap();
+    assert!(!results.hits.is_empty());
+    for hit in &results.hits {
+        assert!(!hit.snippet_html.is_empty(), "{hit:?}");
+        assert!(!hit.snippet_html.contains('<'), "no markup: {hit:?}");
+    }
+    assert_eq!(
+        results.total,
+        results.hits.len(),
+        "found by meaning, counted"
+    );
+}
+
+#[test]
+fn edits_re_embed_only_what_changed_and_a_restart_embeds_nothing() {
+    let (mut kb, _model) = kb_with_model();
+    kb.write(
+        "a/one.md",
+        &article(
+            "Refund",
+            "",
+            "## First\n\nMoney back.\n\n## Second\n\nCard charged twice.",
+        ),
+    );
+    kb.write("a/two.md", &article("Export invoices", "", "To CSV."));
+    let library = kb.library();
+    let semantic = library.index().semantic().expect("semantic on");
+    // one: title, intro-less sections First and Second; two: title, body.
+    assert_eq!(semantic.embedded(), 5);
+    let before = semantic.get("a/one.md").unwrap();
+    assert_eq!(before.passages.len(), 3);
+
+    // Editing one section re-embeds that section only (the watcher calls
+    // `apply_paths` with the changed file).
+    kb.write(
+        "a/one.md",
+        &article(
+            "Refund",
+            "",
+            "## First\n\nMoney back.\n\n## Second\n\nCard charged three times.",
+        ),
+    );
+    library.apply_paths(&["a/one.md".to_string()]).unwrap();
+    assert_eq!(semantic.embedded(), 6);
+    let after = semantic.get("a/one.md").unwrap();
+    assert_eq!(after.passages[1].vector, before.passages[1].vector);
+    assert_ne!(after.passages[2].vector, before.passages[2].vector);
+    let found = slugs(
+        &mut kb,
+        "Card charged three times",
+        Audience::Public,
+        Mode::Semantic,
+    );
+    assert_eq!(found.first().map(String::as_str), Some("a/one"));
+
+    // Removing an article removes its vectors.
+    kb.remove("a/two.md");
+    library.apply_paths(&["a/two.md".to_string()]).unwrap();
+    assert!(semantic.get("a/two.md").is_none());
+    drop(library);
+
+    // A restart reads every vector from the cache: the model embeds nothing.
+    let mut kb = kb.reopen();
+    let library = kb.library();
+    let semantic = library.index().semantic().unwrap();
+    assert_eq!(semantic.embedded(), 0);
+    assert_eq!(semantic.cached(), 3, "only live passages are kept");
+    assert!(
+        kb.config
+            .index
+            .join("embeddings")
+            .read_dir()
+            .unwrap()
+            .count()
+            == 1
+    );
+}
+
+#[test]
+fn a_broken_model_stops_the_cli_with_the_file_named() {
+    let kb = TestKb::new();
+    let missing = kb.dir.path().join("no-model");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_deflect"))
+        .args(["search", "refund", "--articles"])
+        .arg(kb.articles())
+        .arg("--index")
+        .arg(&kb.config.index)
+        .current_dir(kb.dir.path())
+        .env("DEFLECT_SEMANTIC_MODEL", &missing)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("semantic model:") && stderr.contains("no-model: is not a directory"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

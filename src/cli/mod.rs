@@ -12,6 +12,7 @@ mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -89,9 +90,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 /// Opens the help center (building or syncing its index) with its synonyms;
 /// a broken synonyms file is reported and searching goes on without it.
 fn open_library(config: &Config) -> Result<crate::library::Library> {
-    let (library, report) =
-        crate::library::Library::open(&config.articles, &config.index, &config.default_locale)
-            .context("cannot open the help center")?;
+    let model = load_model(config)?;
+    let (library, report) = crate::library::Library::open_with(
+        &config.articles,
+        &config.index,
+        &config.default_locale,
+        model,
+    )
+    .context("cannot open the help center")?;
     for e in &report.errors {
         tracing::warn!("skipped {e}");
     }
@@ -101,6 +107,23 @@ fn open_library(config: &Config) -> Result<crate::library::Library> {
         }
     }
     Ok(library)
+}
+
+/// The configured sentence model, loaded and checked; a bad folder stops
+/// the command with the file at fault.
+fn load_model(config: &Config) -> Result<Option<Arc<crate::semantic::Model>>> {
+    let Some(dir) = config.semantic.model_dir() else {
+        return Ok(None);
+    };
+    let started = std::time::Instant::now();
+    let model = crate::semantic::Model::load(dir)?;
+    tracing::info!(
+        dir = %dir.display(),
+        dim = model.dim(),
+        ms = started.elapsed().as_millis() as u64,
+        "sentence model loaded"
+    );
+    Ok(Some(Arc::new(model)))
 }
 
 /// Parses a locale flag, or the configured default.

@@ -9,6 +9,7 @@
 
 pub mod cache;
 mod document;
+mod hybrid;
 mod lookup;
 mod query;
 pub mod schema;
@@ -17,6 +18,7 @@ mod stem;
 mod suggest;
 pub mod synonyms;
 pub mod typo;
+pub mod vectors;
 pub mod visible;
 
 use std::path::{Path, PathBuf};
@@ -26,7 +28,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, Term};
 
 pub use document::{ArticleRecord, ArticleSummary};
 pub use lookup::LiveArticle;
-pub use query::{Audience, FacetCount, Hit, SearchRequest, SearchResults};
+pub use query::{Audience, FacetCount, Hit, Mode, SearchRequest, SearchResults};
 pub use schema::{build_schema, language_of, Fields, SCHEMA_VERSION};
 pub use suggest::Suggestion;
 pub use synonyms::{SynonymError, Synonyms};
@@ -79,6 +81,11 @@ pub struct SearchIndex {
     /// What each audience may see in one locale: the filter of every search.
     /// Bounded: a locale past the cap is computed per search.
     visible_in: cache::GenerationMap<(Audience, String), visible::Visible>,
+    /// Passage vectors, when a sentence model is configured.
+    semantic: Option<vectors::Semantic>,
+    /// Each article path's document in a generation: how a vector finds
+    /// the document whose visibility and stored fields it shares.
+    addresses: cache::GenerationMap<(), std::collections::HashMap<String, tantivy::DocAddress>>,
 }
 
 /// How [`SearchIndex::open`] found the index folder.
@@ -157,7 +164,21 @@ impl SearchIndex {
             }),
             visible: cache::GenerationMap::new(2),
             visible_in: cache::GenerationMap::new(64),
+            semantic: None,
+            addresses: cache::GenerationMap::new(1),
         })
+    }
+
+    /// Turns on search by meaning with `semantic`'s model; the caller then
+    /// rebuilds, which embeds every article.
+    pub fn with_semantic(mut self, semantic: vectors::Semantic) -> SearchIndex {
+        self.semantic = Some(semantic);
+        self
+    }
+
+    /// The passage vectors, when a sentence model is configured.
+    pub fn semantic(&self) -> Option<&vectors::Semantic> {
+        self.semantic.as_ref()
     }
 
     /// The schema's fields.
@@ -234,13 +255,20 @@ impl SearchIndex {
     ) -> Result<T> {
         self.write(|writer| {
             writer.delete_all_documents()?;
+            let mut vectors = std::collections::HashMap::new();
             let out = fill(&mut |articles| {
                 for article in articles {
                     writer.add_document(document::to_document(&self.fields, article))?;
                 }
+                if let Some(semantic) = &self.semantic {
+                    vectors.extend(semantic.embed(articles));
+                }
                 Ok(())
             })?;
             writer.commit()?;
+            if let Some(semantic) = &self.semantic {
+                semantic.replace_all(vectors);
+            }
             // One segment per indexing thread is left; searching one costs
             // one dictionary walk per term (and per typo automaton), not one
             // per segment.
@@ -263,7 +291,13 @@ impl SearchIndex {
                 writer.delete_term(Term::from_field_text(self.fields.path, &article.path));
                 writer.add_document(document::to_document(&self.fields, article))?;
             }
+            // Embedded before the commit, so a searcher that sees the new
+            // text finds its vectors too.
+            let vectors = self.semantic.as_ref().map(|s| s.embed(articles));
             writer.commit()?;
+            if let (Some(semantic), Some(vectors)) = (&self.semantic, vectors) {
+                semantic.apply(vectors, removed);
+            }
             Ok(())
         })
     }

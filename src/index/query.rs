@@ -13,6 +13,15 @@ pub enum Audience {
     Agent,
 }
 
+/// How a search ranks: by words, by meaning (with a sentence model), or
+/// both fused — the default when a model is configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    Lexical,
+    Semantic,
+    Hybrid,
+}
+
 /// A search as asked.
 #[derive(Debug, Clone)]
 pub struct SearchRequest<'a> {

@@ -22,7 +22,8 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Searcher, SegmentReader, TantivyDocument, Term};
 
 use super::cache::HitSource;
-use super::query::{Audience, FacetCount, Hit, SearchRequest, SearchResults};
+use super::hybrid::{passage_snippet, Lexical, Ranked};
+use super::query::{Audience, FacetCount, Hit, Mode, SearchRequest, SearchResults};
 use super::schema::{tokens, LangFields};
 use super::typo::{corrections, max_edits, Correction};
 use super::visible::{OnlyVisible, Visible};
@@ -77,8 +78,19 @@ impl SearchIndex {
         Ok(results)
     }
 
-    /// [`SearchIndex::search`] without the cache.
+    /// [`SearchIndex::search`] without the cache: hybrid when a sentence
+    /// model is configured, by words otherwise.
     pub fn search_uncached(&self, req: &SearchRequest) -> Result<SearchResults> {
+        let mode = match self.semantic {
+            Some(_) => Mode::Hybrid,
+            None => Mode::Lexical,
+        };
+        self.search_with(req, mode)
+    }
+
+    /// Runs `req` ranked as `mode` says, uncached (`deflect eval` compares
+    /// the modes). Without a model every mode ranks by words.
+    pub fn search_with(&self, req: &SearchRequest, mode: Mode) -> Result<SearchResults> {
         let searcher = self.searcher();
         let mut results = SearchResults {
             query: req.query.to_string(),
@@ -90,30 +102,57 @@ impl SearchIndex {
             facets: Vec::new(),
             did_you_mean: None,
         };
-        let Some(plan) = self.plan(&searcher, req.query, req.locale, req.audience)? else {
+        let Some(mut plan) = self.plan(&searcher, req.query, req.locale, req.audience)? else {
             return Ok(results);
         };
-        results.did_you_mean = plan.did_you_mean;
-        let lang = self.fields.lang(req.locale);
-        let mut snippets = SnippetGenerator::create(&searcher, plan.query.as_ref(), lang.body)?;
-        snippets.set_max_num_chars(SNIPPET_CHARS);
-        let finder = first_word_finder(&plan.words);
+        results.did_you_mean = plan.did_you_mean.take();
         let shown = self.visible_in(&searcher, req.audience, req.locale)?;
-        let top = top_docs(req.limit, req.offset);
+        let ranked = match self.semantic.as_ref().filter(|_| mode != Mode::Lexical) {
+            None => {
+                let lexical = self.lexical(&searcher, &plan, req, shown, req.limit, req.offset)?;
+                results.total = lexical.total;
+                results.facets = lexical.facets;
+                lexical
+                    .docs
+                    .into_iter()
+                    .map(|(score, addr)| Ranked {
+                        addr,
+                        score,
+                        passage: None,
+                    })
+                    .collect()
+            }
+            Some(semantic) => {
+                self.hybrid(&searcher, &plan, req, shown, semantic, mode, &mut results)?
+            }
+        };
+        self.fill_hits(&searcher, &plan, req.locale, ranked, &mut results)?;
+        Ok(results)
+    }
+
+    /// The best `limit` documents after `offset` by words, with the number
+    /// of matches and the matches per category.
+    pub(super) fn lexical(
+        &self,
+        searcher: &Searcher,
+        plan: &QueryPlan,
+        req: &SearchRequest,
+        shown: Arc<Visible>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Lexical> {
+        let top = top_docs(limit, offset);
         let mut facets = FacetCollector::for_field("category_facet");
         facets.add_facet("/");
-        let docs = match req.category {
+        let (docs, total, facets) = match req.category {
             None => {
                 let only = OnlyVisible::new(shown, (top, Count, facets));
                 let (docs, total, counts) = searcher.search(plan.query.as_ref(), &only)?;
-                results.total = total;
-                results.facets = to_facet_counts(&counts);
-                docs
+                (docs, total, to_facet_counts(&counts))
             }
             Some(category) => {
                 let only = OnlyVisible::new(Arc::clone(&shown), facets);
                 let counts = searcher.search(plan.query.as_ref(), &only)?;
-                results.facets = to_facet_counts(&counts);
                 let in_category = BooleanQuery::new(vec![
                     (Occur::Must, plan.query.box_clone()),
                     (
@@ -123,27 +162,68 @@ impl SearchIndex {
                 ]);
                 let only = OnlyVisible::new(shown, (top, Count));
                 let (docs, total) = searcher.search(&in_category, &only)?;
-                results.total = total;
-                docs
+                (docs, total, to_facet_counts(&counts))
             }
         };
-        for ((score, _), addr) in docs {
-            let hit = self.hits.get_or_load(&searcher, addr, || {
-                let doc: TantivyDocument = searcher.doc(addr)?;
-                let text = doc
-                    .get_first(self.fields.text)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default();
-                let summary = document::to_summary(&self.fields, &doc, &self.default_locale);
-                Ok(HitSource::new(summary, text))
-            })?;
+        let docs = docs
+            .into_iter()
+            .map(|((score, _), addr)| (score, addr))
+            .collect();
+        Ok(Lexical {
+            docs,
+            total,
+            facets,
+        })
+    }
+
+    /// A hit's summary and text, from the generation's cache or the store.
+    pub(super) fn hit_source(
+        &self,
+        searcher: &Searcher,
+        addr: DocAddress,
+    ) -> Result<Arc<HitSource>> {
+        self.hits.get_or_load(searcher, addr, || {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let text = doc
+                .get_first(self.fields.text)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            let summary = document::to_summary(&self.fields, &doc, &self.default_locale);
+            Ok(HitSource::new(summary, text))
+        })
+    }
+
+    /// Turns ranked documents into hits with snippets. The snippet shows
+    /// where the searched words are; a hit found by meaning whose words do
+    /// not appear shows the passage that matched instead.
+    fn fill_hits(
+        &self,
+        searcher: &Searcher,
+        plan: &QueryPlan,
+        locale: &str,
+        ranked: Vec<Ranked>,
+        results: &mut SearchResults,
+    ) -> Result<()> {
+        let lang = self.fields.lang(locale);
+        let mut snippets = SnippetGenerator::create(searcher, plan.query.as_ref(), lang.body)?;
+        snippets.set_max_num_chars(SNIPPET_CHARS);
+        let finder = first_word_finder(&plan.words);
+        for Ranked {
+            addr,
+            score,
+            passage,
+        } in ranked
+        {
+            let hit = self.hit_source(searcher, addr)?;
             let s = hit.summary.clone();
             let text = hit.text();
             let snippet = snippets.snippet(snippet_window(&text, finder.as_ref()));
-            let snippet_html = if snippet.highlighted().is_empty() {
-                String::new()
-            } else {
+            let snippet_html = if !snippet.highlighted().is_empty() {
                 snippet.to_html().replace('\n', " ")
+            } else {
+                passage.map_or_else(String::new, |(start, end)| {
+                    passage_snippet(&text, start, end)
+                })
             };
             results.hits.push(Hit {
                 slug: s.slug,
@@ -156,7 +236,7 @@ impl SearchIndex {
                 snippet_html,
             });
         }
-        Ok(results)
+        Ok(())
     }
 
     /// The documents of `locale` that `audience` may see.

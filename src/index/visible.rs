@@ -47,6 +47,15 @@ impl Visible {
         Ok(Visible { segments })
     }
 
+    /// Whether the document at `addr` is visible.
+    pub fn contains(&self, addr: tantivy::DocAddress) -> bool {
+        self.segments
+            .get(addr.segment_ord as usize)
+            .and_then(|bits| bits.get(addr.doc_id as usize))
+            .copied()
+            .unwrap_or(false)
+    }
+
     /// Visible documents holding `text` in `field`, counted up to `cap` (a
     /// caller asking "none, one, or common?" stops early on common words).
     pub fn doc_freq(&self, searcher: &Searcher, field: Field, text: &str, cap: u64) -> Result<u64> {
