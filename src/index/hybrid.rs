@@ -27,7 +27,7 @@ use tantivy::query::EnableScoring;
 use tantivy::{DocAddress, DocSet, Searcher};
 
 use super::query::{FacetCount, Mode, SearchRequest, SearchResults};
-use super::search::QueryPlan;
+use super::search::{Lexical, QueryPlan, Ranked};
 use super::vectors::Semantic;
 use super::visible::Visible;
 use super::{Result, SearchIndex};
@@ -39,20 +39,6 @@ const POOL: usize = 50;
 pub const FLOOR: f32 = 0.3;
 /// The reciprocal-rank constant: how fast a rank's worth falls.
 const K: f32 = 10.0;
-
-/// A document in the final order, with the passage that matched by meaning.
-pub(super) struct Ranked {
-    pub addr: DocAddress,
-    pub score: f32,
-    pub passage: Option<(usize, usize)>,
-}
-
-/// What the lexical search found.
-pub(super) struct Lexical {
-    pub docs: Vec<(f32, DocAddress)>,
-    pub total: usize,
-    pub facets: Vec<FacetCount>,
-}
 
 /// An article close in meaning: its document, its title's and best
 /// passage's cosines, its category and the passage's range.
@@ -290,40 +276,4 @@ fn matching(
         }
     }
     Ok(out)
-}
-
-/// The start of a passage as a snippet: up to 180 characters, cut at a word
-/// boundary, HTML-escaped.
-pub(super) fn passage_snippet(text: &str, start: usize, end: usize) -> String {
-    let Some(part) = text.get(start..end.min(text.len())) else {
-        return String::new();
-    };
-    let words: Vec<&str> = part.split_whitespace().collect();
-    let mut out = String::new();
-    for w in words {
-        if out.chars().count() + w.chars().count() + 1 > 180 {
-            out.push('…');
-            break;
-        }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(w);
-    }
-    html_escape(&out)
-}
-
-fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -22,7 +22,6 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Searcher, SegmentReader, TantivyDocument, Term};
 
 use super::cache::HitSource;
-use super::hybrid::{passage_snippet, Lexical, Ranked};
 use super::query::{Audience, FacetCount, Hit, Mode, SearchRequest, SearchResults};
 use super::schema::{tokens, LangFields};
 use super::typo::{corrections, max_edits, Correction};
@@ -52,6 +51,20 @@ const RARE: u64 = 1;
 const MAX_CORRECTED_WORDS: usize = 3;
 
 const SNIPPET_CHARS: usize = 180;
+
+/// A document in the final order, with the passage that matched by meaning.
+pub(super) struct Ranked {
+    pub addr: DocAddress,
+    pub score: f32,
+    pub passage: Option<(usize, usize)>,
+}
+
+/// What the lexical search found.
+pub(super) struct Lexical {
+    pub docs: Vec<(f32, DocAddress)>,
+    pub total: usize,
+    pub facets: Vec<FacetCount>,
+}
 
 /// The scored part of a search and what was learnt building it.
 pub(crate) struct QueryPlan {
@@ -571,6 +584,27 @@ fn to_facet_counts(counts: &tantivy::collector::FacetCounts) -> Vec<FacetCount> 
             .then_with(|| a.category.cmp(&b.category))
     });
     out
+}
+
+/// The start of a passage as a snippet: up to 180 characters, cut at a word
+/// boundary, HTML-escaped.
+fn passage_snippet(text: &str, start: usize, end: usize) -> String {
+    let Some(part) = text.get(start..end.min(text.len())) else {
+        return String::new();
+    };
+    let words: Vec<&str> = part.split_whitespace().collect();
+    let mut out = String::new();
+    for w in words {
+        if out.chars().count() + w.chars().count() + 1 > 180 {
+            out.push('…');
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    crate::templates::escape_html(&out)
 }
 
 #[cfg(test)]
