@@ -484,3 +484,97 @@ fn a_broken_model_stops_the_cli_with_the_file_named() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn related_articles_by_meaning_are_the_visible_ones_of_the_locale() {
+    let (mut kb, _model) = kb_with_model();
+    kb.write("a/refund.md", &article("Refund", "", "Money back."));
+    kb.write("a/card.md", &article("Card charged twice", "", "My card."));
+    kb.write(
+        "a/draft.md",
+        &article("Refund draft", "status: draft\n", "Money back."),
+    );
+    kb.write(
+        "a/internal.md",
+        &article("Refund notes", "visibility: internal\n", "Money."),
+    );
+    kb.write(
+        "a/refund.fr.md",
+        &article("Remboursement", "translation_of: a/refund\n", "Argent."),
+    );
+    let library = kb.library();
+    let index = library.index();
+    let own = index
+        .get("a/refund", "en", Audience::Agent)
+        .unwrap()
+        .unwrap();
+    let related = |audience| -> Vec<String> {
+        let mut slugs: Vec<String> = index
+            .related(&own, 5, audience)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.slug)
+            .collect();
+        slugs.sort();
+        slugs
+    };
+    assert_eq!(related(Audience::Public), ["a/card"]);
+    assert_eq!(related(Audience::Agent), ["a/card", "a/internal"]);
+}
+
+#[test]
+fn near_duplicates_pair_live_articles_of_one_locale_closest_first() {
+    let (mut kb, _model) = kb_with_model();
+    let same = article("Refund", "", "## Policy\n\nMoney back within 30 days.");
+    kb.write("a/refund.md", &same);
+    kb.write("b/refund-copy.md", &same);
+    kb.write(
+        "a/draft-copy.md",
+        &article(
+            "Refund",
+            "status: draft\n",
+            "## Policy\n\nMoney back within 30 days.",
+        ),
+    );
+    kb.write(
+        "a/refund.fr.md",
+        &article(
+            "Refund",
+            "translation_of: a/refund\n",
+            "## Policy\n\nMoney back within 30 days.",
+        ),
+    );
+    kb.write(
+        "a/csv.md",
+        &article(
+            "Export invoices to CSV",
+            "",
+            "## Steps\n\nOpen the invoice list, choose export.",
+        ),
+    );
+    let library = kb.library();
+    let pairs = library
+        .index()
+        .near_duplicates(0.99, 10)
+        .unwrap()
+        .expect("model on");
+    let named: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(a, b, _)| (a.slug.clone(), b.slug.clone()))
+        .collect();
+    assert_eq!(named.len(), 1, "{named:?}");
+    let (a, b) = &named[0];
+    let mut both = [a.as_str(), b.as_str()];
+    both.sort();
+    assert_eq!(both, ["a/refund", "b/refund-copy"]);
+    assert!((pairs[0].2 - 1.0).abs() < 1e-4);
+
+    // A failed search's closest article, among what customers may read.
+    let (closest, cosine) = library
+        .index()
+        .closest_by_meaning("Refund", "en", Audience::Public, 0.5)
+        .unwrap()
+        .expect("found");
+    assert!(["a/refund", "b/refund-copy"].contains(&closest.slug.as_str()));
+    assert!(cosine > 0.999);
+}

@@ -175,7 +175,50 @@ pub struct GapRow {
     /// Spellings as typed.
     pub variants: Vec<String>,
     pub actions: Vec<Action>,
+    /// With a sentence model, for a search that found nothing by its words:
+    /// the article closest in meaning, when it is close. Often it answers
+    /// the search, and the customer's words belong in it (or in a synonym).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closest: Option<Closest>,
 }
+
+/// An article close in meaning to a failed search, or to another article.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Closest {
+    pub slug: String,
+    pub locale: String,
+    pub title: String,
+    pub url: String,
+    /// Cosine similarity, 0–1.
+    pub similarity: f64,
+}
+
+impl Closest {
+    fn of(a: &crate::index::ArticleSummary, similarity: f32) -> Closest {
+        Closest {
+            slug: a.slug.clone(),
+            locale: a.locale.clone(),
+            title: a.title.clone(),
+            url: a.url.clone(),
+            similarity: round(f64::from(similarity)),
+        }
+    }
+}
+
+/// Two live articles that say much the same: candidates to merge.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DuplicateRow {
+    pub first: Closest,
+    pub second: Closest,
+    pub actions: Vec<Action>,
+}
+
+/// How close in meaning a failed search's closest article must be to be
+/// shown, and two articles to be called near-duplicates (all-MiniLM-class
+/// cosines: paraphrases score above 0.8, one topic's different questions
+/// 0.5–0.7).
+const CLOSE_TO_SEARCH: f32 = 0.5;
+const DUPLICATES: f32 = 0.9;
 
 /// An article with its views, helpfulness and failures.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -224,6 +267,9 @@ pub struct Report {
     pub stale_total: Option<usize>,
     pub unreviewed_articles: Option<Vec<UnreviewedArticle>>,
     pub unreviewed_total: Option<usize>,
+    /// With a sentence model: pairs of articles that answer alike.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub near_duplicates: Option<Vec<DuplicateRow>>,
     /// Every day of the period, zeros included.
     pub daily: Vec<DayRow>,
 }
@@ -284,7 +330,36 @@ pub fn from_metrics(
         index: opts.index,
         seen: HashMap::new(),
     };
-    let (top_searches, no_result_searches, no_click_searches) = search_tables(current, rows);
+    let (top_searches, mut no_result_searches, no_click_searches) = search_tables(current, rows);
+    let mut near_duplicates = None;
+    if let Some(index) = opts.index {
+        for row in &mut no_result_searches {
+            let found = index.closest_by_meaning(
+                &row.query,
+                opts.default_locale,
+                Audience::Public,
+                CLOSE_TO_SEARCH,
+            )?;
+            if let Some((article, similarity)) = found {
+                row.actions
+                    .push(Action::edit_article(&article.slug, &article.locale));
+                row.closest = Some(Closest::of(&article, similarity));
+            }
+        }
+        near_duplicates = index.near_duplicates(DUPLICATES, rows)?.map(|pairs| {
+            pairs
+                .iter()
+                .map(|(a, b, c)| DuplicateRow {
+                    first: Closest::of(a, *c),
+                    second: Closest::of(b, *c),
+                    actions: vec![
+                        Action::edit_article(&a.slug, &a.locale),
+                        Action::edit_article(&b.slug, &b.locale),
+                    ],
+                })
+                .collect()
+        });
+    }
     let articles: Vec<(&ArticleKey, &ArticleStats)> = current.articles.iter().collect();
     let mut article_rows = |picked: Vec<(&ArticleKey, &ArticleStats)>| {
         picked
@@ -346,6 +421,7 @@ pub fn from_metrics(
         stale_total,
         unreviewed_articles,
         unreviewed_total,
+        near_duplicates,
         daily: daily_rows(opts.period, current),
     })
 }
@@ -384,6 +460,7 @@ fn search_tables(current: &Metrics, rows: usize) -> (Vec<SearchRow>, Vec<GapRow>
             Action::write_article(q, &s.variants),
             Action::add_synonym(q),
         ],
+        closest: None,
     };
     let no_result_searches = top(
         &queries,

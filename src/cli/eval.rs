@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::config::Config;
 use crate::eval;
+use crate::index::Mode;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -32,6 +33,16 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
     let locale = super::locale_arg(&config, args.locale.as_deref())?;
     let outcomes = eval::run(library.index(), &locale, &golden)?;
     let m = eval::metrics(&outcomes);
+    // With a sentence model, the three rankings side by side (the default,
+    // hybrid, is the one whose misses are listed).
+    let mut modes: Vec<(&str, eval::Metrics)> = Vec::new();
+    if library.index().semantic().is_some() {
+        for (name, mode) in [("lexical", Mode::Lexical), ("semantic", Mode::Semantic)] {
+            let of = eval::run_mode(library.index(), &locale, &golden, mode)?;
+            modes.push((name, eval::metrics(&of)));
+        }
+        modes.push(("hybrid", m));
+    }
     let k = usize::from(args.k);
     let misses: Vec<&eval::Outcome> = outcomes
         .iter()
@@ -42,11 +53,23 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
             .iter()
             .map(|o| json!({ "query": o.query, "expected": o.expected, "rank": o.rank, "ranks": o.ranks, "top": o.top }))
             .collect();
-        let out = json!({ "file": args.file, "locale": locale, "k": k, "metrics": m, "misses": misses.len(), "queries": queries });
+        let mut out = json!({ "file": args.file, "locale": locale, "k": k, "metrics": m, "misses": misses.len(), "queries": queries });
+        if !modes.is_empty() {
+            out["modes"] = modes
+                .iter()
+                .map(|(name, m)| (name.to_string(), json!(m)))
+                .collect();
+        }
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{}", summary(&m));
+    if modes.is_empty() {
+        println!("{}", summary(&m));
+    } else {
+        for (name, metrics) in &modes {
+            println!("{name:<9} {}", summary(metrics));
+        }
+    }
     if !misses.is_empty() {
         println!(
             "\n{} queries miss their article in the top {k}:",

@@ -26,17 +26,19 @@ use std::sync::Arc;
 use tantivy::query::EnableScoring;
 use tantivy::{DocAddress, DocSet, Searcher};
 
-use super::query::{FacetCount, Mode, SearchRequest, SearchResults};
+use super::document::{ArticleRecord, ArticleSummary};
+use super::query::{Audience, FacetCount, Mode, SearchRequest, SearchResults};
 use super::search::{Lexical, QueryPlan, Ranked};
 use super::vectors::Semantic;
 use super::visible::Visible;
 use super::{Result, SearchIndex};
+use crate::semantic::dot;
 
 /// Candidates taken from each list before fusing.
 const POOL: usize = 50;
 /// Below this cosine an article is not a match by meaning at all: unrelated
 /// texts score 0–0.25 with MiniLM-class models.
-pub const FLOOR: f32 = 0.3;
+const FLOOR: f32 = 0.3;
 /// The reciprocal-rank constant: how fast a rank's worth falls.
 const K: f32 = 10.0;
 
@@ -65,7 +67,7 @@ impl SearchIndex {
         results: &mut SearchResults,
     ) -> Result<Vec<Ranked>> {
         let pool = POOL.max(req.offset + req.limit);
-        let lexical = match mode {
+        let mut lexical = match mode {
             Mode::Hybrid => self.lexical(searcher, plan, req, Arc::clone(&shown), pool, 0)?,
             _ => Lexical {
                 docs: Vec::new(),
@@ -78,40 +80,21 @@ impl SearchIndex {
         let text = results.did_you_mean.as_deref().unwrap_or(req.query);
         let near = self.near(searcher, &shown, semantic, text)?;
 
-        // Articles found only by meaning add to the total and the facets
-        // (those the words match too are counted already).
-        let lexical_matches = match mode {
-            Mode::Hybrid => matching(searcher, plan, near.iter().map(|n| n.addr))?,
-            _ => vec![false; near.len()],
+        let anywhere = leaders(&near, pool, |_| true);
+        self.count_meaning_only(
+            searcher,
+            plan,
+            req,
+            mode,
+            std::mem::take(&mut lexical.facets),
+            &anywhere,
+            results,
+        )?;
+        results.total += lexical.total;
+        let near = match req.category {
+            None => anywhere,
+            Some(c) => leaders(&near, pool, |n| n.category == c),
         };
-        results.total = lexical.total;
-        let mut facets: HashMap<String, u64> = lexical
-            .facets
-            .into_iter()
-            .map(|f| (f.category, f.count))
-            .collect();
-        for (n, matched) in near.iter().zip(&lexical_matches) {
-            if !matched {
-                *facets.entry(n.category.clone()).or_default() += 1;
-                if req.category.is_none_or(|c| c == n.category) {
-                    results.total += 1;
-                }
-            }
-        }
-        results.facets = facets
-            .into_iter()
-            .map(|(category, count)| FacetCount { category, count })
-            .collect();
-        results.facets.sort_by(|a, b| {
-            b.count
-                .cmp(&a.count)
-                .then_with(|| a.category.cmp(&b.category))
-        });
-
-        let near: Vec<&Near> = near
-            .iter()
-            .filter(|n| req.category.is_none_or(|c| c == n.category))
-            .collect();
         let mut fused: HashMap<DocAddress, Ranked> = HashMap::new();
         let mut vote = |addr: DocAddress, rank: usize, passage: Option<(usize, usize)>| {
             let r = fused.entry(addr).or_insert(Ranked {
@@ -152,6 +135,49 @@ impl SearchIndex {
             .skip(req.offset)
             .take(req.limit)
             .collect())
+    }
+
+    /// Sets `results`' total and facets: the lexical facets plus the
+    /// articles found only by meaning (those the words match too are
+    /// counted already) among `anywhere`, the ones fusion could place.
+    #[allow(clippy::too_many_arguments)]
+    fn count_meaning_only(
+        &self,
+        searcher: &Searcher,
+        plan: &QueryPlan,
+        req: &SearchRequest,
+        mode: Mode,
+        lexical_facets: Vec<FacetCount>,
+        anywhere: &[&Near],
+        results: &mut SearchResults,
+    ) -> Result<()> {
+        let lexical_matches = match mode {
+            Mode::Hybrid => matching(searcher, plan, anywhere.iter().map(|n| n.addr))?,
+            _ => vec![false; anywhere.len()],
+        };
+        let mut facets: HashMap<String, u64> = lexical_facets
+            .into_iter()
+            .map(|f| (f.category, f.count))
+            .collect();
+        results.total = 0;
+        for (n, matched) in anywhere.iter().zip(&lexical_matches) {
+            if !matched {
+                *facets.entry(n.category.clone()).or_default() += 1;
+                if req.category.is_none_or(|c| c == n.category) {
+                    results.total += 1;
+                }
+            }
+        }
+        results.facets = facets
+            .into_iter()
+            .map(|(category, count)| FacetCount { category, count })
+            .collect();
+        results.facets.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| a.category.cmp(&b.category))
+        });
+        Ok(())
     }
 
     /// The visible articles at least [`FLOOR`] close to `query` by title or
@@ -224,12 +250,157 @@ impl SearchIndex {
         })
     }
 
+    /// The `n` articles closest in meaning to `article` as a whole (by the
+    /// mean of their passages) that `audience` may read in its locale, or
+    /// `None` without a model or vectors for it.
+    pub(super) fn related_by_meaning(
+        &self,
+        article: &ArticleRecord,
+        n: usize,
+        audience: Audience,
+    ) -> Result<Option<Vec<ArticleSummary>>> {
+        let Some(semantic) = &self.semantic else {
+            return Ok(None);
+        };
+        let Some(own) = semantic.get(&article.path) else {
+            return Ok(None);
+        };
+        let searcher = self.searcher();
+        let shown = self.visible_in(&searcher, audience, &article.locale)?;
+        let addresses = self.addresses(&searcher)?;
+        let mut scored: Vec<(f32, DocAddress)> = Vec::new();
+        semantic.for_each(|path, vectors| match addresses.get(path) {
+            Some(&addr) if path != article.path && shown.contains(addr) => {
+                scored.push((dot(&own.centroid, &vectors.centroid), addr));
+            }
+            _ => {}
+        });
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let mut out = Vec::with_capacity(n);
+        for (_, addr) in scored.into_iter().take(n) {
+            out.push(self.hit_source(&searcher, addr)?.summary.clone());
+        }
+        Ok(Some(out))
+    }
+
+    /// The article `audience` may read in `locale` that is closest in
+    /// meaning to `query` (by title or passage), with its cosine, when one
+    /// is at least `min` close; `None` without a model.
+    pub fn closest_by_meaning(
+        &self,
+        query: &str,
+        locale: &str,
+        audience: Audience,
+        min: f32,
+    ) -> Result<Option<(ArticleSummary, f32)>> {
+        let Some(semantic) = &self.semantic else {
+            return Ok(None);
+        };
+        let searcher = self.searcher();
+        let shown = self.visible_in(&searcher, audience, locale)?;
+        let best = self
+            .near(&searcher, &shown, semantic, query)?
+            .into_iter()
+            .map(|n| (n.title.max(n.body), n.addr))
+            .filter(|(c, _)| *c >= min)
+            .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(&a.1)));
+        match best {
+            Some((cosine, addr)) => Ok(Some((
+                self.hit_source(&searcher, addr)?.summary.clone(),
+                cosine,
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// Pairs of live articles (internal ones included) in one locale whose
+    /// content as a whole is at least `min` close: likely the same answer
+    /// written twice, candidates to merge. Closest first, at most `limit`;
+    /// `None` without a model.
+    pub fn near_duplicates(
+        &self,
+        min: f32,
+        limit: usize,
+    ) -> Result<Option<Vec<(ArticleSummary, ArticleSummary, f32)>>> {
+        let Some(semantic) = &self.semantic else {
+            return Ok(None);
+        };
+        let searcher = self.searcher();
+        let live = self.visible.get_or_load(&searcher, Audience::Agent, || {
+            Visible::new(
+                &searcher,
+                &self.filtered(Box::new(tantivy::query::AllQuery), None, Audience::Agent),
+            )
+        })?;
+        let addresses = self.addresses(&searcher)?;
+        let mut articles: Vec<(DocAddress, Arc<super::vectors::ArticleVectors>)> = Vec::new();
+        semantic.for_each_arc(|path, vectors| {
+            if let Some(&addr) = addresses.get(path).filter(|a| live.contains(**a)) {
+                articles.push((addr, vectors));
+            }
+        });
+        articles.sort_by_key(|(addr, _)| *addr);
+        let mut locales = Vec::with_capacity(articles.len());
+        for (addr, _) in &articles {
+            locales.push(self.hit_source(&searcher, *addr)?.summary.locale.clone());
+        }
+        let mut pairs: Vec<(f32, usize, usize)> = Vec::new();
+        for i in 0..articles.len() {
+            for j in i + 1..articles.len() {
+                if locales[i] != locales[j] {
+                    continue;
+                }
+                let c = dot(&articles[i].1.centroid, &articles[j].1.centroid);
+                if c >= min {
+                    pairs.push((c, i, j));
+                }
+            }
+        }
+        pairs.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| (a.1, a.2).cmp(&(b.1, b.2)))
+        });
+        let mut out = Vec::new();
+        for (c, i, j) in pairs.into_iter().take(limit) {
+            let a = self.hit_source(&searcher, articles[i].0)?.summary.clone();
+            let b = self.hit_source(&searcher, articles[j].0)?.summary.clone();
+            out.push((a, b, c));
+        }
+        Ok(Some(out))
+    }
+
     /// Whether the article at `addr` is titled exactly `query` (case,
     /// punctuation and spacing aside).
     fn title_is(&self, searcher: &Searcher, addr: DocAddress, query: &str) -> Result<bool> {
         let hit = self.hit_source(searcher, addr)?;
         Ok(normalized(&hit.summary.title) == normalized(query))
     }
+}
+
+/// The articles `keep` accepts that rank among the first `pool` by title
+/// or by passage closeness: the only ones fusion can place.
+fn leaders(near: &[Near], pool: usize, keep: impl Fn(&Near) -> bool) -> Vec<&Near> {
+    let kept: Vec<&Near> = near.iter().filter(|n| keep(n)).collect();
+    if kept.len() <= pool {
+        return kept;
+    }
+    let mut chosen = vec![false; kept.len()];
+    for by in [|n: &Near| n.title, |n: &Near| n.body] {
+        let mut order: Vec<usize> = (0..kept.len()).collect();
+        order.select_nth_unstable_by(pool - 1, |&a, &b| {
+            by(kept[b])
+                .total_cmp(&by(kept[a]))
+                .then_with(|| kept[a].addr.cmp(&kept[b].addr))
+        });
+        for &i in &order[..pool] {
+            chosen[i] = true;
+        }
+    }
+    kept.into_iter()
+        .zip(chosen)
+        .filter(|(_, c)| *c)
+        .map(|(n, _)| n)
+        .collect()
 }
 
 /// Lowercase words joined by single spaces.

@@ -156,13 +156,19 @@ impl SearchIndex {
         search::facet_counts(&self.searcher(), &query)
     }
 
-    /// Up to `n` live articles that share the category or tags of `article`.
+    /// Up to `n` live articles like `article`: by meaning with a sentence
+    /// model, else sharing its tags or category.
     pub fn related(
         &self,
         article: &ArticleRecord,
         n: usize,
         audience: Audience,
     ) -> Result<Vec<ArticleSummary>> {
+        // With a sentence model, what the articles are about; otherwise
+        // shared tags, then the same category.
+        if let Some(found) = self.related_by_meaning(article, n, audience)? {
+            return Ok(found);
+        }
         let mut should: Vec<(Occur, Box<dyn Query>)> = article
             .tags
             .iter()

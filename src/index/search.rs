@@ -253,7 +253,7 @@ impl SearchIndex {
     }
 
     /// The documents of `locale` that `audience` may see.
-    fn visible_in(
+    pub(super) fn visible_in(
         &self,
         searcher: &Searcher,
         audience: Audience,

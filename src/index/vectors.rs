@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use sha2::{Digest, Sha256};
 
 use crate::articles::Article;
-use crate::semantic::Model;
+use crate::semantic::{dot, Model};
 
 /// Passages embedded per article at most: a reference page with sixty
 /// parameter sections is found by its title and first sections; the rest
@@ -50,6 +50,9 @@ pub struct PassageVector {
 pub struct ArticleVectors {
     pub category: String,
     pub passages: Vec<PassageVector>,
+    /// The normalised mean of the passages: what the article as a whole is
+    /// about, for "related articles" and near-duplicates.
+    pub centroid: Vec<f32>,
 }
 
 impl ArticleVectors {
@@ -150,7 +153,7 @@ impl Semantic {
             .iter()
             .zip(split)
             .map(|(a, ps)| {
-                let passages = ps
+                let passages: Vec<PassageVector> = ps
                     .into_iter()
                     .filter_map(|p| {
                         let vector = Arc::clone(store.map.get(&p.key)?);
@@ -161,9 +164,11 @@ impl Semantic {
                         })
                     })
                     .collect();
+                let centroid = centroid(&passages, self.model.dim());
                 let v = ArticleVectors {
                     category: a.category.clone(),
                     passages,
+                    centroid,
                 };
                 (a.path.clone(), Arc::new(v))
             })
@@ -198,11 +203,34 @@ impl Semantic {
         }
     }
 
+    /// Calls `f` with each article's path and a shared handle on its vectors.
+    pub fn for_each_arc(&self, mut f: impl FnMut(&str, Arc<ArticleVectors>)) {
+        let articles = self.articles.read().unwrap_or_else(|e| e.into_inner());
+        for (path, v) in articles.iter() {
+            f(path, Arc::clone(v));
+        }
+    }
+
     /// The vectors of one article.
     pub fn get(&self, path: &str) -> Option<Arc<ArticleVectors>> {
         let articles = self.articles.read().unwrap_or_else(|e| e.into_inner());
         articles.get(path).cloned()
     }
+}
+
+/// The normalised mean of passage vectors.
+fn centroid(passages: &[PassageVector], dim: usize) -> Vec<f32> {
+    let mut sum = vec![0.0f32; dim];
+    for p in passages {
+        sum.iter_mut()
+            .zip(p.vector.iter())
+            .for_each(|(s, v)| *s += v);
+    }
+    let norm = dot(&sum, &sum).sqrt();
+    if norm > 0.0 {
+        sum.iter_mut().for_each(|s| *s /= norm);
+    }
+    sum
 }
 
 /// One passage to embed: its text (with title and heading), its range in
@@ -276,25 +304,6 @@ fn clip(s: &str, max: usize) -> String {
         end -= 1;
     }
     s[..end].to_string()
-}
-
-/// The dot product in 16 independent lanes, so the compiler vectorises it
-/// (a single running sum must be added in order and is not).
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0.0f32; 16];
-    let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for i in 0..16 {
-            lanes[i] += x[i] * y[i];
-        }
-    }
-    lanes.iter().sum::<f32>() + tail
 }
 
 /// The persistent passage-embedding cache of one model.
