@@ -576,5 +576,5 @@ fn near_duplicates_pair_live_articles_of_one_locale_closest_first() {
         .unwrap()
         .expect("found");
     assert!(["a/refund", "b/refund-copy"].contains(&closest.slug.as_str()));
-    assert!(cosine > 0.999);
+    assert!(cosine > 0.99, "{cosine} (vectors are scanned i8-quantised)");
 }

@@ -29,7 +29,7 @@ use tantivy::{DocAddress, DocSet, Searcher};
 use super::document::{ArticleRecord, ArticleSummary};
 use super::query::{Audience, FacetCount, Mode, SearchRequest, SearchResults};
 use super::search::{Lexical, QueryPlan, Ranked};
-use super::vectors::Semantic;
+use super::vectors::{Dense, Semantic};
 use super::visible::Visible;
 use super::{Result, SearchIndex};
 use crate::semantic::dot;
@@ -48,7 +48,7 @@ struct Near {
     addr: DocAddress,
     title: f32,
     body: f32,
-    category: String,
+    category: Arc<str>,
     passage: Option<(usize, usize)>,
 }
 
@@ -93,7 +93,7 @@ impl SearchIndex {
         results.total += lexical.total;
         let near = match req.category {
             None => anywhere,
-            Some(c) => leaders(&near, pool, |n| n.category == c),
+            Some(c) => leaders(&near, pool, |n| &*n.category == c),
         };
         let mut fused: HashMap<DocAddress, Ranked> = HashMap::new();
         let mut vote = |addr: DocAddress, rank: usize, passage: Option<(usize, usize)>| {
@@ -162,8 +162,8 @@ impl SearchIndex {
         results.total = 0;
         for (n, matched) in anywhere.iter().zip(&lexical_matches) {
             if !matched {
-                *facets.entry(n.category.clone()).or_default() += 1;
-                if req.category.is_none_or(|c| c == n.category) {
+                *facets.entry(n.category.to_string()).or_default() += 1;
+                if req.category.is_none_or(|c| c == &*n.category) {
                     results.total += 1;
                 }
             }
@@ -190,34 +190,36 @@ impl SearchIndex {
         query: &str,
     ) -> Result<Vec<Near>> {
         let q = semantic.query(query);
-        let addresses = self.addresses(searcher)?;
+        let dense = self.dense(searcher, semantic)?;
         let mut near = Vec::new();
-        semantic.for_each(|path, vectors| {
-            let Some(&addr) = addresses.get(path) else {
-                return;
-            };
-            if !shown.contains(addr) {
-                return;
+        for a in &dense.articles {
+            if !shown.contains(a.doc) {
+                continue;
             }
-            let (title, body) = vectors.closeness(&q);
+            let (title, body) = dense.closeness(&q, a);
             let (passage, body) = match body {
-                Some((i, c)) => {
-                    let p = &vectors.passages[i];
-                    (Some((p.start, p.end)), c)
-                }
+                Some((i, c)) => (Some(a.ranges[i]), c),
                 None => (None, title),
             };
             if title.max(body) >= FLOOR {
                 near.push(Near {
-                    addr,
+                    addr: a.doc,
                     title,
                     body,
-                    category: vectors.category.clone(),
+                    category: Arc::clone(&a.category),
                     passage,
                 });
             }
-        });
+        }
         Ok(near)
+    }
+
+    /// This generation's scan layout of every article's vectors.
+    fn dense(&self, searcher: &Searcher, semantic: &Semantic) -> Result<Arc<Dense<DocAddress>>> {
+        let addresses = self.addresses(searcher)?;
+        self.dense.get_or_load(searcher, (), || {
+            Ok(Dense::build(semantic, |path| addresses.get(path).copied()))
+        })
     }
 
     /// Each live article path's document in this generation, read from the

@@ -86,6 +86,8 @@ pub struct SearchIndex {
     /// Each article path's document in a generation: how a vector finds
     /// the document whose visibility and stored fields it shares.
     addresses: cache::GenerationMap<(), std::collections::HashMap<String, tantivy::DocAddress>>,
+    /// The vectors laid out for scanning, per generation.
+    dense: cache::GenerationMap<(), vectors::Dense<tantivy::DocAddress>>,
 }
 
 /// How [`SearchIndex::open`] found the index folder.
@@ -166,6 +168,7 @@ impl SearchIndex {
             visible_in: cache::GenerationMap::new(64),
             semantic: None,
             addresses: cache::GenerationMap::new(1),
+            dense: cache::GenerationMap::new(1),
         })
     }
 
