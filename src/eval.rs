@@ -181,11 +181,7 @@ pub fn run(
     locale: &str,
     golden: &[GoldenQuery],
 ) -> crate::index::Result<Vec<Outcome>> {
-    let mode = match index.semantic() {
-        Some(_) => Mode::Hybrid,
-        None => Mode::Lexical,
-    };
-    run_mode(index, locale, golden, mode)
+    run_mode(index, locale, golden, index.default_mode())
 }
 
 /// [`run`] ranked as `mode` says (by words, by meaning, or both).

@@ -80,21 +80,24 @@ impl SearchIndex {
         let text = results.did_you_mean.as_deref().unwrap_or(req.query);
         let near = self.near(searcher, &shown, semantic, text)?;
 
+        // Fusion can place only the leaders of each dense ranking: in any
+        // category for the facets, in the chosen one for the page and total.
         let anywhere = leaders(&near, pool, |_| true);
+        let in_category = req
+            .category
+            .map(|c| leaders(&near, pool, |n| &*n.category == c));
+        let facets = std::mem::take(&mut lexical.facets);
         self.count_meaning_only(
             searcher,
             plan,
-            req,
             mode,
-            std::mem::take(&mut lexical.facets),
+            facets,
             &anywhere,
+            in_category.as_deref(),
             results,
         )?;
         results.total += lexical.total;
-        let near = match req.category {
-            None => anywhere,
-            Some(c) => leaders(&near, pool, |n| &*n.category == c),
-        };
+        let near = in_category.unwrap_or(anywhere);
         let mut fused: HashMap<DocAddress, Ranked> = HashMap::new();
         let mut vote = |addr: DocAddress, rank: usize, passage: Option<(usize, usize)>| {
             let r = fused.entry(addr).or_insert(Ranked {
@@ -108,11 +111,9 @@ impl SearchIndex {
         for (rank, &(_, addr)) in lexical.docs.iter().enumerate() {
             vote(addr, rank, None);
         }
-        let by_title = |n: &&Near| n.title;
-        let by_body = |n: &&Near| n.body;
-        for by in [&by_title as &dyn Fn(&&Near) -> f32, &by_body] {
+        for by in DENSE_RANKINGS {
             let mut list = near.clone();
-            list.sort_by(|a, b| by(b).total_cmp(&by(a)).then_with(|| a.addr.cmp(&b.addr)));
+            list.sort_by(|a, b| closer(by, a, b));
             for (rank, n) in list.iter().take(pool).enumerate() {
                 vote(n.addr, rank, n.passage);
             }
@@ -137,37 +138,43 @@ impl SearchIndex {
             .collect())
     }
 
-    /// Sets `results`' total and facets: the lexical facets plus the
-    /// articles found only by meaning (those the words match too are
-    /// counted already) among `anywhere`, the ones fusion could place.
+    /// Sets `results`' facets (the lexical ones plus the articles of
+    /// `anywhere` found only by meaning) and total (those of `in_category`,
+    /// or of `anywhere` without a category, found only by meaning; the
+    /// caller adds the lexical total). Articles the words match too are
+    /// counted by the lexical side already.
     #[allow(clippy::too_many_arguments)]
     fn count_meaning_only(
         &self,
         searcher: &Searcher,
         plan: &QueryPlan,
-        req: &SearchRequest,
         mode: Mode,
         lexical_facets: Vec<FacetCount>,
         anywhere: &[&Near],
+        in_category: Option<&[&Near]>,
         results: &mut SearchResults,
     ) -> Result<()> {
-        let lexical_matches = match mode {
-            Mode::Hybrid => matching(searcher, plan, anywhere.iter().map(|n| n.addr))?,
-            _ => vec![false; anywhere.len()],
+        let only_by_meaning = |list: &[&Near]| -> Result<Vec<bool>> {
+            Ok(match mode {
+                Mode::Hybrid => matching(searcher, plan, list.iter().map(|n| n.addr))?
+                    .into_iter()
+                    .map(|matched| !matched)
+                    .collect(),
+                _ => vec![true; list.len()],
+            })
         };
         let mut facets: HashMap<String, u64> = lexical_facets
             .into_iter()
             .map(|f| (f.category, f.count))
             .collect();
-        results.total = 0;
-        for (n, matched) in anywhere.iter().zip(&lexical_matches) {
-            if !matched {
-                *facets.entry(n.category.to_string()).or_default() += 1;
-                if req.category.is_none_or(|c| c == &*n.category) {
-                    results.total += 1;
-                }
-            }
+        let extra = only_by_meaning(anywhere)?;
+        for (n, _) in anywhere.iter().zip(&extra).filter(|(_, e)| **e) {
+            *facets.entry(n.category.to_string()).or_default() += 1;
         }
+        results.total = match in_category {
+            None => extra.iter().filter(|e| **e).count(),
+            Some(list) => only_by_meaning(list)?.iter().filter(|e| **e).count(),
+        };
         results.facets = facets
             .into_iter()
             .map(|(category, count)| FacetCount { category, count })
@@ -287,7 +294,8 @@ impl SearchIndex {
 
     /// The article `audience` may read in `locale` that is closest in
     /// meaning to `query` (by title or passage), with its cosine, when one
-    /// is at least `min` close; `None` without a model.
+    /// is at least `min` close (and never below the search floor, 0.3);
+    /// `None` without a model.
     pub fn closest_by_meaning(
         &self,
         query: &str,
@@ -328,29 +336,21 @@ impl SearchIndex {
             return Ok(None);
         };
         let searcher = self.searcher();
-        let live = self.visible.get_or_load(&searcher, Audience::Agent, || {
-            Visible::new(
-                &searcher,
-                &self.filtered(Box::new(tantivy::query::AllQuery), None, Audience::Agent),
-            )
-        })?;
+        let live = self.visible(&searcher, Audience::Agent)?;
         let addresses = self.addresses(&searcher)?;
         let mut articles: Vec<(DocAddress, Arc<super::vectors::ArticleVectors>)> = Vec::new();
-        semantic.for_each_arc(|path, vectors| {
+        semantic.for_each(|path, vectors| {
             if let Some(&addr) = addresses.get(path).filter(|a| live.contains(**a)) {
-                articles.push((addr, vectors));
+                articles.push((addr, Arc::clone(vectors)));
             }
         });
-        articles.sort_by_key(|(addr, _)| *addr);
-        let mut locales = Vec::with_capacity(articles.len());
-        for (addr, _) in &articles {
-            locales.push(self.hit_source(&searcher, *addr)?.summary.locale.clone());
-        }
+        // Grouped by locale: only articles of one locale are compared.
+        articles.sort_by(|a, b| a.1.locale.cmp(&b.1.locale).then_with(|| a.0.cmp(&b.0)));
         let mut pairs: Vec<(f32, usize, usize)> = Vec::new();
         for i in 0..articles.len() {
             for j in i + 1..articles.len() {
-                if locales[i] != locales[j] {
-                    continue;
+                if articles[i].1.locale != articles[j].1.locale {
+                    break;
                 }
                 let c = dot(&articles[i].1.centroid, &articles[j].1.centroid);
                 if c >= min {
@@ -379,6 +379,14 @@ impl SearchIndex {
     }
 }
 
+/// The two rankings by meaning: by title closeness, by passage closeness.
+const DENSE_RANKINGS: [fn(&Near) -> f32; 2] = [|n| n.title, |n| n.body];
+
+/// Orders closer first by `by`, then by document (a stable tie-break).
+fn closer(by: fn(&Near) -> f32, a: &Near, b: &Near) -> std::cmp::Ordering {
+    by(b).total_cmp(&by(a)).then_with(|| a.addr.cmp(&b.addr))
+}
+
 /// The articles `keep` accepts that rank among the first `pool` by title
 /// or by passage closeness: the only ones fusion can place.
 fn leaders(near: &[Near], pool: usize, keep: impl Fn(&Near) -> bool) -> Vec<&Near> {
@@ -387,13 +395,9 @@ fn leaders(near: &[Near], pool: usize, keep: impl Fn(&Near) -> bool) -> Vec<&Nea
         return kept;
     }
     let mut chosen = vec![false; kept.len()];
-    for by in [|n: &Near| n.title, |n: &Near| n.body] {
+    for by in DENSE_RANKINGS {
         let mut order: Vec<usize> = (0..kept.len()).collect();
-        order.select_nth_unstable_by(pool - 1, |&a, &b| {
-            by(kept[b])
-                .total_cmp(&by(kept[a]))
-                .then_with(|| kept[a].addr.cmp(&kept[b].addr))
-        });
+        order.select_nth_unstable_by(pool - 1, |&a, &b| closer(by, kept[a], kept[b]));
         for &i in &order[..pool] {
             chosen[i] = true;
         }

@@ -294,8 +294,9 @@ impl SearchIndex {
                 writer.delete_term(Term::from_field_text(self.fields.path, &article.path));
                 writer.add_document(document::to_document(&self.fields, article))?;
             }
-            // Embedded before the commit, so a searcher that sees the new
-            // text finds its vectors too.
+            // Embedded before the commit and applied before `write` reloads
+            // the reader (the reload policy is manual), so a searcher that
+            // sees the new text finds its vectors too.
             let vectors = self.semantic.as_ref().map(|s| s.embed(articles));
             writer.commit()?;
             if let (Some(semantic), Some(vectors)) = (&self.semantic, vectors) {

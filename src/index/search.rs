@@ -94,11 +94,16 @@ impl SearchIndex {
     /// [`SearchIndex::search`] without the cache: hybrid when a sentence
     /// model is configured, by words otherwise.
     pub fn search_uncached(&self, req: &SearchRequest) -> Result<SearchResults> {
-        let mode = match self.semantic {
+        self.search_with(req, self.default_mode())
+    }
+
+    /// How searches rank unless told otherwise: hybrid when a sentence
+    /// model is configured, by words otherwise.
+    pub fn default_mode(&self) -> Mode {
+        match self.semantic {
             Some(_) => Mode::Hybrid,
             None => Mode::Lexical,
-        };
-        self.search_with(req, mode)
+        }
     }
 
     /// Runs `req` ranked as `mode` says, uncached (`deflect eval` compares
@@ -252,6 +257,13 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// The documents (of every locale) that `audience` may see.
+    pub(super) fn visible(&self, searcher: &Searcher, audience: Audience) -> Result<Arc<Visible>> {
+        self.visible.get_or_load(searcher, audience, || {
+            Visible::new(searcher, &self.filtered(Box::new(AllQuery), None, audience))
+        })
+    }
+
     /// The documents of `locale` that `audience` may see.
     pub(super) fn visible_in(
         &self,
@@ -308,9 +320,7 @@ impl SearchIndex {
         if exact_tokens.is_empty() && alternatives.is_empty() {
             return Ok(None);
         }
-        let visible = self.visible.get_or_load(searcher, audience, || {
-            Visible::new(searcher, &self.filtered(Box::new(AllQuery), None, audience))
-        })?;
+        let visible = self.visible(searcher, audience)?;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut replacements: Vec<(String, String)> = Vec::new();
         let mut words: Vec<String> = Vec::new();
@@ -586,7 +596,7 @@ fn to_facet_counts(counts: &tantivy::collector::FacetCounts) -> Vec<FacetCount> 
     out
 }
 
-/// The start of a passage as a snippet: up to 180 characters, cut at a word
+/// The start of a passage as a snippet: up to `SNIPPET_CHARS` characters, cut at a word
 /// boundary, HTML-escaped.
 fn passage_snippet(text: &str, start: usize, end: usize) -> String {
     let Some(part) = text.get(start..end.min(text.len())) else {
@@ -595,7 +605,7 @@ fn passage_snippet(text: &str, start: usize, end: usize) -> String {
     let words: Vec<&str> = part.split_whitespace().collect();
     let mut out = String::new();
     for w in words {
-        if out.chars().count() + w.chars().count() + 1 > 180 {
+        if out.chars().count() + w.chars().count() + 1 > SNIPPET_CHARS {
             out.push('…');
             break;
         }

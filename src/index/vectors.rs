@@ -31,8 +31,9 @@ use crate::semantic::{dot, Model};
 /// parameter sections is found by its title and first sections; the rest
 /// would cost embedding time and memory for little recall.
 const MAX_PASSAGES: usize = 24;
-/// Bytes of one passage given to the tokenizer; the model reads 256 tokens
-/// (about 1,000 characters of English) at most, so more is wasted work.
+/// Bytes of one passage given to the tokenizer; a MiniLM-class model reads
+/// 256 tokens (about 1,000 characters of English) at most, so more is
+/// wasted work.
 const PASSAGE_BYTES: usize = 1_200;
 /// Query embeddings kept for repeated queries.
 const QUERY_CACHE: usize = 4_096;
@@ -49,26 +50,11 @@ pub struct PassageVector {
 /// The passages of one article.
 pub struct ArticleVectors {
     pub category: String,
+    pub locale: String,
     pub passages: Vec<PassageVector>,
     /// The normalised mean of the passages: what the article as a whole is
     /// about, for "related articles" and near-duplicates.
     pub centroid: Vec<f32>,
-}
-
-impl ArticleVectors {
-    /// How close `query` is to the title (passage 0), and to the closest
-    /// other passage (its index and cosine) when the article has one.
-    pub fn closeness(&self, query: &[f32]) -> (f32, Option<(usize, f32)>) {
-        let title = self.passages.first().map_or(0.0, |p| dot(query, &p.vector));
-        let body = self
-            .passages
-            .iter()
-            .enumerate()
-            .skip(1)
-            .map(|(i, p)| (i, dot(query, &p.vector)))
-            .max_by(|a, b| a.1.total_cmp(&b.1));
-        (title, body)
-    }
 }
 
 /// The model, the vectors of every indexed article and the embedding cache.
@@ -97,10 +83,6 @@ impl Semantic {
         }
     }
 
-    pub fn model(&self) -> &Model {
-        &self.model
-    }
-
     /// Passages the model has embedded since start (the cache had no
     /// vector for their text).
     pub fn embedded(&self) -> usize {
@@ -114,7 +96,7 @@ impl Semantic {
 
     /// The embedding of a query, from the cache of recent queries or the model.
     pub fn query(&self, q: &str) -> Arc<[f32]> {
-        let key = q.trim().to_lowercase();
+        let key = q.trim().to_string();
         if let Some(v) = lock(&self.queries).get(&key) {
             return Arc::clone(v);
         }
@@ -167,6 +149,7 @@ impl Semantic {
                 let centroid = centroid(&passages, self.model.dim());
                 let v = ArticleVectors {
                     category: a.category.clone(),
+                    locale: a.locale.clone(),
                     passages,
                     centroid,
                 };
@@ -196,18 +179,10 @@ impl Semantic {
     }
 
     /// Calls `f` with each article's path and vectors.
-    pub fn for_each(&self, mut f: impl FnMut(&str, &ArticleVectors)) {
+    pub fn for_each(&self, mut f: impl FnMut(&str, &Arc<ArticleVectors>)) {
         let articles = self.articles.read().unwrap_or_else(|e| e.into_inner());
         for (path, v) in articles.iter() {
             f(path, v);
-        }
-    }
-
-    /// Calls `f` with each article's path and a shared handle on its vectors.
-    pub fn for_each_arc(&self, mut f: impl FnMut(&str, Arc<ArticleVectors>)) {
-        let articles = self.articles.read().unwrap_or_else(|e| e.into_inner());
-        for (path, v) in articles.iter() {
-            f(path, Arc::clone(v));
         }
     }
 
@@ -256,8 +231,7 @@ fn passages(a: &Article) -> Vec<Passage> {
         if h.text.is_empty() {
             continue;
         }
-        if let Some(i) = text[cursor..].find(h.text.as_str()) {
-            let at = cursor + i;
+        if let Some(at) = heading_line(text, cursor, &h.text) {
             bounds.push((at, at + h.text.len(), h.text.as_str()));
             cursor = at + h.text.len();
         }
@@ -285,6 +259,24 @@ fn passages(a: &Article) -> Vec<Passage> {
         out.push(passage(t, start, end));
     }
     out
+}
+
+/// Where `heading` stands on a line of its own in `text` at or after
+/// `from` (the plain text puts every heading on its own line; the same
+/// words inside a sentence are not the heading).
+fn heading_line(text: &str, from: usize, heading: &str) -> Option<usize> {
+    let mut cursor = from;
+    while let Some(i) = text.get(cursor..)?.find(heading) {
+        let at = cursor + i;
+        let end = at + heading.len();
+        let line_start = at == 0 || text[..at].ends_with('\n');
+        let line_end = end == text.len() || text[end..].starts_with('\n');
+        if line_start && line_end {
+            return Some(at);
+        }
+        cursor = end;
+    }
+    None
 }
 
 fn passage(text: String, start: usize, end: usize) -> Passage {
@@ -344,14 +336,19 @@ impl EmbeddingStore {
         let read = std::fs::File::open(&path).and_then(|mut f| f.read_to_end(&mut bytes));
         if read.is_ok() && bytes.starts_with(MAGIC) {
             let record = 32 + 4 * dim;
-            // A torn last record (a crash mid-append) is ignored.
-            for r in bytes[MAGIC.len()..].chunks_exact(record) {
+            let body = &bytes[MAGIC.len()..];
+            for r in body.chunks_exact(record) {
                 let key: [u8; 32] = r[..32].try_into().expect("32 bytes");
                 let v: Vec<f32> = r[32..]
                     .chunks_exact(4)
                     .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
                     .collect();
                 store.map.insert(key, v.into());
+            }
+            // A torn last record (a crash mid-append) is dropped, and the
+            // file rewritten whole, so later appends stay aligned.
+            if body.len() % record != 0 {
+                store.rewrite();
             }
         } else {
             store.rewrite();
@@ -419,7 +416,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// memory-bound at 15 ms. Here each passage is one row of a contiguous
 /// matrix of `i8` (a quarter of the bytes) with its own scale, which moves
 /// cosines by about 0.003 at most — less than any ranking decision cares
-/// about. Built once per index generation.
+/// about. Built per index generation, on the first search that needs it
+/// (searches run one per core, so at most that many builds race).
 pub struct Dense<Doc> {
     pub articles: Vec<DenseArticle<Doc>>,
     rows: Vec<i8>,
@@ -477,8 +475,7 @@ impl<Doc> Dense<Doc> {
     }
 
     /// How close `query` is to the article's title (its first row) and to
-    /// its closest other passage (index and cosine), as
-    /// [`ArticleVectors::closeness`] says it.
+    /// its closest other passage (its index and cosine).
     pub fn closeness(&self, query: &[f32], a: &DenseArticle<Doc>) -> (f32, Option<(usize, f32)>) {
         let cos = |i: usize| {
             let row = &self.rows[(a.first + i) * self.dim..(a.first + i + 1) * self.dim];
@@ -490,9 +487,39 @@ impl<Doc> Dense<Doc> {
             .max_by(|x, y| x.1.total_cmp(&y.1));
         (title, body)
     }
+}
 
-    /// Bytes the view holds (rows, scales and article records).
-    pub fn bytes(&self) -> usize {
-        self.rows.len() + 4 * self.scales.len() + self.articles.len() * 64
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_heading_is_found_on_its_own_line_not_inside_a_sentence() {
+        let text = "See Refunds below.\nRefunds\nMoney back.\n";
+        assert_eq!(heading_line(text, 0, "Refunds"), Some(19));
+        assert_eq!(heading_line("Refunds\nx", 0, "Refunds"), Some(0));
+        assert_eq!(heading_line("no such line", 0, "Refunds"), None);
+    }
+
+    #[test]
+    fn a_torn_last_record_is_dropped_and_later_appends_stay_readable() {
+        let dir = tempfile::tempdir().unwrap();
+        let vector = |x: f32| -> Arc<[f32]> { vec![x; 4].into() };
+        let mut store = EmbeddingStore::open(Some(dir.path()), "m", 4);
+        store.insert(vec![([1; 32], vector(1.0)), ([2; 32], vector(2.0))]);
+        let file = dir.path().join("embeddings").join("m.bin");
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&file)
+            .unwrap();
+        f.write_all(&[9; 5]).unwrap(); // a crash mid-append
+        drop(f);
+
+        let mut store = EmbeddingStore::open(Some(dir.path()), "m", 4);
+        assert_eq!(store.map.len(), 2);
+        store.insert(vec![([3; 32], vector(3.0))]);
+        let store = EmbeddingStore::open(Some(dir.path()), "m", 4);
+        assert_eq!(store.map.len(), 3);
+        assert_eq!(&*store.map[&[3; 32]], &[3.0; 4]);
     }
 }

@@ -338,6 +338,9 @@ impl Bert {
         let mut row = 0;
         for seq in seqs {
             let n = seq.len();
+            if n == 0 {
+                continue;
+            }
             scores.clear();
             scores.resize(n * n, 0.0);
             for head in 0..heads {
