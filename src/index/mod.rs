@@ -6,6 +6,8 @@
 //! stored fields from it (`lookup`), so the last good version of an article is
 //! served until a fixed file replaces it. This file holds the index's
 //! lifecycle and its writes; reads live in `lookup`, `search` and `suggest`.
+//! With a sentence model, passage vectors follow every write (`vectors`)
+//! and searches also rank by meaning (`hybrid`).
 
 pub mod cache;
 mod document;
