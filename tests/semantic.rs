@@ -283,7 +283,7 @@ fn a_broken_model_directory_names_the_file_and_what_is_wrong() {
 // close as can be by title (cosine 1), which is enough to test who may see
 // what, how the snippet is chosen and when vectors are recomputed.
 
-use deflect::index::{Audience, Mode, SearchRequest};
+use deflect::index::{Audience, Mode, SearchRequest, SearchResults};
 
 use crate::harness::TestKb;
 
@@ -299,8 +299,7 @@ fn article(title: &str, extra: &str, body: &str) -> String {
     format!("---\ntitle: {title}\n{extra}---\n{body}\n")
 }
 
-fn slugs(kb: &mut TestKb, q: &str, audience: Audience, mode: Mode) -> Vec<String> {
-    let library = kb.library();
+fn search(kb: &mut TestKb, q: &str, audience: Audience, mode: Mode) -> SearchResults {
     let req = SearchRequest {
         query: q,
         locale: "en",
@@ -309,7 +308,11 @@ fn slugs(kb: &mut TestKb, q: &str, audience: Audience, mode: Mode) -> Vec<String
         offset: 0,
         audience,
     };
-    let results = library.index().search_with(&req, mode).unwrap();
+    kb.library().index().search_with(&req, mode).unwrap()
+}
+
+fn slugs(kb: &mut TestKb, q: &str, audience: Audience, mode: Mode) -> Vec<String> {
+    let results = search(kb, q, audience, mode);
     results.hits.into_iter().map(|h| h.slug).collect()
 }
 
@@ -376,16 +379,7 @@ fn an_exact_title_stays_first_and_a_passage_match_shows_its_passage() {
 
     // "never came" appears in no article: a hit found by meaning shows the
     // passage that matched (escaped text), not an empty snippet.
-    let library = kb.library();
-    let req = SearchRequest {
-        query: "never came",
-        locale: "en",
-        category: None,
-        limit: 10,
-        offset: 0,
-        audience: Audience::Public,
-    };
-    let results = library.index().search_with(&req, Mode::Hybrid).unwrap();
+    let results = search(&mut kb, "never came", Audience::Public, Mode::Hybrid);
     assert!(!results.hits.is_empty());
     for hit in &results.hits {
         assert!(!hit.snippet_html.is_empty(), "{hit:?}");

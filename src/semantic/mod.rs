@@ -48,11 +48,21 @@ impl ModelError {
     }
 }
 
-/// The dot product: for two embeddings, their cosine similarity. Search
-/// computes tens of thousands per query, so it runs in 16 independent lanes
-/// (a single running sum must be added in order and is not vectorised),
-/// compiled for AVX2 and FMA when the CPU has them.
+/// The dot product: for two embeddings, their cosine similarity.
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    dot_any(a, b)
+}
+
+/// The dot product of a query and an `i8`-quantised row: times the row's
+/// scale, their cosine.
+pub fn dot_i8(a: &[f32], b: &[i8]) -> f32 {
+    dot_any(a, b)
+}
+
+/// Search computes tens of thousands of dot products per query, so they run
+/// in 16 independent lanes (a single running sum must be added in order and
+/// is not vectorised), compiled for AVX2 and FMA when the CPU has them.
+fn dot_any<T: Copy + Into<f32>>(a: &[f32], b: &[T]) -> f32 {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
@@ -66,61 +76,23 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
+unsafe fn dot_avx2<T: Copy + Into<f32>>(a: &[f32], b: &[T]) -> f32 {
     dot_lanes(a, b)
 }
 
-/// The dot product of a query and an `i8`-quantised row (times the row's
-/// scale, it is their cosine), vectorised the same way.
-pub fn dot_i8(a: &[f32], b: &[i8]) -> f32 {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
-            return unsafe { dot_i8_avx2(a, b) };
-        }
-    }
-    dot_i8_lanes(a, b)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn dot_i8_avx2(a: &[f32], b: &[i8]) -> f32 {
-    dot_i8_lanes(a, b)
-}
-
 #[inline(always)]
-fn dot_i8_lanes(a: &[f32], b: &[i8]) -> f32 {
+fn dot_lanes<T: Copy + Into<f32>>(a: &[f32], b: &[T]) -> f32 {
     let mut lanes = [0.0f32; 16];
     let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
     let tail: f32 = ca
         .remainder()
         .iter()
         .zip(cb.remainder())
-        .map(|(x, y)| x * f32::from(*y))
+        .map(|(x, y)| x * (*y).into())
         .sum();
     for (x, y) in ca.zip(cb) {
         for i in 0..16 {
-            lanes[i] += x[i] * f32::from(y[i]);
-        }
-    }
-    lanes.iter().sum::<f32>() + tail
-}
-
-#[inline(always)]
-fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0.0f32; 16];
-    let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for i in 0..16 {
-            lanes[i] += x[i] * y[i];
+            lanes[i] += x[i] * y[i].into();
         }
     }
     lanes.iter().sum::<f32>() + tail
