@@ -21,18 +21,22 @@
 //! `cargo bench --bench mine` (`MINE_SIZES=10000,100000` to pick sizes,
 //! `MINE_PART=quality|scale` for one half).
 
+mod common;
 #[path = "mine/generate.rs"]
 mod generate;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use deflect::mining::cluster::{cluster_tuned, ClusterOptions, Tuning};
 use deflect::mining::corpus::{Analyzers, Corpus, NO_DOC};
 use deflect::mining::input::{Row, TicketReader};
+use deflect::mining::meaning::Embeddings;
 use deflect::mining::quality::{agreement, Agreement};
 use deflect::mining::{mine, ColumnOverrides, MineOptions};
+use deflect::semantic::Model;
 
 const SEED: u64 = 1;
 
@@ -71,40 +75,88 @@ fn gold(files: &[PathBuf]) -> (Vec<String>, Vec<i64>) {
 fn quality(files: &[PathBuf]) {
     println!("mine/quality — BANKING77, seed {SEED}, min cluster size 5 (unclustered = one more cluster)");
     println!(
-        "{:<34} {:>7} {:>7} {:>6} {:>6} {:>6} {:>7}",
+        "{:<44} {:>7} {:>7} {:>6} {:>6} {:>6} {:>7}",
         "run", "tickets", "topics", "NMI", "ARI", "ACC", "secs"
     );
-    for (name, set) in [("test (3,080)", &files[1..]), ("all (13,083)", files)] {
-        let (_, labels) = gold(set);
-        for clusters in [None, Some(77)] {
-            let opts = MineOptions {
-                clusters,
-                seed: SEED,
-                ..MineOptions::default()
-            };
-            let started = Instant::now();
-            let mined = mine(set, &opts, None, &|_, _, _| {}).expect("mine");
-            let secs = started.elapsed().as_secs_f64();
-            let predicted: Vec<i64> = mined
-                .assignments
-                .topics
+    let model = common::bench_model("mine");
+    let by = |m: &Option<Arc<Model>>| if m.is_some() { "meaning" } else { "words" };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut sets: Vec<(&str, Vec<PathBuf>)> = vec![
+        ("test (3,080)", files[1..].to_vec()),
+        ("all (13,083)", files.to_vec()),
+    ];
+    if let Some(covid) = covid_questions(dir.path()) {
+        sets.push(("CovidFAQ (1,387)", vec![covid]));
+    }
+    for model in std::iter::once(None).chain(model.clone().map(Some)) {
+        for (name, set) in &sets {
+            let (_, labels) = gold(set);
+            let intents = labels
                 .iter()
-                .map(|&t| i64::from(t))
-                .collect();
-            assert_eq!(predicted.len(), labels.len(), "every message is a ticket");
-            let a = agreement(&predicted, &labels);
-            let run = format!(
-                "{name}, {}",
-                clusters.map_or("automatic K".to_string(), |k| format!("--clusters {k}"))
-            );
-            row(&run, labels.len(), mined.report.summary.topics, a, secs);
+                .collect::<std::collections::HashSet<_>>()
+                .len();
+            for clusters in [None, Some(intents)] {
+                let opts = MineOptions {
+                    clusters,
+                    seed: SEED,
+                    model: model.clone(),
+                    ..MineOptions::default()
+                };
+                let started = Instant::now();
+                let mined = mine(set, &opts, None, &|_, _, _| {}).expect("mine");
+                let secs = started.elapsed().as_secs_f64();
+                let predicted: Vec<i64> = mined
+                    .assignments
+                    .topics
+                    .iter()
+                    .map(|&t| i64::from(t))
+                    .collect();
+                assert_eq!(predicted.len(), labels.len(), "every message is a ticket");
+                let a = agreement(&predicted, &labels);
+                let run = format!(
+                    "{}, {name}, {}",
+                    by(&model),
+                    clusters.map_or("automatic K".to_string(), |k| format!("--clusters {k}"))
+                );
+                row(&run, labels.len(), mined.report.summary.topics, a, secs);
+            }
         }
     }
-    // Ablation: what choosing the resolution by the map equation buys.
-    let (_, labels) = gold(&files[1..]);
+    // The ablations skip the full BANKING77 set (the test file is its sample).
+    for (name, set) in sets.iter().filter(|(n, _)| !n.starts_with("all")) {
+        ablations(name, &set[0], model.as_ref());
+    }
+    println!();
+}
+
+/// CovidFAQ's 1,387 real user questions as a ticket file (`text,category`),
+/// each labelled by the FAQ entry that answers it: a second clustering set,
+/// with 66 topics of very uneven size. `None` when `../shared` lacks it.
+fn covid_questions(dir: &Path) -> Option<PathBuf> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/covidfaq/query_answer_pairs.json");
+    let pairs: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(src).ok()?).expect("CovidFAQ JSON");
+    let path = dir.join("covid-questions.csv");
+    let mut w = csv::Writer::from_path(&path).expect("write CSV");
+    w.write_record(["text", "category"]).expect("write");
+    for p in pairs.iter().filter(|p| p["query_type"] == "user_query") {
+        let q = p["question"].as_str().unwrap_or_default();
+        let a = p["answer"].as_str().unwrap_or_default();
+        w.write_record([q, a]).expect("write");
+    }
+    w.flush().expect("flush");
+    Some(path)
+}
+
+/// What choosing the resolution by the map equation buys (against plain
+/// Louvain at resolution 1), and, by meaning, how the number of neighbours
+/// per doc matters: the test file clustered directly.
+fn ablations(set: &str, file: &Path, model: Option<&Arc<Model>>) {
+    let (_, labels) = gold(&[file.to_path_buf()]);
     let analyzers = Analyzers::new(Some(tantivy::tokenizer::Language::English));
     let mut corpus = Corpus::default();
-    let tickets: Vec<_> = TicketReader::open(&files[1], None, &ColumnOverrides::default())
+    let tickets: Vec<_> = TicketReader::open(file, None, &ColumnOverrides::default())
         .expect("open")
         .filter_map(|r| match r {
             Row::Ticket(t) => Some(t),
@@ -112,41 +164,67 @@ fn quality(files: &[PathBuf]) {
         })
         .collect();
     corpus.add_batch(&analyzers, &tickets);
+    let embeddings = model.map(|m| Embeddings::of(&corpus, m, &|_, _, _| {}));
     let opts = ClusterOptions {
         clusters: None,
         min_cluster_size: 5,
         seed: SEED,
     };
-    let tuning = Tuning {
-        resolution: 1.0,
-        ..Tuning::default()
-    };
-    let started = Instant::now();
-    let c = cluster_tuned(&corpus, &opts, &tuning, &|_, _, _| {});
-    let predicted: Vec<i64> = corpus
-        .ticket_doc
-        .iter()
-        .map(|&d| {
-            if d == NO_DOC {
-                -1
-            } else {
-                i64::from(c.doc_topic[d as usize])
-            }
-        })
-        .collect();
-    row(
-        "test, plain Louvain (resolution 1)",
-        labels.len(),
-        c.topics,
-        agreement(&predicted, &labels),
-        started.elapsed().as_secs_f64(),
-    );
-    println!();
+    let mut runs = vec![(
+        format!("words, {set}, plain Louvain (resolution 1)"),
+        None,
+        Tuning {
+            resolution: 1.0,
+            ..Tuning::default()
+        },
+    )];
+    if let Some(e) = &embeddings {
+        runs.push((
+            format!("meaning, {set}, plain Louvain (resolution 1)"),
+            Some(e),
+            Tuning {
+                resolution: 1.0,
+                ..Tuning::default()
+            },
+        ));
+        for k in [5, 8, 10, 14, 20, 40] {
+            runs.push((
+                format!("meaning, {set}, {k} neighbours"),
+                Some(e),
+                Tuning {
+                    neighbours: k,
+                    ..Tuning::default()
+                },
+            ));
+        }
+    }
+    for (name, e, tuning) in runs {
+        let started = Instant::now();
+        let c = cluster_tuned(&corpus, e, &opts, &tuning, &|_, _, _| {});
+        let predicted: Vec<i64> = corpus
+            .ticket_doc
+            .iter()
+            .map(|&d| {
+                if d == NO_DOC {
+                    -1
+                } else {
+                    i64::from(c.doc_topic[d as usize])
+                }
+            })
+            .collect();
+        row(
+            &name,
+            labels.len(),
+            c.topics,
+            agreement(&predicted, &labels),
+            started.elapsed().as_secs_f64(),
+        );
+    }
 }
 
 fn row(run: &str, tickets: usize, topics: usize, a: Agreement, secs: f64) {
     println!(
-        "{run:<34} {tickets:>7} {topics:>7} {:>6.1} {:>6.1} {:>6.1} {secs:>7.2}",
+        "{run:<44} {tickets:>7} {topics:>7} {:>6.1} {:>6.1} {:>6.1} {secs:>7.2}",
         a.nmi * 100.0,
         a.ari * 100.0,
         a.accuracy * 100.0

@@ -11,6 +11,8 @@
 //! exits when it is absent (the data is never copied into the repo).
 //! Run: `cargo bench --bench relevance`.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -68,7 +70,7 @@ fn main() {
         .filter(|g| !g.expected.is_empty())
         .collect();
 
-    let model = bench_model();
+    let model = common::bench_model("relevance");
     let (library, report) =
         Library::open_with(&articles, &dir.path().join("index"), "en", model.clone())
             .expect("index");
@@ -119,6 +121,9 @@ fn main() {
     if let Ok(path) = std::env::var("RELEVANCE_DUMP") {
         dump(library.index(), &golden, &path);
     }
+    if model.is_some() {
+        answers_calibration(library.index(), &golden);
+    }
     println!(
         "CovidFAQ: {} FAQ articles, {} user questions ({} evaluated in {:.1}s)\n",
         faqs.len(),
@@ -132,6 +137,44 @@ fn main() {
     );
     for (name, clean, typo) in rows {
         print_row(name, &clean, &typo);
+    }
+}
+
+/// How far the closest article in meaning can be trusted to answer a
+/// question, which mining's coverage check rests on: for each user
+/// question, the article closest to it and their cosine; at each cut-off,
+/// the share of questions it calls answered whose closest article is a
+/// right answer (precision), and the share of rightly answered questions it
+/// keeps (recall).
+fn answers_calibration(index: &deflect::index::SearchIndex, golden: &[GoldenQuery]) {
+    let closest: Vec<(f32, bool)> = golden
+        .iter()
+        .filter_map(|g| {
+            let (a, c) = index
+                .closest_by_meaning(&g.query, "en", deflect::index::Audience::Public, 0.0)
+                .expect("closest")?;
+            Some((c.best(), g.expected.contains(&a.slug)))
+        })
+        .collect();
+    let right = closest.iter().filter(|c| c.1).count();
+    println!(
+        "\ncoverage by meaning: the closest article of {} questions, {right} of them a right answer",
+        closest.len()
+    );
+    println!(
+        "{:>8} {:>10} {:>8} {:>8}",
+        "cosine ≥", "answered", "precision", "recall"
+    );
+    for step in 0..=8 {
+        let cut = 0.4 + 0.05 * step as f32;
+        let called: Vec<&(f32, bool)> = closest.iter().filter(|c| c.0 >= cut).collect();
+        let good = called.iter().filter(|c| c.1).count();
+        println!(
+            "{cut:>8.2} {:>10} {:>8.3} {:>8.3}",
+            called.len(),
+            good as f64 / called.len().max(1) as f64,
+            good as f64 / right.max(1) as f64
+        );
     }
 }
 
@@ -164,26 +207,6 @@ fn dump(index: &deflect::index::SearchIndex, golden: &[GoldenQuery], path: &str)
         });
         writeln!(out, "{line}").expect("write dump");
     }
-}
-
-/// The sentence model of `../shared/models` (or `DEFLECT_BENCH_MODEL`), when
-/// present: the hybrid and semantic rows need it.
-fn bench_model() -> Option<std::sync::Arc<deflect::semantic::Model>> {
-    let dir = std::env::var_os("DEFLECT_BENCH_MODEL")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models/all-MiniLM-L6-v2")
-        });
-    if !dir.join("model.safetensors").exists() {
-        eprintln!(
-            "relevance: no sentence model at {} — words only",
-            dir.display()
-        );
-        return None;
-    }
-    Some(std::sync::Arc::new(
-        deflect::semantic::Model::load(&dir).unwrap_or_else(|e| panic!("{e}")),
-    ))
 }
 
 fn print_row(name: &str, clean: &Metrics, typo: &Metrics) {

@@ -27,6 +27,20 @@ pub const MAX_TOKENS: usize = 12;
 /// Its embeddings mean nothing, but they are a deterministic function of the
 /// tokens, which is all the runtime and the index need to be tested.
 pub fn write_tiny_model(dir: &Path) {
+    write_model(dir, false);
+}
+
+/// A tiny BERT whose layers pass their input through (zero output
+/// projections, plain layer norms) and whose special tokens and positions
+/// weigh nothing: a text's embedding is the mean of its words' vectors, so
+/// texts sharing no word are far apart, as a trained model's are for texts
+/// that mean different things. Random weights put every text close to every
+/// other, which cannot test a decision made on closeness.
+pub fn write_bag_of_words_model(dir: &Path) {
+    write_model(dir, true);
+}
+
+fn write_model(dir: &Path, bag_of_words: bool) {
     std::fs::create_dir_all(dir).unwrap();
     let vocab_size = 5 + WORDS.len();
     std::fs::write(
@@ -99,13 +113,18 @@ pub fn write_tiny_model(dir: &Path) {
             tensors.push((format!("{p}.{norm}.bias"), vec![HIDDEN]));
         }
     }
-    std::fs::write(dir.join("model.safetensors"), safetensors_bytes(&tensors)).unwrap();
+    std::fs::write(
+        dir.join("model.safetensors"),
+        safetensors_bytes(&tensors, bag_of_words),
+    )
+    .unwrap();
 }
 
 /// The safetensors format by hand: an 8-byte header length, a JSON header
 /// of names, shapes and byte ranges, then little-endian F32 data. Layer-norm
-/// gains are near 1; everything else is seeded noise.
-fn safetensors_bytes(tensors: &[(String, Vec<usize>)]) -> Vec<u8> {
+/// gains are near 1; everything else is seeded noise (but for what
+/// [`write_bag_of_words_model`] zeroes).
+fn safetensors_bytes(tensors: &[(String, Vec<usize>)], bag_of_words: bool) -> Vec<u8> {
     let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut noise = move || {
         seed = seed
@@ -118,11 +137,15 @@ fn safetensors_bytes(tensors: &[(String, Vec<usize>)]) -> Vec<u8> {
     for (name, shape) in tensors {
         let n: usize = shape.iter().product();
         let begin = data.len();
-        for _ in 0..n {
-            let v = if name.ends_with("LayerNorm.weight") {
-                1.0 + noise() * 0.1
-            } else {
-                noise()
+        for i in 0..n {
+            let noise = noise();
+            let v = match name.as_str() {
+                _ if !bag_of_words && name.ends_with("LayerNorm.weight") => 1.0 + noise * 0.1,
+                _ if !bag_of_words => noise,
+                "embeddings.word_embeddings.weight" if i >= 5 * HIDDEN => noise,
+                _ if name.ends_with("LayerNorm.weight") => 1.0,
+                _ if name.contains("attention.self") || name.contains("intermediate") => noise,
+                _ => 0.0,
             };
             data.extend_from_slice(&v.to_le_bytes());
         }
@@ -208,7 +231,7 @@ fn texts_are_read_to_the_configured_length_and_no_further() {
 
 #[test]
 fn a_broken_model_directory_names_the_file_and_what_is_wrong() {
-    let err = |dir: &Path| Model::load(dir).err().expect("load must fail").to_string();
+    let err = |dir: &Path| Model::load(dir).expect_err("load must fail").to_string();
 
     let missing = tempfile::tempdir().unwrap();
     let gone = missing.path().join("nope");
@@ -564,11 +587,102 @@ fn near_duplicates_pair_live_articles_of_one_locale_closest_first() {
     assert!((pairs[0].2 - 1.0).abs() < 1e-4);
 
     // A failed search's closest article, among what customers may read.
-    let (closest, cosine) = library
+    let (closest, closeness) = library
         .index()
         .closest_by_meaning("Refund", "en", Audience::Public, 0.5)
         .unwrap()
         .expect("found");
+    let cosine = closeness.title;
     assert!(["a/refund", "b/refund-copy"].contains(&closest.slug.as_str()));
     assert!(cosine > 0.99, "{cosine} (vectors are scanned i8-quantised)");
+}
+
+#[test]
+fn mining_with_a_model_groups_by_meaning_and_calls_coverage_by_it() {
+    let model_dir = tempfile::tempdir().unwrap();
+    write_bag_of_words_model(model_dir.path());
+    let kb = TestKb::empty();
+    let model = Model::load(model_dir.path()).unwrap();
+    kb.write(
+        "account/reset-password.md",
+        &article("Reset my password", "", "## Steps\n\nChoose reset."),
+    );
+    let password = [
+        "reset my password",
+        "how do i reset my password",
+        "i reset my password",
+        "reset the password",
+        "reset my account password",
+        "how do i reset the password ?",
+    ];
+    let invoices = [
+        "export invoice to csv",
+        "how do i export the invoice",
+        "export my invoice",
+        "invoice export to csv",
+        "export the invoice to csv",
+        "i export invoice .",
+    ];
+    // The precondition the verdicts rest on: one topic reads like the
+    // article's title, the other does not (checked, not assumed, as the
+    // word vectors are random).
+    let title = model.embed("Reset my password");
+    assert!(dot(&model.embed(password[0]), &title) > 0.99);
+    for q in invoices {
+        let cosine = dot(&model.embed(q), &title);
+        assert!(cosine < 0.6, "{q}: {cosine}");
+    }
+    let csv = kb.dir.path().join("tickets.csv");
+    let mut w = csv::Writer::from_path(&csv).unwrap();
+    w.write_record(["id", "description"]).unwrap();
+    for (i, q) in password.iter().chain(&invoices).enumerate() {
+        w.write_record([i.to_string().as_str(), q]).unwrap();
+    }
+    w.flush().unwrap();
+    let out = kb.dir.path().join("out");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_deflect"))
+        .arg("mine")
+        .arg(&csv)
+        .args(["--clusters", "2", "--min-cluster-size", "2", "--out"])
+        .arg(&out)
+        .arg("--articles")
+        .arg(kb.articles())
+        .arg("--index")
+        .arg(&kb.config.index)
+        .env("DEFLECT_SEMANTIC_MODEL", model_dir.path())
+        .env_remove("DEFLECT_LOG")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("found 2 topics by meaning"), "{stdout}");
+
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["summary"]["by_meaning"], true);
+    let topics = report["topics"].as_array().unwrap();
+    let about = |word: &str| {
+        topics
+            .iter()
+            .find(|t| {
+                t["samples"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|s| s["text"].as_str().unwrap().contains(word))
+            })
+            .unwrap_or_else(|| panic!("no topic of `{word}` tickets alone: {topics:#?}"))
+    };
+    let covered = &about("password")["coverage"];
+    assert_eq!(covered["verdict"], "covered", "{covered}");
+    assert_eq!(covered["article"]["slug"], "account/reset-password");
+    // The invoice tickets share "my", "how do i" with the article, and its
+    // words would find it; by meaning it does not answer them.
+    let uncovered = &about("invoice")["coverage"];
+    assert_eq!(uncovered["verdict"], "not_covered", "{uncovered}");
+    assert_eq!(uncovered["confident"], false);
 }

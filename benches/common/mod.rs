@@ -269,3 +269,23 @@ impl Rng {
         w
     }
 }
+
+/// The sentence model of `../shared/models` (or `DEFLECT_BENCH_MODEL`), when
+/// present: the rows by meaning need it.
+pub fn bench_model(bench: &str) -> Option<std::sync::Arc<deflect::semantic::Model>> {
+    let dir = std::env::var_os("DEFLECT_BENCH_MODEL")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models/all-MiniLM-L6-v2")
+        });
+    if !dir.join("model.safetensors").exists() {
+        eprintln!(
+            "{bench}: no sentence model at {} — words only",
+            dir.display()
+        );
+        return None;
+    }
+    Some(std::sync::Arc::new(
+        deflect::semantic::Model::load(&dir).unwrap_or_else(|e| panic!("{e}")),
+    ))
+}

@@ -340,10 +340,10 @@ pub fn from_metrics(
                 Audience::Public,
                 CLOSE_TO_SEARCH,
             )?;
-            if let Some((article, similarity)) = found {
+            if let Some((article, closeness)) = found {
                 row.actions
                     .push(Action::edit_article(&article.slug, &article.locale));
-                row.closest = Some(Closest::of(&article, similarity));
+                row.closest = Some(Closest::of(&article, closeness.best()));
             }
         }
         near_duplicates = index.near_duplicates(DUPLICATES, rows)?.map(|pairs| {

@@ -128,6 +128,15 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
         clusters: args.clusters.map(|k| k as usize),
         min_cluster_size: args.min_cluster_size.max(1),
         seed: args.seed,
+        // The help center's model when coverage is checked, else the
+        // configured one: tickets are clustered by meaning whenever there is one.
+        model: match &library {
+            Some(l) => l
+                .index()
+                .semantic()
+                .map(|s| std::sync::Arc::clone(s.model())),
+            None => super::load_model(&config)?,
+        },
     };
     let bar = super::progress_bar("reading");
     let progress = |stage: &str, done: u64, total: u64| {
@@ -198,8 +207,13 @@ fn print_summary(report: &mining::Report) {
         " (coverage not checked)".to_string()
     };
     println!(
-        "found {} topics{coverage}; {} tickets unclustered ({:.1}%)",
+        "found {} topics by {}{coverage}; {} tickets unclustered ({:.1}%)",
         s.topics,
+        if s.by_meaning {
+            "meaning (sentence model)"
+        } else {
+            "words"
+        },
         s.unclustered,
         report.unclustered.share * 100.0
     );

@@ -44,6 +44,21 @@ const K: f32 = 10.0;
 
 /// An article close in meaning: its document, its title's and best
 /// passage's cosines, its category and the passage's range.
+/// How close a text is in meaning to an article: cosines with its title
+/// and with its closest passage (introduction or section).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Closeness {
+    pub title: f32,
+    pub body: f32,
+}
+
+impl Closeness {
+    /// The closer of the two.
+    pub fn best(&self) -> f32 {
+        self.title.max(self.body)
+    }
+}
+
 struct Near {
     addr: DocAddress,
     title: f32,
@@ -78,7 +93,7 @@ impl SearchIndex {
         // The model reads a misspelt word as another word altogether: it is
         // given the query as the words' typo correction reads it.
         let text = results.did_you_mean.as_deref().unwrap_or(req.query);
-        let near = self.near(searcher, &shown, semantic, text)?;
+        let near = self.near(searcher, &shown, semantic, &semantic.query(text))?;
 
         // Fusion can place only the leaders of each dense ranking: in any
         // category for the facets, in the chosen one for the page and total.
@@ -194,16 +209,15 @@ impl SearchIndex {
         searcher: &Searcher,
         shown: &Visible,
         semantic: &Semantic,
-        query: &str,
+        q: &[f32],
     ) -> Result<Vec<Near>> {
-        let q = semantic.query(query);
         let dense = self.dense(searcher, semantic)?;
         let mut near = Vec::new();
         for a in &dense.articles {
             if !shown.contains(a.doc) {
                 continue;
             }
-            let (title, body) = dense.closeness(&q, a);
+            let (title, body) = dense.closeness(q, a);
             let (passage, body) = match body {
                 Some((i, c)) => (Some(a.ranges[i]), c),
                 None => (None, title),
@@ -293,31 +307,56 @@ impl SearchIndex {
     }
 
     /// The article `audience` may read in `locale` that is closest in
-    /// meaning to `query` (by title or passage), with its cosine, when one
-    /// is at least `min` close (and never below the search floor, 0.3);
-    /// `None` without a model.
+    /// meaning to `query` (by title or passage), with how close its title
+    /// and its best passage are, when one is at least `min` close (and
+    /// never below the search floor, 0.3); `None` without a model.
     pub fn closest_by_meaning(
         &self,
         query: &str,
         locale: &str,
         audience: Audience,
         min: f32,
-    ) -> Result<Option<(ArticleSummary, f32)>> {
+    ) -> Result<Option<(ArticleSummary, Closeness)>> {
+        match &self.semantic {
+            Some(semantic) => self.closest_to(&semantic.query(query), locale, audience, min),
+            None => Ok(None),
+        }
+    }
+
+    /// [`SearchIndex::closest_by_meaning`] for a unit vector of the model's
+    /// own (such as the centroid of a topic's tickets).
+    pub fn closest_to(
+        &self,
+        v: &[f32],
+        locale: &str,
+        audience: Audience,
+        min: f32,
+    ) -> Result<Option<(ArticleSummary, Closeness)>> {
         let Some(semantic) = &self.semantic else {
             return Ok(None);
         };
         let searcher = self.searcher();
         let shown = self.visible_in(&searcher, audience, locale)?;
         let best = self
-            .near(&searcher, &shown, semantic, query)?
+            .near(&searcher, &shown, semantic, v)?
             .into_iter()
-            .map(|n| (n.title.max(n.body), n.addr))
-            .filter(|(c, _)| *c >= min)
-            .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(&a.1)));
+            .map(|n| {
+                let c = Closeness {
+                    title: n.title,
+                    body: n.body,
+                };
+                (c, n.addr)
+            })
+            .filter(|(c, _)| c.best() >= min)
+            .max_by(|a, b| {
+                a.0.best()
+                    .total_cmp(&b.0.best())
+                    .then_with(|| b.1.cmp(&a.1))
+            });
         match best {
-            Some((cosine, addr)) => Ok(Some((
+            Some((closeness, addr)) => Ok(Some((
                 self.hit_source(&searcher, addr)?.summary.clone(),
-                cosine,
+                closeness,
             ))),
             None => Ok(None),
         }

@@ -12,6 +12,7 @@
 pub mod cache;
 mod document;
 mod hybrid;
+pub use hybrid::Closeness;
 mod lookup;
 mod query;
 pub mod schema;

@@ -83,6 +83,11 @@ impl Semantic {
         }
     }
 
+    /// The model behind the vectors.
+    pub fn model(&self) -> &Arc<Model> {
+        &self.model
+    }
+
     /// Passages the model has embedded since start (the cache had no
     /// vector for their text).
     pub fn embedded(&self) -> usize {

@@ -1,6 +1,7 @@
 //! Docs → topics. A bounded sample of docs (all of them up to
 //! [`SAMPLE_DOCS`]) is linked into a graph of each doc's nearest neighbours
-//! by cosine, and the graph is split into communities by Louvain. The number
+//! by cosine — of their word features, or of their embeddings when a
+//! sentence model is configured ([`super::meaning`]) — and the graph is split into communities by Louvain. The number
 //! of topics is not given: Louvain runs at a ladder of resolutions and the
 //! partition that describes a random walk on the graph in the fewest bits
 //! (the map equation) wins — plain modularity would merge small topics as
@@ -18,6 +19,7 @@ use super::corpus::Corpus;
 use super::features::{FeatureSpace, Matrix};
 use super::knn;
 use super::louvain::{louvain, modularity, Graph};
+use super::meaning::{self, Embeddings};
 use super::rng::Rng;
 
 /// Most docs clustered through the graph; the rest are assigned.
@@ -76,15 +78,11 @@ impl Default for Tuning {
 /// Topics found, per doc.
 #[derive(Debug, Clone)]
 pub struct Clustering {
-    /// The feature space fitted on the sample.
-    pub space: FeatureSpace,
     /// Topic of each doc (`0..topics`, largest first), `-1` unclustered.
     pub doc_topic: Vec<i32>,
     /// Cosine of each doc to its topic's centroid (0 when unclustered).
     pub doc_similarity: Vec<f32>,
     pub topics: usize,
-    /// Unit centroid of each topic (sparse, columns ascending).
-    pub centroids: Matrix,
     /// Docs clustered through the graph.
     pub sampled: usize,
     /// Modularity of the sample's partition.
@@ -94,34 +92,148 @@ pub struct Clustering {
 /// Steps reported to a progress callback: (name, done, total).
 pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
 
-/// Clusters the docs of `corpus`.
-pub fn cluster(corpus: &Corpus, opts: &ClusterOptions, progress: Progress) -> Clustering {
-    cluster_tuned(corpus, opts, &Tuning::default(), progress)
+/// Clusters the docs of `corpus`, by their meaning when `meaning` holds
+/// their embeddings, else by their words.
+pub fn cluster(
+    corpus: &Corpus,
+    meaning: Option<&Embeddings>,
+    opts: &ClusterOptions,
+    progress: Progress,
+) -> Clustering {
+    cluster_tuned(corpus, meaning, opts, &Tuning::default(), progress)
 }
 
 #[doc(hidden)]
 pub fn cluster_tuned(
     corpus: &Corpus,
+    meaning: Option<&Embeddings>,
     opts: &ClusterOptions,
     tuning: &Tuning,
     progress: Progress,
 ) -> Clustering {
     let rng = Rng::new(opts.seed);
-    let n_docs = corpus.docs.len();
     let sample = choose_sample(corpus, tuning.sample_docs, &mut rng.fork(1));
-    progress("featurizing", 0, sample.len() as u64);
-    let space = FeatureSpace::fit_with(corpus, &sample, tuning.features.clone());
-    let m = space.matrix(corpus, &sample);
+    match meaning {
+        Some(e) => partition(
+            corpus,
+            &Meaning { e, sample: &sample },
+            &sample,
+            opts,
+            tuning,
+            &rng,
+            progress,
+        ),
+        None => {
+            progress("featurizing", 0, sample.len() as u64);
+            let space = FeatureSpace::fit_with(corpus, &sample, tuning.features.clone());
+            let m = space.matrix(corpus, &sample);
+            let words = Words { corpus, space, m };
+            partition(corpus, &words, &sample, opts, tuning, &rng, progress)
+        }
+    }
+}
+
+/// What clustering needs of the docs' vectors, whether they hold words or
+/// meaning. Every vector has unit length, so a dot product is a cosine.
+trait Vectors: Sync {
+    type Centroids: Sync;
+    /// The `k` nearest neighbours of each sample doc (positions in the sample).
+    fn nearest(&self, k: usize) -> Vec<knn::Neighbours>;
+    /// Unit centroids of the sample's communities.
+    fn centroids(&self, membership: &[u32], communities: usize) -> Self::Centroids;
+    /// Cosine of sample doc `r` with centroid `c`.
+    fn member_similarity(&self, r: usize, centroids: &Self::Centroids, c: usize) -> f32;
+    /// The nearest centroid of each of `docs` (`-1` when none is similar at
+    /// all) and its cosine.
+    fn assign(&self, docs: &[u32], centroids: &Self::Centroids) -> Vec<(i64, f32)>;
+}
+
+/// Docs as sparse word features fitted on the sample.
+struct Words<'a> {
+    corpus: &'a Corpus,
+    space: FeatureSpace,
+    /// The sample's rows.
+    m: Matrix,
+}
+
+impl Vectors for Words<'_> {
+    /// The centroids, and the same transposed for lookups by feature.
+    type Centroids = (Matrix, Matrix);
+
+    fn nearest(&self, k: usize) -> Vec<knn::Neighbours> {
+        knn::nearest(&self.m, k)
+    }
+
+    fn centroids(&self, membership: &[u32], communities: usize) -> Self::Centroids {
+        let c = centroids(&self.m, membership, communities);
+        let by_feature = knn::transpose(&c);
+        (c, by_feature)
+    }
+
+    fn member_similarity(&self, r: usize, centroids: &Self::Centroids, c: usize) -> f32 {
+        dot_row(&self.m, r, &centroids.0, c)
+    }
+
+    fn assign(&self, docs: &[u32], centroids: &Self::Centroids) -> Vec<(i64, f32)> {
+        let mut scores = vec![0f32; centroids.0.rows()];
+        docs.iter()
+            .map(|&d| {
+                let (cols, vals) = self.space.vector(&self.corpus.docs[d as usize]);
+                nearest_centroid(&cols, &vals, &centroids.1, &mut scores)
+            })
+            .collect()
+    }
+}
+
+/// Docs as the sentence model's embeddings.
+struct Meaning<'a> {
+    e: &'a Embeddings,
+    sample: &'a [u32],
+}
+
+impl Vectors for Meaning<'_> {
+    type Centroids = Embeddings;
+
+    fn nearest(&self, k: usize) -> Vec<knn::Neighbours> {
+        meaning::nearest(self.e, self.sample, k)
+    }
+
+    fn centroids(&self, membership: &[u32], communities: usize) -> Embeddings {
+        meaning::centroids(self.e, self.sample, membership, communities)
+    }
+
+    fn member_similarity(&self, r: usize, centroids: &Embeddings, c: usize) -> f32 {
+        crate::semantic::dot(self.e.row(self.sample[r] as usize), centroids.row(c))
+    }
+
+    fn assign(&self, docs: &[u32], centroids: &Embeddings) -> Vec<(i64, f32)> {
+        docs.iter()
+            .map(|&d| meaning::nearest_centroid(self.e.row(d as usize), centroids))
+            .collect()
+    }
+}
+
+/// The sample linked into a graph and split into communities; every other
+/// doc joins its nearest community; communities big enough become topics.
+fn partition<V: Vectors>(
+    corpus: &Corpus,
+    vectors: &V,
+    sample: &[u32],
+    opts: &ClusterOptions,
+    tuning: &Tuning,
+    rng: &Rng,
+    progress: Progress,
+) -> Clustering {
+    let n_docs = corpus.docs.len();
     progress("linking neighbours", 0, sample.len() as u64);
     let k = if tuning.neighbours > 0 {
         tuning.neighbours
     } else {
         neighbours(sample.len())
     };
-    let nn = knn::nearest(&m, k);
-    let graph = build_graph(&nn);
+    let graph = build_graph(&vectors.nearest(k));
     progress("finding topics", 0, 1);
-    let weight = sample_weights(corpus, &sample);
+    let weight = sample_weights(corpus, sample);
     let min_size = f64::from(opts.min_cluster_size.max(1));
     let mut louvain_rng = rng.fork(2);
     let membership = match opts.clusters {
@@ -137,11 +249,11 @@ pub fn cluster_tuned(
         .unwrap_or(0);
 
     // Centroids of every community, then every doc outside the sample joins
-    // its nearest one.
-    let centroids = centroids(&m, &membership, communities);
+    // its nearest one, if near enough.
+    let centroids = vectors.centroids(&membership, communities);
     let member_sim: Vec<f32> = (0..sample.len())
         .into_par_iter()
-        .map(|r| dot_row(&m, r, &centroids, membership[r] as usize))
+        .map(|r| vectors.member_similarity(r, &centroids, membership[r] as usize))
         .collect();
     let floor = outlier_floors(&membership, &member_sim, communities);
     let mut doc_comm = vec![-1i64; n_docs];
@@ -150,15 +262,15 @@ pub fn cluster_tuned(
         doc_comm[d as usize] = i64::from(membership[r]);
         doc_sim[d as usize] = member_sim[r];
     }
-    // Every doc outside the sample joins its nearest centroid, if near enough.
-    let ctx = Assigner {
-        corpus,
-        space: &space,
-        centroids: &centroids,
-        floor: &floor,
-        communities,
-    };
-    ctx.assign_rest(&sample, &mut doc_comm, &mut doc_sim, progress);
+    assign_rest(
+        vectors,
+        &centroids,
+        &floor,
+        sample,
+        &mut doc_comm,
+        &mut doc_sim,
+        progress,
+    );
 
     // Topics: communities with enough tickets, numbered largest first.
     let order = topics_by_size(corpus, &doc_comm, communities, min_size);
@@ -175,17 +287,8 @@ pub fn cluster_tuned(
             doc_sim[d] = 0.0;
         }
     }
-    let kept: Vec<(Vec<u32>, Vec<f32>)> = order
-        .iter()
-        .map(|&c| {
-            let (i, v) = centroids.row(c);
-            (i.to_vec(), v.to_vec())
-        })
-        .collect();
     Clustering {
         topics: order.len(),
-        centroids: Matrix::from_rows(kept, space.len()),
-        space,
         doc_topic,
         doc_similarity: doc_sim,
         sampled: sample.len(),
@@ -193,55 +296,37 @@ pub fn cluster_tuned(
     }
 }
 
-/// What placing a doc outside the sample needs.
-struct Assigner<'a> {
-    corpus: &'a Corpus,
-    space: &'a FeatureSpace,
-    centroids: &'a Matrix,
-    floor: &'a [f32],
-    communities: usize,
-}
-
-impl Assigner<'_> {
-    /// Gives every doc not in `sample` its nearest community (or none, below
-    /// that community's floor) and its similarity, in parallel.
-    fn assign_rest(
-        &self,
-        sample: &[u32],
-        doc_comm: &mut [i64],
-        doc_sim: &mut [f32],
-        progress: Progress,
-    ) {
-        let n_docs = doc_comm.len();
-        let mut in_sample = vec![false; n_docs];
-        for &d in sample {
-            in_sample[d as usize] = true;
-        }
-        let rest: Vec<u32> = (0..n_docs as u32)
-            .filter(|&d| !in_sample[d as usize])
-            .collect();
-        if rest.is_empty() {
-            return;
-        }
-        progress("assigning", 0, rest.len() as u64);
-        let by_feature = knn::transpose(self.centroids);
-        let assigned: Vec<(i64, f32)> = rest
-            .par_chunks(4096)
-            .flat_map_iter(|chunk| {
-                let mut scores = vec![0f32; self.communities];
-                chunk
-                    .iter()
-                    .map(|&d| {
-                        let (cols, vals) = self.space.vector(&self.corpus.docs[d as usize]);
-                        nearest_centroid(&cols, &vals, &by_feature, &mut scores, self.floor)
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        for (&d, (c, s)) in rest.iter().zip(assigned) {
-            doc_comm[d as usize] = c;
-            doc_sim[d as usize] = if c >= 0 { s } else { 0.0 };
-        }
+/// Gives every doc not in `sample` its nearest community (or none, below
+/// that community's floor) and its similarity, in parallel.
+fn assign_rest<V: Vectors>(
+    vectors: &V,
+    centroids: &V::Centroids,
+    floor: &[f32],
+    sample: &[u32],
+    doc_comm: &mut [i64],
+    doc_sim: &mut [f32],
+    progress: Progress,
+) {
+    let n_docs = doc_comm.len();
+    let mut in_sample = vec![false; n_docs];
+    for &d in sample {
+        in_sample[d as usize] = true;
+    }
+    let rest: Vec<u32> = (0..n_docs as u32)
+        .filter(|&d| !in_sample[d as usize])
+        .collect();
+    if rest.is_empty() {
+        return;
+    }
+    progress("assigning", 0, rest.len() as u64);
+    let assigned: Vec<(i64, f32)> = rest
+        .par_chunks(4096)
+        .flat_map_iter(|chunk| vectors.assign(chunk, centroids))
+        .collect();
+    for (&d, (c, s)) in rest.iter().zip(assigned) {
+        let near = c >= 0 && s >= floor[c as usize];
+        doc_comm[d as usize] = if near { c } else { -1 };
+        doc_sim[d as usize] = if near { s } else { 0.0 };
     }
 }
 
@@ -529,22 +614,24 @@ fn outlier_floors(membership: &[u32], sim: &[f32], communities: usize) -> Vec<f3
         by[c as usize].push(sim[r]);
     }
     by.into_iter()
-        .map(|mut s| {
-            s.sort_unstable_by(f32::total_cmp);
-            let at = ((s.len() as f64 - 1.0) * OUTLIER_QUANTILE).floor().max(0.0) as usize;
-            s.get(at).copied().unwrap_or(1.0)
-        })
+        .map(|s| quantile(s, OUTLIER_QUANTILE))
         .collect()
 }
 
-/// The nearest centroid of a vector, through the centroids' inverted lists;
-/// `(-1, s)` when it is below that centroid's floor.
+/// The `q` quantile of `values` (1.0 when empty).
+fn quantile(mut values: Vec<f32>, q: f64) -> f32 {
+    values.sort_unstable_by(f32::total_cmp);
+    let at = ((values.len() as f64 - 1.0) * q).floor().max(0.0) as usize;
+    values.get(at).copied().unwrap_or(1.0)
+}
+
+/// The nearest centroid of a vector, through the centroids' inverted lists,
+/// and its cosine (`-1` when it shares no feature with any).
 fn nearest_centroid(
     cols: &[u32],
     vals: &[f32],
     by_feature: &Matrix,
     scores: &mut [f32],
-    floor: &[f32],
 ) -> (i64, f32) {
     scores.iter_mut().for_each(|s| *s = 0.0);
     for (&c, &w) in cols.iter().zip(vals) {
@@ -559,8 +646,101 @@ fn nearest_centroid(
             best = (k as i64, s);
         }
     }
-    if best.0 >= 0 && best.1 < floor[best.0 as usize] {
-        return (-1, best.1);
-    }
     best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mining::corpus::Analyzers;
+    use crate::mining::input::RawTicket;
+
+    fn ticket(i: usize, text: String) -> RawTicket {
+        RawTicket {
+            id: i.to_string(),
+            line: i as u64 + 1,
+            parts: vec![text],
+            created: None,
+            bad_date: false,
+            tags: Vec::new(),
+            article: None,
+        }
+    }
+
+    /// Three topics of 30 tickets each whose words say nothing of their
+    /// topic (every ticket draws from one shared vocabulary), with vectors
+    /// that do: each topic's vectors lie near one axis.
+    fn topics_only_meaning_shows() -> (Corpus, Embeddings, Vec<usize>) {
+        let words = [
+            "card", "payment", "account", "transfer", "refund", "balance", "pin", "app",
+        ];
+        let mut rng = Rng::new(7);
+        let mut corpus = Corpus::default();
+        let mut tickets = Vec::new();
+        let mut gold = Vec::new();
+        for i in 0..90 {
+            let text: Vec<&str> = (0..4).map(|_| *rng.pick(&words)).collect();
+            // A unique tail keeps every ticket its own doc.
+            tickets.push(ticket(i, format!("{} ticket{i}", text.join(" "))));
+            gold.push(i % 3);
+        }
+        corpus.add_batch(&Analyzers::new(None), &tickets);
+        assert_eq!(corpus.docs.len(), 90, "no ticket collapsed into another");
+        let rows = gold.iter().map(|&g| {
+            let mut v: Vec<f32> = (0..6).map(|_| rng.next_f64() as f32 * 0.1).collect();
+            v[g] += 1.0;
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.into_iter().map(|x| x / n).collect::<Vec<f32>>()
+        });
+        (corpus, Embeddings::from_rows(6, rows), gold)
+    }
+
+    #[test]
+    fn meaning_groups_what_words_cannot_and_places_docs_outside_the_sample() {
+        let (corpus, e, gold) = topics_only_meaning_shows();
+        let opts = |clusters| ClusterOptions {
+            clusters,
+            min_cluster_size: 5,
+            seed: 1,
+        };
+        for (clusters, sample_docs) in [(None, 90), (None, 45), (Some(3), 90), (Some(3), 45)] {
+            let tuning = Tuning {
+                sample_docs,
+                ..Tuning::default()
+            };
+            let c = cluster_tuned(&corpus, Some(&e), &opts(clusters), &tuning, &|_, _, _| {});
+            let run = format!("{clusters:?} topics, sample of {sample_docs}");
+            assert_eq!(c.topics, 3, "{run}: {:?}", c.doc_topic);
+            assert_eq!(c.sampled, sample_docs);
+            // Docs are in reading order, so doc d is ticket d. A doc outside
+            // the sample farther from its topic than the sample's members
+            // are is left unclustered, never put in another topic.
+            for g in 0..3 {
+                let topics: std::collections::BTreeSet<i32> = (0..90)
+                    .filter(|&d| gold[d] == g && c.doc_topic[d] >= 0)
+                    .map(|d| c.doc_topic[d])
+                    .collect();
+                assert_eq!(topics.len(), 1, "{run}: gold topic {g} split: {topics:?}");
+            }
+            let unclustered = c.doc_topic.iter().filter(|&&t| t < 0).count();
+            assert!(unclustered <= 90 - sample_docs, "{run}: {unclustered}");
+            assert!(unclustered <= 9, "{run}: {unclustered} unclustered");
+            assert!(
+                (0..90).all(|d| c.doc_topic[d] < 0 || c.doc_similarity[d] > 0.5),
+                "{run}"
+            );
+        }
+        // By their words the same tickets are no such three topics.
+        let words = cluster(&corpus, None, &opts(None), &|_, _, _| {});
+        let agree = (0..90)
+            .filter(|&a| {
+                (0..90).all(|b| (gold[a] == gold[b]) == (words.doc_topic[a] == words.doc_topic[b]))
+            })
+            .count();
+        assert!(
+            agree < 90,
+            "words alone found the meaning: {:?}",
+            words.doc_topic
+        );
+    }
 }

@@ -1,16 +1,19 @@
 //! Does the help center already answer a topic? Each of the topic's most
-//! representative tickets is searched in the index as a customer would
-//! (published, public articles in the run's locale). A ticket counts as
-//! answered by the article that ranks first when that article is a
-//! confident match: it is about what the ticket asks and uses most of it —
-//! the ticket's words, each weighted by how much it says about the ticket's
-//! topic (how much more the topic uses it than all tickets do), are mostly
-//! found in the article, and a good part of them in its title, summary,
-//! tags or headings. Tickets that were solved
-//! with a linked article count as answered by it. The topic's coverage is
-//! the share of its tickets answered by its best article, and its verdict
-//! follows: covered, partly covered (an article exists but the tickets keep
-//! coming: improve it) or not covered (write one).
+//! representative tickets is put to the index as a customer would
+//! (published, public articles in the run's locale). With a sentence model,
+//! a ticket counts as answered by the article closest to it in meaning when
+//! that article is close enough to answer it — what it means, not which
+//! words it shares. Without one, the ticket is searched and counts as
+//! answered by the first result when that article is a confident match: it
+//! is about what the ticket asks and uses most of it — the ticket's words,
+//! each weighted by how much it says about the ticket's topic (how much
+//! more the topic uses it than all tickets do), are mostly found in the
+//! article, and a good part of them in its title, summary, tags or
+//! headings. Tickets that were solved with a linked article count as
+//! answered by it. The topic's coverage is the share of its tickets
+//! answered by its best article, and its verdict follows: covered, partly
+//! covered (an article exists but the tickets keep coming: improve it) or
+//! not covered (write one).
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
@@ -39,6 +42,9 @@ const COMMON: f32 = 0.15;
 /// Coverage from which a topic is covered, and partly covered.
 const COVERED: f64 = 0.5;
 const PARTLY: f64 = 0.2;
+/// Cosine from which the article closest in meaning to a ticket answers it
+/// (with a sentence model).
+const ANSWERS: f32 = 0.6;
 /// Characters of a ticket used as a query (long emails say the question
 /// early; the rest only blurs the search).
 const QUERY_CHARS: usize = 300;
@@ -162,22 +168,13 @@ impl<'a> Checker<'a> {
         let mut searched_tickets = 0u64;
         for q in queries {
             searched_tickets += u64::from(q.tickets);
-            let text: String = q.text.chars().take(QUERY_CHARS).collect();
-            let results = self.index.search(&SearchRequest {
-                query: &text,
-                locale: &self.locale,
-                category: None,
-                limit: 1,
-                offset: 0,
-                audience: Audience::Public,
-            })?;
-            let Some(hit) = results.hits.first() else {
+            let Some((slug, answers)) = self.landing(q, usage)? else {
                 continue;
             };
-            *first.entry(hit.slug.clone()).or_insert(0) += u64::from(q.tickets);
-            if self.is_confident(&hit.slug, q, usage)? {
-                *answered.entry(hit.slug.clone()).or_insert(0) += u64::from(q.tickets);
+            if answers {
+                *answered.entry(slug.clone()).or_insert(0) += u64::from(q.tickets);
             }
+            *first.entry(slug).or_insert(0) += u64::from(q.tickets);
         }
         let linked_total: u64 = linked.iter().map(|(_, n)| n).sum();
         let mut by_link: FxHashMap<String, u64> = FxHashMap::default();
@@ -245,6 +242,45 @@ impl<'a> Checker<'a> {
             article,
             linked: linked_total,
         })
+    }
+
+    /// The published article a customer asking `q` lands on, and whether
+    /// it answers them. With a sentence model that is the article closest in
+    /// meaning (title or section), answering when at least [`ANSWERS`]
+    /// close: sharing words is not enough ("Which ATMs accept this card?"
+    /// is not answered by "Accept card payments with Stripe"). Without
+    /// one, it is the first search result, judged by its words
+    /// ([`Checker::is_confident`]).
+    fn landing(
+        &mut self,
+        q: &Query,
+        usage: &FxHashMap<String, (f32, f32)>,
+    ) -> Result<Option<(String, bool)>, Error> {
+        let text: String = q.text.chars().take(QUERY_CHARS).collect();
+        if self.index.semantic().is_some() {
+            let closest =
+                self.index
+                    .closest_by_meaning(&text, &self.locale, Audience::Public, 0.0)?;
+            let Some((article, closeness)) = closest else {
+                return Ok(None);
+            };
+            let published = self.article(&article.slug)?.is_some();
+            let answers = published && closeness.best() >= ANSWERS;
+            return Ok(Some((article.slug, answers)));
+        }
+        let results = self.index.search(&SearchRequest {
+            query: &text,
+            locale: &self.locale,
+            category: None,
+            limit: 1,
+            offset: 0,
+            audience: Audience::Public,
+        })?;
+        let Some(hit) = results.hits.into_iter().next() else {
+            return Ok(None);
+        };
+        let answers = self.is_confident(&hit.slug, q, usage)?;
+        Ok(Some((hit.slug, answers)))
     }
 
     /// Whether article `slug` confidently answers `q`: the topic speaks its

@@ -2,7 +2,7 @@
 //! A pipeline of plain functions, seeded so a run is reproducible:
 //! read ([`input`], [`columns`]) → clean ([`clean`], [`pii`]) → collapse
 //! near-duplicates ([`corpus`]) → featurize ([`features`]) → cluster
-//! ([`knn`], [`louvain`], [`cluster`]) → label ([`label`], [`title`],
+//! ([`knn`] or, with a sentence model, [`meaning`]; [`louvain`], [`cluster`]) → label ([`label`], [`title`],
 //! [`trend`]) → check coverage against the search index ([`coverage`]).
 //! [`pipeline::mine`] runs it into a [`Report`], which [`output`] and
 //! [`html`] write out; `deflect mine` drives it. [`drafts`] turns the
@@ -21,6 +21,7 @@ pub mod input;
 pub mod knn;
 pub mod label;
 pub mod louvain;
+pub mod meaning;
 pub mod output;
 pub mod pipeline;
 pub mod quality;
@@ -134,6 +135,10 @@ pub struct Summary {
     pub min_cluster_size: u32,
     /// Whether coverage was checked against a help center.
     pub coverage_checked: bool,
+    /// Whether tickets were clustered (and coverage judged) by a sentence
+    /// model's reading of their meaning rather than by their words.
+    #[serde(default)]
+    pub by_meaning: bool,
 }
 
 /// Bad rows listed in a report (all are counted).

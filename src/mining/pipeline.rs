@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc::sync_channel;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use tantivy::tokenizer::Language;
@@ -17,11 +18,13 @@ use super::corpus::{Analyzers, Corpus, NO_DOC};
 use super::coverage::{Checker, Coverage, Query};
 use super::input::{Format, RawTicket, Row, TicketReader};
 use super::label::{label, TopicLabel};
+use super::meaning::Embeddings;
 use super::tickets::Tickets;
 use super::trend::{trend, Direction, Trend};
 use super::{BadRow, Error, Report, Summary, Topic, Unclustered, MAX_BAD_ROWS};
 use crate::index::schema::{language_of, LANGUAGES};
 use crate::index::SearchIndex;
+use crate::semantic::Model;
 
 /// Tickets cleaned together.
 const BATCH: usize = 8192;
@@ -40,6 +43,9 @@ pub struct MineOptions {
     /// Fewer tickets than this is no topic.
     pub min_cluster_size: u32,
     pub seed: u64,
+    /// Cluster by the meaning of the tickets with this sentence model,
+    /// instead of by their words.
+    pub model: Option<Arc<Model>>,
 }
 
 impl Default for MineOptions {
@@ -51,6 +57,7 @@ impl Default for MineOptions {
             clusters: None,
             min_cluster_size: 5,
             seed: 1,
+            model: None,
         }
     }
 }
@@ -94,8 +101,13 @@ pub fn mine(
         tickets,
         mut summary,
     } = read;
+    let meaning = opts
+        .model
+        .as_ref()
+        .map(|m| Embeddings::of(&corpus, m, progress));
     let clustering = cluster(
         &corpus,
+        meaning.as_ref(),
         &ClusterOptions {
             clusters: opts.clusters,
             min_cluster_size: opts.min_cluster_size,
@@ -158,6 +170,7 @@ pub fn mine(
     };
     fill_summary(&mut summary, &assignments, &corpus, &clustering, &tickets);
     summary.coverage_checked = index.is_some();
+    summary.by_meaning = meaning.is_some();
     let weeks = labels
         .weeks
         .map(|w| (0..w.count).map(|i| w.start(i)).collect())
@@ -309,6 +322,7 @@ fn read_all(
         clusters: opts.clusters,
         min_cluster_size: opts.min_cluster_size,
         coverage_checked: false,
+        by_meaning: false,
     };
     let mut corpus = Corpus::default();
     let mut tickets = Tickets::default();

@@ -6,6 +6,7 @@ use std::path::Path;
 use super::ModelError;
 
 /// No model exists in this build; the type cannot be constructed.
+#[derive(Debug)]
 pub enum Model {}
 
 impl Model {

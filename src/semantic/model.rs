@@ -17,6 +17,16 @@ pub struct Model {
     fingerprint: String,
 }
 
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model")
+            .field("dim", &self.dim())
+            .field("max_tokens", &self.max_tokens)
+            .field("fingerprint", &self.fingerprint)
+            .finish()
+    }
+}
+
 #[derive(serde::Deserialize)]
 struct SentenceConfig {
     max_seq_length: Option<usize>,
