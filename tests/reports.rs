@@ -469,3 +469,74 @@ async fn an_invalid_synonyms_file_is_reported_by_line_and_left_alone() {
     assert_eq!(res.status, 422);
     assert!(res.body.contains("one phrase"), "{}", res.body);
 }
+
+/// With a sentence model, searches whose words find nothing but whose
+/// meaning is close to an article get their own table; a search the words
+/// find, and one already in the no-result table, are not in it. (The test
+/// model reads a text as the mean of its words' vectors: a search of stop
+/// words alone is found by nothing but meaning.)
+#[cfg(feature = "semantic")]
+#[test]
+fn searches_found_only_by_meaning_are_listed_with_their_closest_article() {
+    let model = tempfile::tempdir().expect("temp dir");
+    crate::semantic::write_bag_of_words_model(model.path());
+    let mut kb = TestKb::empty();
+    kb.config.semantic.model = model.path().to_path_buf();
+    kb.write(
+        "billing/csv.md",
+        "---\ntitle: Export the invoice to csv\n---\nOpen the invoice list.\n",
+    );
+    kb.write(
+        "account/password.md",
+        "---\ntitle: Reset my password\n---\nChoose reset.\n",
+    );
+    seed(
+        &kb,
+        &[
+            search(JAN_1 + MINUTE, "s1", "to the", 2),
+            search(JAN_1 + 2 * MINUTE, "s2", "to the", 2),
+            search(JAN_1 + 3 * MINUTE, "s3", "reset my password", 1),
+            search(JAN_1 + 4 * MINUTE, "s4", "zzz", 0),
+        ],
+    );
+    let library = kb.library();
+    let conn = report::open_events(&kb.config.store).expect("events");
+    let report = report::build(
+        &conn,
+        ReportOptions {
+            period: Period::new(JAN_1, JAN_1 + DAY).expect("period"),
+            default_locale: "en",
+            rows: 20,
+            index: Some(library.index()),
+            attention: None,
+        },
+    )
+    .expect("report");
+    let rows = report
+        .meaning_only_searches
+        .as_ref()
+        .expect("listed with a model");
+    let queries: Vec<&str> = rows.iter().map(|r| r.query.as_str()).collect();
+    assert_eq!(queries, ["to the"], "{rows:#?}");
+    assert_eq!(rows[0].searches, 2);
+    let closest = rows[0].closest.as_ref().expect("closest article");
+    assert_eq!(closest.slug, "billing/csv");
+    let kinds: Vec<String> = rows[0]
+        .actions
+        .iter()
+        .map(|a| serde_json::to_value(a.kind).expect("json").to_string())
+        .collect();
+    assert_eq!(kinds, ["\"add_synonym\"", "\"edit_article\""]);
+
+    // The HTML report shows the table.
+    let templates = deflect::templates::Templates::load(None).expect("templates");
+    let opts = report::HtmlOptions {
+        locale: "en",
+        site_name: "Help",
+        link_base: "",
+    };
+    let html = report::render_html(&report, &templates, &opts).expect("html");
+    assert!(html.contains("Found only by meaning"), "{html}");
+    let csv = report::render_csv(&report).expect("csv");
+    assert!(csv.contains("meaning_only_searches"), "{csv}");
+}

@@ -12,7 +12,7 @@ mod attention;
 mod period;
 pub mod render;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde::Serialize;
@@ -20,7 +20,7 @@ use serde::Serialize;
 use super::deflection::{
     ratio, ArticleKey, ArticleStats, Metrics, MetricsBuilder, QueryStats, Reasons, Totals,
 };
-use crate::index::{Audience, SearchIndex};
+use crate::index::{Audience, Mode, SearchIndex, SearchRequest};
 use crate::store::EventReader;
 use period::{date, iso};
 
@@ -219,6 +219,9 @@ pub struct DuplicateRow {
 /// 0.5–0.7).
 const CLOSE_TO_SEARCH: f32 = 0.5;
 const DUPLICATES: f32 = 0.9;
+/// The most searched queries checked for matching only by meaning: each
+/// costs a search and an embedding (cached for repeated reports).
+const MEANING_ONLY_SCAN: usize = 200;
 
 /// An article with its views, helpfulness and failures.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -270,6 +273,12 @@ pub struct Report {
     /// With a sentence model: pairs of articles that answer alike.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub near_duplicates: Option<Vec<DuplicateRow>>,
+    /// With a sentence model: searches whose words find nothing in the
+    /// help center but whose meaning is close to an article — found only
+    /// thanks to the model, and worth a synonym or the customers' words in
+    /// that article. Most searched first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meaning_only_searches: Option<Vec<GapRow>>,
     /// Every day of the period, zeros included.
     pub daily: Vec<DayRow>,
 }
@@ -332,6 +341,16 @@ pub fn from_metrics(
     };
     let (top_searches, mut no_result_searches, no_click_searches) = search_tables(current, rows);
     let mut near_duplicates = None;
+    let mut meaning_only_searches = None;
+    if let Some(index) = opts.index.filter(|i| i.semantic().is_some()) {
+        meaning_only_searches = Some(meaning_only(
+            index,
+            current,
+            &no_result_searches,
+            opts.default_locale,
+            rows,
+        )?);
+    }
     if let Some(index) = opts.index {
         for row in &mut no_result_searches {
             let found = index.closest_by_meaning(
@@ -422,6 +441,7 @@ pub fn from_metrics(
         unreviewed_articles,
         unreviewed_total,
         near_duplicates,
+        meaning_only_searches,
         daily: daily_rows(opts.period, current),
     })
 }
@@ -481,6 +501,69 @@ fn search_tables(current: &Metrics, rows: usize) -> (Vec<SearchRow>, Vec<GapRow>
     .map(|(q, s)| gap(q, s, s.no_clicks(), s.last_seen))
     .collect();
     (top_searches, no_result_searches, no_click_searches)
+}
+
+/// Of the [`MEANING_ONLY_SCAN`] most searched queries, those whose words
+/// find no article customers may read but whose meaning is at least
+/// [`CLOSE_TO_SEARCH`] close to one (queries already in the no-result table
+/// are left to it), most searched first, `rows` at most.
+fn meaning_only(
+    index: &SearchIndex,
+    current: &Metrics,
+    no_results: &[GapRow],
+    locale: &str,
+    rows: usize,
+) -> Result<Vec<GapRow>, ReportError> {
+    let listed: HashSet<&str> = no_results.iter().map(|r| r.query.as_str()).collect();
+    let mut queries: Vec<(&String, &QueryStats)> = current
+        .queries
+        .iter()
+        .filter(|(q, s)| !q.is_empty() && s.searches > 0 && !listed.contains(q.as_str()))
+        .collect();
+    queries.sort_by(|a, b| {
+        (b.1.searches, b.1.last_seen)
+            .cmp(&(a.1.searches, a.1.last_seen))
+            .then_with(|| a.0.cmp(b.0))
+    });
+    let mut out = Vec::new();
+    for (q, s) in queries.into_iter().take(MEANING_ONLY_SCAN) {
+        let req = SearchRequest {
+            query: q,
+            locale,
+            category: None,
+            limit: 1,
+            offset: 0,
+            audience: Audience::Public,
+        };
+        // A query the index refuses (too long, say) is no row.
+        let Ok(words) = index.search_with(&req, Mode::Lexical) else {
+            continue;
+        };
+        if words.total > 0 {
+            continue;
+        }
+        let Some((article, closeness)) =
+            index.closest_by_meaning(q, locale, Audience::Public, CLOSE_TO_SEARCH)?
+        else {
+            continue;
+        };
+        out.push(GapRow {
+            query: q.clone(),
+            count: s.searches,
+            searches: s.searches,
+            last_seen: iso(s.last_seen),
+            variants: s.variants.clone(),
+            actions: vec![
+                Action::add_synonym(q),
+                Action::edit_article(&article.slug, &article.locale),
+            ],
+            closest: Some(Closest::of(&article, closeness.best())),
+        });
+        if out.len() == rows {
+            break;
+        }
+    }
+    Ok(out)
 }
 
 /// One article's row, titled from the index when there is one.

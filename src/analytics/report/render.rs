@@ -91,9 +91,16 @@ pub fn render_csv(report: &Report) -> Result<String, ReportError> {
         search_rows(&report.top_searches),
     )?;
     for (name, rows) in [
-        ("no_result_searches", &report.no_result_searches),
-        ("no_click_searches", &report.no_click_searches),
+        ("no_result_searches", Some(&report.no_result_searches)),
+        (
+            "meaning_only_searches",
+            report.meaning_only_searches.as_ref(),
+        ),
+        ("no_click_searches", Some(&report.no_click_searches)),
     ] {
+        let Some(rows) = rows else {
+            continue;
+        };
         section(
             &mut out,
             name,
@@ -408,6 +415,7 @@ fn display(report: &Report) -> Value {
             Value::Array(
                 pairs
                     .iter()
+                    .filter(|(_, key)| map.contains_key(*key))
                     .map(|(kind, key)| serde_json::json!({"kind": kind, "rows": map.get(*key)}))
                     .collect(),
             )
@@ -416,6 +424,7 @@ fn display(report: &Report) -> Value {
             map,
             &[
                 ("no_result", "no_result_searches"),
+                ("meaning_only", "meaning_only_searches"),
                 ("no_click", "no_click_searches"),
             ],
         );
