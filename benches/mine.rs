@@ -32,6 +32,7 @@ use std::time::{Duration, Instant};
 
 use deflect::mining::cluster::{cluster_tuned, ClusterOptions, Tuning};
 use deflect::mining::corpus::{Analyzers, Corpus, NO_DOC};
+use deflect::mining::features::{FeatureSpace, Matrix};
 use deflect::mining::input::{Row, TicketReader};
 use deflect::mining::meaning::Embeddings;
 use deflect::mining::quality::{agreement, Agreement};
@@ -88,6 +89,9 @@ fn quality(files: &[PathBuf]) {
     if let Some(covid) = covid_questions(dir.path()) {
         sets.push(("CovidFAQ (1,387)", vec![covid]));
     }
+    if let Some(titles) = m365_titles(dir.path()) {
+        sets.push(("M365 titles (coarse)", vec![titles]));
+    }
     for model in std::iter::once(None).chain(model.clone().map(Some)) {
         for (name, set) in &sets {
             let (_, labels) = gold(set);
@@ -126,7 +130,182 @@ fn quality(files: &[PathBuf]) {
     for (name, set) in sets.iter().filter(|(n, _)| !n.starts_with("all")) {
         ablations(name, &set[0], model.as_ref());
     }
+    for (name, set) in &sets {
+        kmeans_baseline(name, set);
+    }
     println!();
+}
+
+/// The titles of the Microsoft 365 support articles of `../shared/corpora`
+/// as a ticket file, each labelled by its product (the first folder:
+/// Exchange, Outlook, SharePoint, Teams…): a coarse-topic set of short
+/// texts, where each topic holds many different questions. `None` without
+/// the corpus.
+fn m365_titles(dir: &Path) -> Option<PathBuf> {
+    let archive =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/officedocs-support.tar.gz");
+    if !archive.is_file() {
+        return None;
+    }
+    let status = Command::new("tar")
+        .arg("xzf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(dir)
+        .status()
+        .expect("run tar");
+    assert!(status.success(), "tar xzf {}", archive.display());
+    let root = dir.join("officedocs-support");
+    let path = dir.join("m365-titles.csv");
+    let mut w = csv::Writer::from_path(&path).expect("write CSV");
+    w.write_record(["text", "category"]).expect("write");
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(&root)
+        .into_iter()
+        .flatten()
+        .map(|e| e.into_path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    files.sort();
+    for f in files {
+        let product = f
+            .strip_prefix(&root)
+            .ok()
+            .and_then(|p| p.components().next())
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        let title = text
+            .lines()
+            .take(30)
+            .find_map(|l| l.strip_prefix("title:"))
+            .map(|t| t.trim().trim_matches(['"', '\'']).to_string());
+        if let Some(title) = title.filter(|t| !t.is_empty()) {
+            w.write_record([title.as_str(), product.as_str()])
+                .expect("write");
+        }
+    }
+    w.flush().expect("flush");
+    Some(path)
+}
+
+/// The reference the topics by words are held to: spherical k-means on
+/// the same TF-IDF features, given the true number of topics (k-means++
+/// seeding, 30 rounds, best of 3 seeds by within-cluster similarity).
+fn kmeans_baseline(name: &str, set: &[PathBuf]) {
+    let (_, labels) = gold(set);
+    let k = labels
+        .iter()
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    let analyzers = Analyzers::new(Some(tantivy::tokenizer::Language::English));
+    let mut corpus = Corpus::default();
+    for f in set {
+        let tickets: Vec<_> = TicketReader::open(f, None, &ColumnOverrides::default())
+            .expect("open")
+            .filter_map(|r| match r {
+                Row::Ticket(t) => Some(t),
+                Row::Bad(_) => None,
+            })
+            .collect();
+        corpus.add_batch(&analyzers, &tickets);
+    }
+    let started = Instant::now();
+    let docs: Vec<u32> = (0..corpus.docs.len() as u32).collect();
+    let space = FeatureSpace::fit(&corpus, &docs);
+    let m = space.matrix(&corpus, &docs);
+    let best = (1..=3)
+        .map(|seed| spherical_kmeans(&m, k, seed))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .expect("three runs");
+    let predicted: Vec<i64> = corpus
+        .ticket_doc
+        .iter()
+        .map(|&d| {
+            if d == NO_DOC {
+                -1
+            } else {
+                best.0[d as usize] as i64
+            }
+        })
+        .collect();
+    row(
+        &format!("TF-IDF k-means (K={k}), {name}"),
+        labels.len(),
+        k,
+        agreement(&predicted, &labels),
+        started.elapsed().as_secs_f64(),
+    );
+}
+
+/// Cluster of each row and the summed similarity to the centroids.
+fn spherical_kmeans(m: &Matrix, k: usize, seed: u64) -> (Vec<usize>, f64) {
+    let n = m.rows();
+    let mut rng = deflect::mining::rng::Rng::new(seed);
+    let dense = |r: usize| {
+        let mut v = vec![0f32; m.cols];
+        let (cols, vals) = m.row(r);
+        for (&c, &x) in cols.iter().zip(vals) {
+            v[c as usize] = x;
+        }
+        v
+    };
+    let sim = |r: usize, c: &[f32]| {
+        let (cols, vals) = m.row(r);
+        cols.iter()
+            .zip(vals)
+            .map(|(&i, &x)| x * c[i as usize])
+            .sum::<f32>()
+    };
+    // k-means++: each next seed drawn by its distance to the closest one.
+    let mut centroids = vec![dense(rng.below(n))];
+    let mut closest = vec![f32::MIN; n];
+    while centroids.len() < k {
+        let last = centroids.last().expect("one");
+        let mut weights = Vec::with_capacity(n);
+        for (r, c) in closest.iter_mut().enumerate() {
+            *c = c.max(sim(r, last));
+            weights.push(f64::from((1.0 - *c).max(0.0)));
+        }
+        let total: f64 = weights.iter().sum();
+        let mut at = rng.next_f64() * total;
+        let pick = weights
+            .iter()
+            .position(|w| {
+                at -= w;
+                at <= 0.0
+            })
+            .unwrap_or(n - 1);
+        centroids.push(dense(pick));
+    }
+    let mut assign = vec![0usize; n];
+    let mut score = 0.0;
+    for _ in 0..30 {
+        score = 0.0;
+        for (r, a) in assign.iter_mut().enumerate() {
+            let (best, s) = centroids
+                .iter()
+                .enumerate()
+                .map(|(c, v)| (c, sim(r, v)))
+                .max_by(|x, y| x.1.total_cmp(&y.1))
+                .expect("k > 0");
+            *a = best;
+            score += f64::from(s);
+        }
+        for (c, v) in centroids.iter_mut().enumerate() {
+            v.iter_mut().for_each(|x| *x = 0.0);
+            for r in (0..n).filter(|&r| assign[r] == c) {
+                let (cols, vals) = m.row(r);
+                for (&i, &x) in cols.iter().zip(vals) {
+                    v[i as usize] += x;
+                }
+            }
+            let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                v.iter_mut().for_each(|x| *x /= norm);
+            }
+        }
+    }
+    (assign, score)
 }
 
 /// CovidFAQ's 1,387 real user questions as a ticket file (`text,category`),
