@@ -13,7 +13,6 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::cluster::Progress;
 use super::corpus::Corpus;
 use super::knn::Neighbours;
 use crate::semantic::{dot, Model};
@@ -34,7 +33,11 @@ pub struct Embeddings {
 
 impl Embeddings {
     /// Embeds the text of every doc of `corpus`.
-    pub fn of(corpus: &Corpus, model: &Arc<Model>, progress: Progress) -> Embeddings {
+    pub fn of(
+        corpus: &Corpus,
+        model: &Arc<Model>,
+        progress: &(dyn Fn(&str, u64, u64) + Sync),
+    ) -> Embeddings {
         let dim = model.dim();
         let total = corpus.docs.len();
         let mut data = Vec::with_capacity(total * dim);
