@@ -311,3 +311,69 @@ fn repeated_searches_see_every_change_despite_the_result_cache() {
     library.load_synonyms(&kb.config.synonyms).unwrap();
     assert_eq!(kb.search("chargeback"), ["b/chargeback", "b/money"]);
 }
+
+#[test]
+fn snippets_start_and_end_on_whole_words() {
+    let mut kb = TestKb::empty();
+    // The matched word sits deep in a long body, so the snippet is cut
+    // from the middle of the text on both sides.
+    let filler = |n: usize, word: &str| -> String {
+        (0..n)
+            .map(|i| format!("{word}{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let body = format!(
+        "{} The reconciliation step (A & B) runs nightly. {}",
+        filler(60, "alpha"),
+        filler(60, "omega")
+    );
+    kb.write("a/long.md", &article("Nightly jobs", &body));
+    // A short body is shown whole, without ellipses.
+    kb.write(
+        "a/short.md",
+        &article("Short", "Reconciliation runs nightly."),
+    );
+    let results = kb
+        .library()
+        .index()
+        .search(&SearchRequest {
+            query: "reconciliation",
+            locale: "en",
+            category: None,
+            limit: 5,
+            offset: 0,
+            audience: Audience::Public,
+        })
+        .expect("search");
+    let hit = |slug: &str| {
+        results
+            .hits
+            .iter()
+            .find(|h| h.slug == slug)
+            .unwrap_or_else(|| panic!("{slug} found"))
+    };
+    assert_eq!(
+        hit("a/short").snippet_html,
+        "<b>Reconciliation</b> runs nightly."
+    );
+    let html = &hit("a/long").snippet_html;
+    assert!(html.contains("<b>reconciliation</b>"), "{html}");
+    assert!(html.contains("(A &amp; B)"), "escaped: {html}");
+    let inner = html
+        .strip_prefix('…')
+        .and_then(|h| h.strip_suffix('…'))
+        .unwrap_or_else(|| panic!("ellipses at both ends: {html}"));
+    // Every word shown is a whole word of the article.
+    let plain = inner.replace("<b>", "").replace("</b>", "");
+    for word in plain.split_whitespace() {
+        let word = word.trim_end_matches('.');
+        assert!(
+            word.starts_with('&')
+                || body
+                    .split_whitespace()
+                    .any(|w| w.trim_end_matches('.') == word),
+            "`{word}` is part of a word: {html}"
+        );
+    }
+}

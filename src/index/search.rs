@@ -235,9 +235,10 @@ impl SearchIndex {
             let hit = self.hit_source(searcher, addr)?;
             let s = hit.summary.clone();
             let text = hit.text();
-            let snippet = snippets.snippet(snippet_window(&text, finder.as_ref()));
+            let window = snippet_window(&text, finder.as_ref());
+            let snippet = snippets.snippet(window);
             let snippet_html = if !snippet.highlighted().is_empty() {
-                snippet.to_html().replace('\n', " ")
+                whole_words_html(&text, window, &snippet)
             } else {
                 passage.map_or_else(String::new, |(start, end)| {
                     passage_snippet(&text, start, end)
@@ -594,6 +595,69 @@ fn to_facet_counts(counts: &tantivy::collector::FacetCounts) -> Vec<FacetCount> 
             .then_with(|| a.category.cmp(&b.category))
     });
     out
+}
+
+/// A highlighted snippet as HTML, on word boundaries: tantivy cuts its
+/// fragment by characters, so it can start or end inside a word ("iled,
+/// saving…"). A partial word at either end is dropped, and "…" marks text
+/// left out before or after. Highlights are `<b>`, the rest escaped, line
+/// breaks spaces.
+fn whole_words_html(text: &str, window: &str, snippet: &tantivy::snippet::Snippet) -> String {
+    let fragment = snippet.fragment();
+    // The fragment is a slice of the window, and the window of the text.
+    let window_at = window.as_ptr() as usize - text.as_ptr() as usize;
+    let at = window_at + window.find(fragment).unwrap_or(0);
+    let end = at + fragment.len();
+    let inside_word = |i: usize| {
+        let before = text[..i].chars().next_back();
+        let after = text[i..].chars().next();
+        before.is_some_and(char::is_alphanumeric) && after.is_some_and(char::is_alphanumeric)
+    };
+    let mut from = 0;
+    if at > 0 && inside_word(at) {
+        from = fragment
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(fragment.len());
+    }
+    let mut to = fragment.len();
+    if end < text.len() && inside_word(end) {
+        to = fragment
+            .rfind(|c: char| !c.is_alphanumeric())
+            .map_or(from, |i| i.max(from));
+    }
+    let kept = &fragment[from..to];
+    let (lead, trail) = (kept.len() - kept.trim_start().len(), kept.trim_end().len());
+    // From here on, offsets are in `text`: the closing punctuation right
+    // after the last word ("nightly.") belongs to the snippet.
+    let start = at + from + lead;
+    let mut stop = at + from + trail.max(lead);
+    stop += text[stop..]
+        .find(|c: char| c.is_alphanumeric() || c.is_whitespace())
+        .unwrap_or(text.len() - stop);
+    let more = |s: &str| s.chars().any(char::is_alphanumeric);
+    let mut html = String::new();
+    if more(&text[..start]) {
+        html.push('…');
+    }
+    let mut cursor = start;
+    for r in snippet.highlighted() {
+        let (from, to) = ((at + r.start).max(start), (at + r.end).min(stop));
+        if from >= to || from < cursor {
+            continue;
+        }
+        html.push_str(&crate::templates::escape_html(&text[cursor..from]));
+        html.push_str("<b>");
+        html.push_str(&crate::templates::escape_html(&text[from..to]));
+        html.push_str("</b>");
+        cursor = to;
+    }
+    html.push_str(&crate::templates::escape_html(
+        &text[cursor..stop.max(cursor)],
+    ));
+    if more(&text[stop..]) {
+        html.push('…');
+    }
+    html.replace('\n', " ")
 }
 
 /// The start of a passage as a snippet: up to `SNIPPET_CHARS` characters, cut at a word

@@ -124,7 +124,7 @@ impl Analyzers {
         }
         // Placeholders reach the report, not the features: two refund
         // tickets must not differ by whether they quote an order number.
-        let mut bare = text.clone();
+        let mut bare = without_contractions(&text);
         for p in pii::PLACEHOLDERS {
             if bare.contains(p) {
                 bare = bare.replace(p, " ");
@@ -168,6 +168,73 @@ impl Analyzers {
         }
         (stems, aligned)
     }
+}
+
+/// `text` with English contractions undone for analysis: the tokenizer
+/// splits on apostrophes, and "isn't" would leave the fragments "isn" and
+/// "t" in topic terms ("t recognize"). "n't" becomes " not" ("can't",
+/// "won't" as "can not", "will not"); "'s", "'re", "'ve", "'ll", "'m" and
+/// "'d" after a letter are dropped. Straight and curly apostrophes alike.
+pub fn without_contractions(text: &str) -> String {
+    if !text.contains(['\'', '\u{2019}']) {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut i = 0;
+    let lower = |c: char| c.to_ascii_lowercase();
+    while i < chars.len() {
+        let c = chars[i];
+        let apostrophe = c == '\'' || c == '\u{2019}';
+        let after_letter = i > 0 && chars[i - 1].is_alphabetic();
+        if apostrophe && after_letter {
+            let next = |k: usize| chars.get(i + k).copied().map(lower);
+            let ends = |k: usize| chars.get(i + k).is_none_or(|c| !c.is_alphanumeric());
+            // "n't": the n is already written; take it back.
+            if next(1) == Some('t') && ends(2) && i >= 2 && lower(chars[i - 1]) == 'n' {
+                out.pop();
+                let stem: String = out
+                    .chars()
+                    .rev()
+                    .take_while(|c| c.is_alphabetic())
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect::<String>()
+                    .to_lowercase();
+                match stem.as_str() {
+                    "ca" => out.push('n'),
+                    "wo" => {
+                        out.truncate(out.len() - 2);
+                        out.push_str("will");
+                    }
+                    _ => {}
+                }
+                out.push_str(" not");
+                i += 2;
+                continue;
+            }
+            let suffix = [
+                ("s", 1),
+                ("m", 1),
+                ("d", 1),
+                ("re", 2),
+                ("ve", 2),
+                ("ll", 2),
+            ]
+            .into_iter()
+            .find(|(s, n)| {
+                ends(n + 1) && s.chars().enumerate().all(|(k, c)| next(k + 1) == Some(c))
+            });
+            if let Some((_, n)) = suffix {
+                i += n + 1;
+                continue;
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
 }
 
 /// Distinct questions and the tickets behind them.
@@ -236,6 +303,37 @@ impl Corpus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contractions_are_undone_for_analysis() {
+        let cases = [
+            ("My card isn't working", "My card is not working"),
+            (
+                "I can't log in and won't retry",
+                "I can not log in and will not retry",
+            ),
+            (
+                "It doesn\u{2019}t recognize the customer's card",
+                "It does not recognize the customer card",
+            ),
+            (
+                "I'm sure we've paid; they'll see",
+                "I sure we paid; they see",
+            ),
+            ("'quoted' and rock'n'roll", "'quoted' and rock'n'roll"),
+            ("no apostrophe", "no apostrophe"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(without_contractions(text), want, "{text}");
+        }
+        // No fragment reaches the features.
+        let c = corpus(&["My card isn't recognized, it doesn't work"]);
+        let stems: Vec<&str> = c.docs[0].stems.iter().map(|&s| c.stems.text(s)).collect();
+        assert!(
+            !stems.contains(&"t") && !stems.contains(&"isn"),
+            "{stems:?}"
+        );
+    }
 
     fn corpus(texts: &[&str]) -> Corpus {
         let analyzers = Analyzers::new(Some(Language::English));

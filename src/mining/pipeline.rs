@@ -232,12 +232,13 @@ fn coverage_of(
 }
 
 /// How much a trend raises a topic's priority: growing topics up to double,
-/// shrinking ones down to half; an unknown trend changes nothing.
+/// shrinking ones down to half; a steady or unknown trend (one that may be
+/// chance) changes nothing.
 fn growth(trend: &Trend) -> f64 {
     match (trend.direction, trend.change) {
         (Direction::Growing, None) => 1.0,
-        (Direction::Unknown, _) | (_, None) => 0.0,
-        (_, Some(c)) => c.clamp(-0.5, 1.0),
+        (Direction::Growing | Direction::Shrinking, Some(c)) => c.clamp(-0.5, 1.0),
+        _ => 0.0,
     }
 }
 

@@ -3,7 +3,14 @@
 //! topic's series lines up. A topic's trend is its share of all tickets in
 //! the most recent weeks against the weeks before: comparing shares rather
 //! than counts keeps a partial last week, or a busy season for the whole
-//! queue, from passing for a trend.
+//! queue, from passing for a trend. A change is called a trend only when it
+//! is large ([`GROWING`], [`SHRINKING`]) *and* unlikely to be chance for the
+//! counts involved: given the topic's tickets in both windows, the number
+//! in the recent one is binomial under "no change" (each ticket falls in
+//! the recent window as often as the queue's tickets do), and the two-sided
+//! binomial test must reject that at [`SIGNIFICANCE`]. With 90 topics of
+//! tickets dated at random, a plain 25 % threshold calls dozens of trends;
+//! the test calls about one.
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -15,6 +22,10 @@ const GROWING: f64 = 0.25;
 const SHRINKING: f64 = -0.2;
 /// Tickets of the topic needed in the two windows to call a trend.
 const MIN_TICKETS: u32 = 8;
+/// Largest chance of seeing a change at least as large with no trend at
+/// all (two-sided): 1 %, so that a run of a hundred topics calls about one
+/// trend by chance.
+pub const SIGNIFICANCE: f64 = 0.01;
 
 /// The Monday starting the week of `date`.
 pub fn week_start(date: NaiveDate) -> NaiveDate {
@@ -106,14 +117,24 @@ pub fn trend(weekly: Vec<u32>, all: &[u32]) -> Trend {
     let share_recent = topic_recent as f64 / all_recent as f64;
     let share_before = topic_before as f64 / all_before as f64;
     if share_before == 0.0 {
+        let expected = all_recent as f64 / (all_recent + all_before) as f64;
+        let chance = binomial_two_sided(topic_recent, topic_recent, expected);
         return Trend {
             weekly,
-            direction: Direction::Growing,
+            direction: if chance < SIGNIFICANCE {
+                Direction::Growing
+            } else {
+                Direction::Steady
+            },
             change: None,
         };
     }
     let change = share_recent / share_before - 1.0;
-    let direction = if change >= GROWING {
+    let expected = all_recent as f64 / (all_recent + all_before) as f64;
+    let chance = binomial_two_sided(topic_recent, topic_recent + topic_before, expected);
+    let direction = if chance >= SIGNIFICANCE {
+        Direction::Steady
+    } else if change >= GROWING {
         Direction::Growing
     } else if change <= SHRINKING {
         Direction::Shrinking
@@ -124,6 +145,61 @@ pub fn trend(weekly: Vec<u32>, all: &[u32]) -> Trend {
         weekly,
         direction,
         change: Some(change),
+    }
+}
+
+/// The chance, for a binomial count of `n` trials at success rate `p`, of
+/// an outcome at most as likely as `k` (the two-sided exact test). Exact
+/// up to a few thousand trials; beyond, the normal approximation with a
+/// continuity correction, which is then within far less than the
+/// significance level.
+pub fn binomial_two_sided(k: u64, n: u64, p: f64) -> f64 {
+    if n == 0 || p <= 0.0 || p >= 1.0 {
+        return 1.0;
+    }
+    if n > 5000 {
+        let (mean, sd) = (n as f64 * p, (n as f64 * p * (1.0 - p)).sqrt());
+        let z = ((k as f64 - mean).abs() - 0.5).max(0.0) / sd;
+        return erfc(z / std::f64::consts::SQRT_2).min(1.0);
+    }
+    // Probabilities in log space: ln C(n, i) + i ln p + (n − i) ln(1 − p).
+    let (lp, lq) = (p.ln(), (1.0 - p).ln());
+    let mut ln_choose = 0.0;
+    let mut log_pmf = Vec::with_capacity(n as usize + 1);
+    for i in 0..=n {
+        if i > 0 {
+            ln_choose += ((n - i + 1) as f64).ln() - (i as f64).ln();
+        }
+        log_pmf.push(ln_choose + i as f64 * lp + (n - i) as f64 * lq);
+    }
+    let at = log_pmf[k.min(n) as usize];
+    // A relative tolerance so that outcomes as likely as `k` count.
+    let total: f64 = log_pmf
+        .iter()
+        .filter(|&&l| l <= at + 1e-9)
+        .map(|l| l.exp())
+        .sum();
+    total.min(1.0)
+}
+
+/// The complementary error function (Numerical Recipes' Chebyshev fit,
+/// relative error under 1.2e-7).
+fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let poly = -z * z - 1.265_512_23
+        + t * (1.000_023_68
+            + t * (0.374_091_96
+                + t * (0.096_784_18
+                    + t * (-0.186_288_06
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98
+                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+    let r = t * poly.exp();
+    if x >= 0.0 {
+        r
+    } else {
+        2.0 - r
     }
 }
 
@@ -156,11 +232,68 @@ mod tests {
         for (weekly, want) in cases {
             assert_eq!(trend(weekly.to_vec(), &all).direction, *want, "{weekly:?}");
         }
+        // The same tripling on a handful of tickets could be chance.
+        let few = trend(vec![1, 0, 0, 1, 1, 1, 2, 2], &all);
+        assert_eq!(few.direction, Direction::Steady, "{few:?}");
+        assert!(few.change.is_some_and(|c| c > 1.0));
         // A partial last week of the whole queue is no trend.
         let partial = [100, 100, 100, 100, 100, 100, 100, 20];
         let t = trend(vec![5, 5, 5, 5, 5, 5, 5, 1], &partial);
         assert_eq!(t.direction, Direction::Steady);
         assert_eq!(trend(vec![9, 9], &[10, 10]).direction, Direction::Steady);
         assert_eq!(trend(vec![9], &[10]).direction, Direction::Unknown);
+    }
+
+    #[test]
+    fn the_binomial_test_matches_reference_values() {
+        // scipy.stats.binomtest(k, n, p).pvalue
+        let cases = [
+            (7, 10, 0.5, 0.34375),
+            (9, 10, 0.5, 0.021_484_375),
+            (3, 20, 0.5, 0.002_576_828),
+            (0, 5, 0.5, 0.0625),
+            (5, 10, 0.5, 1.0),
+        ];
+        for (k, n, p, want) in cases {
+            let got = binomial_two_sided(k, n, p);
+            assert!((got - want).abs() < 1e-6, "{k}/{n} at {p}: {got} vs {want}");
+        }
+        // The normal approximation takes over smoothly.
+        let exact = binomial_two_sided(2600, 5000, 0.5);
+        let approx = binomial_two_sided(2601 * 2, 10_002, 0.5);
+        assert!(exact < 0.01 && approx < 0.001, "{exact} {approx}");
+        assert!((binomial_two_sided(5001, 10_002, 0.5) - 1.0).abs() < 0.05);
+    }
+
+    #[test]
+    fn tickets_dated_at_random_show_almost_no_trends() {
+        // 90 topics of 20 to 200 tickets, each dated uniformly over 12 weeks.
+        let mut rng = crate::mining::rng::Rng::new(3);
+        let weeks = 12;
+        let topics: Vec<Vec<u32>> = (0..90)
+            .map(|i| {
+                let mut w = vec![0u32; weeks];
+                for _ in 0..(20 + i * 2) {
+                    w[rng.below(weeks)] += 1;
+                }
+                w
+            })
+            .collect();
+        let mut all = vec![0u32; weeks];
+        for t in &topics {
+            for (a, x) in all.iter_mut().zip(t) {
+                *a += x;
+            }
+        }
+        let called = topics
+            .iter()
+            .filter(|t| {
+                matches!(
+                    trend(t.to_vec(), &all).direction,
+                    Direction::Growing | Direction::Shrinking
+                )
+            })
+            .count();
+        assert!(called <= 3, "{called} of 90 random topics called a trend");
     }
 }
