@@ -306,18 +306,6 @@ fn agents_write_review_and_publish_an_article_in_the_browser() {
         .contains("Pause a subscription"));
 }
 
-/// The events in the store once the writer caught up.
-fn stored_events(kb: &mut TestKb) -> Vec<deflect::analytics::Event> {
-    let state = kb.state();
-    assert!(state.events.flush(Duration::from_secs(10)));
-    let mut out = Vec::new();
-    state
-        .store
-        .scan_events(0, i64::MAX, |e| out.push(e))
-        .unwrap();
-    out
-}
-
 #[test]
 fn the_contact_form_suggests_an_answer_then_takes_a_ticket() {
     let Some(path) = chromium() else { return };
@@ -392,7 +380,7 @@ fn the_contact_form_suggests_an_answer_then_takes_a_ticket() {
         .unwrap()
         .get_inner_text()
         .unwrap();
-    let kinds: Vec<&str> = stored_events(&mut kb)
+    let kinds: Vec<&str> = crate::deflection::events(&mut kb)
         .iter()
         .map(|e| e.kind.as_str())
         .collect::<Vec<_>>()
@@ -449,11 +437,13 @@ fn the_contact_form_suggests_an_answer_then_takes_a_ticket() {
     );
     assert!(got.lock().unwrap()[0].contains("Charged twice"));
     assert!(
-        wait_until(Duration::from_secs(10), || stored_events(&mut kb)
-            .iter()
-            .any(|e| e.kind == deflect::analytics::EventKind::TicketSubmit)),
+        wait_until(Duration::from_secs(10), || crate::deflection::events(
+            &mut kb
+        )
+        .iter()
+        .any(|e| e.kind == deflect::analytics::EventKind::TicketSubmit)),
         "{:?}",
-        stored_events(&mut kb)
+        crate::deflection::events(&mut kb)
             .iter()
             .map(|e| e.kind.as_str())
             .collect::<Vec<_>>()
@@ -491,7 +481,12 @@ fn the_widget_works_on_a_page_from_another_origin() {
         tab.evaluate(&format!("(() => {{ const r = document.querySelector('deflect-help-widget').shadowRoot; {code} }})()"), false).unwrap().value
     };
     js("r.querySelector('.launcher').click(); return true;");
-    js("const i = r.querySelector('input.input'); i.value = 'refund'; i.dispatchEvent(new Event('input', { bubbles: true })); return true;");
+    // Typed letter by letter, slower than the search runs: every prefix
+    // shows results, but only the query the customer settles on counts.
+    for prefix in ["r", "re", "ref", "refu", "refun", "refund"] {
+        js(&format!("const i = r.querySelector('input.input'); i.value = '{prefix}'; i.dispatchEvent(new Event('input', {{ bubbles: true }})); return true;"));
+        std::thread::sleep(Duration::from_millis(400));
+    }
     let found = wait_until(Duration::from_secs(10), || {
         js("return [...r.querySelectorAll('.result__title')].map(e => e.textContent).join('|');")
             .and_then(|v| v.as_str().map(String::from))
@@ -508,12 +503,28 @@ fn the_widget_works_on_a_page_from_another_origin() {
     assert!(opened, "the article opened in the widget");
     js("r.querySelector('.actions .button--primary').click(); return true;");
     assert!(
-        wait_until(Duration::from_secs(10), || stored_events(&mut kb)
-            .iter()
-            .any(|e| e.kind == deflect::analytics::EventKind::Deflected
-                && e.source == deflect::analytics::Source::Widget)),
+        wait_until(Duration::from_secs(10), || crate::deflection::events(
+            &mut kb
+        )
+        .iter()
+        .any(|e| e.kind == deflect::analytics::EventKind::Deflected
+            && e.source == deflect::analytics::Source::Widget)),
         "the widget's deflection was recorded"
     );
+    let searches: Vec<String> = crate::deflection::events(&mut kb)
+        .into_iter()
+        .filter(|e| {
+            e.kind == deflect::analytics::EventKind::Search
+                && e.source == deflect::analytics::Source::Widget
+        })
+        .filter_map(|e| e.query)
+        .collect();
+    assert_eq!(searches, ["refund"], "prefixes are never counted");
+    let clicks = crate::deflection::events(&mut kb)
+        .into_iter()
+        .filter(|e| e.kind == deflect::analytics::EventKind::Click)
+        .count();
+    assert_eq!(clicks, 1, "the click on the settled search's result");
 }
 
 /// Emulates a screen of `width` × `height` CSS pixels (a phone below 480).

@@ -679,3 +679,31 @@ fn a_ticket_survives_a_crash_between_storing_and_delivering() {
     assert_eq!(got.len(), 1);
     assert!(got[0].contains("Crash test"));
 }
+
+/// Results shown while a customer types are searched with `record=0` and
+/// never counted; without it (or with `record=1`) a search counts once.
+#[tokio::test]
+async fn searches_while_typing_are_not_counted() {
+    let mut kb = TestKb::new();
+    for q in ["r", "re", "ref"] {
+        let r = kb.get(&format!("/api/v1/search?q={q}&record=0")).await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    assert_eq!(
+        kb.get("/api/v1/search?q=refund&record=1").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        kb.get("/api/v1/search?q=refund").await.status,
+        StatusCode::OK
+    );
+    let bad = kb.get("/api/v1/search?q=refund&record=maybe").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("`record` must be 1 or 0"), "{}", bad.body);
+    let searched: Vec<String> = events(&mut kb)
+        .into_iter()
+        .filter(|e| e.kind == deflect::analytics::EventKind::Search)
+        .filter_map(|e| e.query)
+        .collect();
+    assert_eq!(searched, ["refund", "refund"]);
+}

@@ -40,6 +40,10 @@
 
   const SESSION_KEY = 'deflect-widget-session';
   const SEARCH_DEBOUNCE_MS = 250;
+  // Results show while the customer types, but a search is counted (for
+  // the leads' reports) only once they settle on it: they pause this long,
+  // press Enter, or open a result. Prefixes ("r", "re", "ref") never count.
+  const SETTLE_MS = 1500;
   const SUGGEST_DEBOUNCE_MS = 350;
   const SUGGEST_MIN_CHARS = 12;
   const MAX_SUGGESTIONS = 3;
@@ -813,12 +817,27 @@ textarea.input { min-height: 110px; resize: vertical; }
     ]);
 
     let searchTimer = 0;
+    let settleTimer = 0;
+    let recordedQuery = null;
     let searchSeq = 0;
     let searchController = null;
     let lastSearched = null;
 
+    /**
+     * Counts `q` as the customer's search, once (the server records it).
+     * Resolves when it is recorded, so a click on one of its results is
+     * recorded after it, as the reports expect; never rejects.
+     */
+    function settle(q) {
+      window.clearTimeout(settleTimer);
+      if (!q || q === recordedQuery) return Promise.resolve();
+      recordedQuery = q;
+      return getJson('/api/v1/search', { q: q, limit: 5 }).catch(function () {});
+    }
+
     function runSearch(force) {
       window.clearTimeout(searchTimer);
+      window.clearTimeout(settleTimer);
       const q = searchInput.value.trim();
       if (!force && q === lastSearched) return;
       lastSearched = q;
@@ -835,9 +854,13 @@ textarea.input { min-height: 110px; resize: vertical; }
       }
       searchController = typeof AbortController === 'function' ? new AbortController() : null;
       searchStatus.textContent = T.searching;
-      getJson('/api/v1/search', { q: q, limit: 5 }, searchController ? searchController.signal : undefined)
+      // Enter is settling: that search counts at once.
+      const counted = force && q !== recordedQuery;
+      if (counted) recordedQuery = q;
+      getJson('/api/v1/search', { q: q, limit: 5, record: counted ? 1 : 0 }, searchController ? searchController.signal : undefined)
         .then(function (data) {
           if (id !== searchSeq) return;
+          if (!counted) settleTimer = window.setTimeout(function () { settle(q); }, SETTLE_MS);
           const hits = data && Array.isArray(data.hits) ? data.hits : [];
           renderResults(resultsList, hits.slice(0, 5), 'widget_search', q, 'search');
           searchStatus.textContent = hits.length === 0 ? T.noResults
@@ -877,7 +900,10 @@ textarea.input { min-height: 110px; resize: vertical; }
           str(item.category_title) ? h('span', { class: 'result__category', text: str(item.category_title) }) : null
         ]);
         button.addEventListener('click', function () {
-          openArticle(item.slug, { from: from, q: q, rank: rank }, fromView, button);
+          const counted = from === 'widget_search' ? settle(q) : Promise.resolve();
+          counted.then(function () {
+            openArticle(item.slug, { from: from, q: q, rank: rank }, fromView, button);
+          });
         });
         list.appendChild(h('li', null, [button]));
       });

@@ -70,7 +70,11 @@ fn locale(state: &AppState, params: &Params, headers: &HeaderMap) -> Result<Stri
     }
 }
 
-/// `GET /api/v1/search?q=&category=&limit=&offset=&locale=`
+/// `GET /api/v1/search?q=&category=&limit=&offset=&locale=&record=`.
+/// `record=0` searches without counting a customer search: for results
+/// shown while the customer is still typing, whose prefixes ("r", "re",
+/// "ref") would fill the leads' no-result and no-click lists. The caller
+/// searches again without it once the customer settles on a query.
 async fn search(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
@@ -88,6 +92,15 @@ async fn search(
     let locale = locale(&state, &params, &headers)?;
     let category = params.text("category").map(String::from);
     let (source, session) = caller(&params, &visitor);
+    let record = match params.text("record") {
+        None | Some("1" | "true") => true,
+        Some("0" | "false") => false,
+        Some(other) => {
+            return Err(
+                AppError::BadRequest(format!("`record` must be 1 or 0 (got `{other}`).")).into(),
+            )
+        }
+    };
     let response = state
         .compute(move |s| {
             let started = std::time::Instant::now();
@@ -102,7 +115,7 @@ async fn search(
             s.http_metrics
                 .search
                 .observe(started.elapsed().as_secs_f64());
-            if offset == 0 {
+            if offset == 0 && record {
                 s.record(session.as_deref(), EventKind::Search, source, |e| {
                     e.query = Some(q.clone());
                     e.results = Some(results.total as i64);
