@@ -382,7 +382,7 @@ pub fn insert_context(ctx: &mut Context, report: &Report, strings: &Strings, lin
 }
 
 /// The report as JSON with display strings added: `<key>_pct` beside every
-/// rate, `<key>_short` beside every timestamp. Tera's arithmetic is no place
+/// rate (and cosine similarity), `<key>_short` beside every timestamp. Tera's arithmetic is no place
 /// for number formatting.
 fn display(report: &Report) -> Value {
     fn walk(v: &mut Value) {
@@ -390,7 +390,10 @@ fn display(report: &Report) -> Value {
             Value::Object(map) => {
                 let mut extra = Map::new();
                 for (k, x) in map.iter_mut() {
-                    if matches!(k.as_str(), "success_rate" | "helpfulness" | "failure_rate") {
+                    if matches!(
+                        k.as_str(),
+                        "success_rate" | "helpfulness" | "failure_rate" | "similarity"
+                    ) {
                         extra.insert(format!("{k}_pct"), Value::String(percent(x.as_f64())));
                     } else if k == "last_seen" {
                         let s = x.as_str().unwrap_or_default();
