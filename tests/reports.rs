@@ -186,6 +186,19 @@ fn report_json_of_a_seeded_event_log() {
     );
     assert_eq!(report.summary.search_success_rate.current, Some(0.25));
     assert_eq!(report.summary.search_success_rate.previous, Some(1.0));
+    // A search with results nobody clicked names the article it finds
+    // first, and editing that article comes first.
+    let twofa = report
+        .no_click_searches
+        .iter()
+        .find(|r| r.query == "2fa")
+        .expect("2fa row");
+    let top = twofa.top_result.as_ref().expect("top result");
+    assert_eq!(top.slug, "account/two-factor");
+    assert_eq!(
+        twofa.actions[0].url,
+        "/agent/edit?slug=account%2Ftwo-factor&locale=en"
+    );
     let json = serde_json::to_value(&report).expect("json");
     insta::assert_json_snapshot!(json);
 }

@@ -180,6 +180,20 @@ pub struct GapRow {
     /// the search, and the customer's words belong in it (or in a synonym).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub closest: Option<Closest>,
+    /// For a search with results nobody clicked: the article it finds
+    /// first today. An article exists; its title or summary may not look
+    /// like the answer, so editing it comes before writing another.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_result: Option<ArticleLink>,
+}
+
+/// An article a report row points to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArticleLink {
+    pub slug: String,
+    pub locale: String,
+    pub title: String,
+    pub url: String,
 }
 
 /// An article close in meaning to a failed search, or to another article.
@@ -339,7 +353,8 @@ pub fn from_metrics(
         index: opts.index,
         seen: HashMap::new(),
     };
-    let (top_searches, mut no_result_searches, no_click_searches) = search_tables(current, rows);
+    let (top_searches, mut no_result_searches, mut no_click_searches) =
+        search_tables(current, rows);
     let mut near_duplicates = None;
     let mut meaning_only_searches = None;
     if let Some(index) = opts.index.filter(|i| i.semantic().is_some()) {
@@ -364,6 +379,9 @@ pub fn from_metrics(
                     .push(Action::edit_article(&article.slug, &article.locale));
                 row.closest = Some(Closest::of(&article, closeness.best()));
             }
+        }
+        for row in &mut no_click_searches {
+            add_top_result(index, row, opts.default_locale);
         }
         near_duplicates = index.near_duplicates(DUPLICATES, rows)?.map(|pairs| {
             pairs
@@ -481,6 +499,7 @@ fn search_tables(current: &Metrics, rows: usize) -> (Vec<SearchRow>, Vec<GapRow>
             Action::add_synonym(q),
         ],
         closest: None,
+        top_result: None,
     };
     let no_result_searches = top(
         &queries,
@@ -501,6 +520,35 @@ fn search_tables(current: &Metrics, rows: usize) -> (Vec<SearchRow>, Vec<GapRow>
     .map(|(q, s)| gap(q, s, s.no_clicks(), s.last_seen))
     .collect();
     (top_searches, no_result_searches, no_click_searches)
+}
+
+/// Names the article a no-click search finds first today, and puts
+/// editing it before the other actions. A query the index refuses (too
+/// long, say) or that finds nothing now is left as it is.
+fn add_top_result(index: &SearchIndex, row: &mut GapRow, locale: &str) {
+    let req = SearchRequest {
+        query: &row.query,
+        locale,
+        category: None,
+        limit: 1,
+        offset: 0,
+        audience: Audience::Public,
+    };
+    let Some(hit) = index
+        .search(&req)
+        .ok()
+        .and_then(|r| r.hits.into_iter().next())
+    else {
+        return;
+    };
+    row.actions
+        .insert(0, Action::edit_article(&hit.slug, &hit.locale));
+    row.top_result = Some(ArticleLink {
+        slug: hit.slug,
+        locale: hit.locale,
+        title: hit.title,
+        url: hit.url,
+    });
 }
 
 /// Of the [`MEANING_ONLY_SCAN`] most searched queries, those whose words
@@ -558,6 +606,7 @@ fn meaning_only(
                 Action::edit_article(&article.slug, &article.locale),
             ],
             closest: Some(Closest::of(&article, closeness.best())),
+            top_result: None,
         });
         if out.len() == rows {
             break;
