@@ -197,18 +197,7 @@ fn kmeans_baseline(name: &str, set: &[PathBuf]) {
         .iter()
         .collect::<std::collections::HashSet<_>>()
         .len();
-    let analyzers = Analyzers::new(Some(tantivy::tokenizer::Language::English));
-    let mut corpus = Corpus::default();
-    for f in set {
-        let tickets: Vec<_> = TicketReader::open(f, None, &ColumnOverrides::default())
-            .expect("open")
-            .filter_map(|r| match r {
-                Row::Ticket(t) => Some(t),
-                Row::Bad(_) => None,
-            })
-            .collect();
-        corpus.add_batch(&analyzers, &tickets);
-    }
+    let corpus = corpus_of(set);
     let started = Instant::now();
     let docs: Vec<u32> = (0..corpus.docs.len() as u32).collect();
     let space = FeatureSpace::fit(&corpus, &docs);
@@ -333,16 +322,7 @@ fn covid_questions(dir: &Path) -> Option<PathBuf> {
 /// per doc matters: the test file clustered directly.
 fn ablations(set: &str, file: &Path, model: Option<&Arc<Model>>) {
     let (_, labels) = gold(&[file.to_path_buf()]);
-    let analyzers = Analyzers::new(Some(tantivy::tokenizer::Language::English));
-    let mut corpus = Corpus::default();
-    let tickets: Vec<_> = TicketReader::open(file, None, &ColumnOverrides::default())
-        .expect("open")
-        .filter_map(|r| match r {
-            Row::Ticket(t) => Some(t),
-            Row::Bad(_) => None,
-        })
-        .collect();
-    corpus.add_batch(&analyzers, &tickets);
+    let corpus = corpus_of(&[file.to_path_buf()]);
     let embeddings = model.map(|m| Embeddings::of(&corpus, m, &|_, _, _| {}));
     let opts = ClusterOptions {
         clusters: None,
@@ -399,6 +379,24 @@ fn ablations(set: &str, file: &Path, model: Option<&Arc<Model>>) {
             started.elapsed().as_secs_f64(),
         );
     }
+}
+
+/// The tickets of `files` cleaned and analyzed as `deflect mine` does, in
+/// English, for clustering them directly.
+fn corpus_of(files: &[PathBuf]) -> Corpus {
+    let analyzers = Analyzers::new(Some(tantivy::tokenizer::Language::English));
+    let mut corpus = Corpus::default();
+    for f in files {
+        let tickets: Vec<_> = TicketReader::open(f, None, &ColumnOverrides::default())
+            .expect("open")
+            .filter_map(|r| match r {
+                Row::Ticket(t) => Some(t),
+                Row::Bad(_) => None,
+            })
+            .collect();
+        corpus.add_batch(&analyzers, &tickets);
+    }
+    corpus
 }
 
 fn row(run: &str, tickets: usize, topics: usize, a: Agreement, secs: f64) {

@@ -32,7 +32,7 @@ pub fn nearest(m: &Matrix, k: usize) -> Vec<Neighbours> {
                         *slot += w * x;
                     }
                 }
-                let mut found: Neighbours = touched
+                let found: Neighbours = touched
                     .iter()
                     .filter(|&&j| j as usize != i)
                     .map(|&j| (j, acc[j as usize]))
@@ -42,19 +42,24 @@ pub fn nearest(m: &Matrix, k: usize) -> Vec<Neighbours> {
                     acc[j as usize] = 0.0;
                 }
                 touched.clear();
-                let better =
-                    |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-                if found.len() > k {
-                    found.select_nth_unstable_by(k, better);
-                    found.truncate(k);
-                }
-                found.sort_unstable_by(better);
-                // The scratch list may have held every row: keep only k.
-                found.shrink_to_fit();
-                found
+                keep_best(found, k)
             },
         )
         .collect()
+}
+
+/// The `k` most similar of `found`, best first, ties by row (so the result
+/// never depends on thread timing), with no spare capacity: the list may
+/// have held every row.
+pub fn keep_best(mut found: Neighbours, k: usize) -> Neighbours {
+    let better = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    if found.len() > k {
+        found.select_nth_unstable_by(k, better);
+        found.truncate(k);
+    }
+    found.sort_unstable_by(better);
+    found.shrink_to_fit();
+    found
 }
 
 /// Columns as rows: for each feature, the rows holding it and their weights.

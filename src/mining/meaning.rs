@@ -14,7 +14,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::corpus::Corpus;
-use super::knn::Neighbours;
+use super::knn::{keep_best, Neighbours};
 use crate::semantic::{dot, Model};
 
 /// Docs embedded per call to the model: large enough to keep both cores
@@ -93,21 +93,14 @@ pub fn nearest(e: &Embeddings, sample: &[u32], k: usize) -> Vec<Neighbours> {
         .into_par_iter()
         .map(|i| {
             let a = e.row(sample[i] as usize);
-            let mut found: Neighbours = sample
+            let found: Neighbours = sample
                 .iter()
                 .enumerate()
                 .filter(|&(j, _)| j != i)
                 .map(|(j, &d)| (j as u32, dot(a, e.row(d as usize))))
                 .filter(|&(_, s)| s > 0.0)
                 .collect();
-            let better = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-            if found.len() > k {
-                found.select_nth_unstable_by(k, better);
-                found.truncate(k);
-            }
-            found.sort_unstable_by(better);
-            found.shrink_to_fit();
-            found
+            keep_best(found, k)
         })
         .collect()
 }

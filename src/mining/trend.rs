@@ -116,9 +116,11 @@ pub fn trend(weekly: Vec<u32>, all: &[u32]) -> Trend {
     }
     let share_recent = topic_recent as f64 / all_recent as f64;
     let share_before = topic_before as f64 / all_before as f64;
+    // Under "no change", a ticket of the topic falls in the recent window as
+    // often as any ticket of the queue does.
+    let expected = all_recent as f64 / (all_recent + all_before) as f64;
+    let chance = binomial_two_sided(topic_recent, topic_recent + topic_before, expected);
     if share_before == 0.0 {
-        let expected = all_recent as f64 / (all_recent + all_before) as f64;
-        let chance = binomial_two_sided(topic_recent, topic_recent, expected);
         return Trend {
             weekly,
             direction: if chance < SIGNIFICANCE {
@@ -130,8 +132,6 @@ pub fn trend(weekly: Vec<u32>, all: &[u32]) -> Trend {
         };
     }
     let change = share_recent / share_before - 1.0;
-    let expected = all_recent as f64 / (all_recent + all_before) as f64;
-    let chance = binomial_two_sided(topic_recent, topic_recent + topic_before, expected);
     let direction = if chance >= SIGNIFICANCE {
         Direction::Steady
     } else if change >= GROWING {
