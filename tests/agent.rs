@@ -173,11 +173,15 @@ async fn a_draft_is_never_visible_to_customers_until_reviewed_and_published() {
         .post_as(&format!("/agent/revisions/{id}/approve"), &ana, &[])
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "self-approval is refused");
-    assert!(
-        r.body.contains("you wrote or edited this revision"),
-        "{}",
-        r.body
-    );
+    // Refused in the workspace, saying what and why, with the way back.
+    for part in [
+        "This action was refused",
+        "You wrote or edited this revision, so you cannot review it",
+        "/agent/logout",
+    ] {
+        assert!(r.body.contains(part), "{part}: {}", r.body);
+    }
+    assert!(!r.body.contains("contact our support team"), "{}", r.body);
 
     let dash = kb.get_as("/agent", &bo).await;
     assert!(
@@ -317,10 +321,12 @@ async fn pages_need_the_right_role_and_forms_need_the_csrf_token() {
     let mut kb = TestKb::new();
     let ana = kb.agent("ana", Role::Agent);
     let root = kb.agent("root", Role::Admin);
-    assert_eq!(
-        kb.get_as("/agent/accounts", &ana).await.status,
-        StatusCode::FORBIDDEN
-    );
+    let refused = kb.get_as("/agent/accounts", &ana).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    for part in ["Access denied", "/agent/logout", "Back to the dashboard"] {
+        assert!(refused.body.contains(part), "{part}: {}", refused.body);
+    }
+    assert!(!refused.body.contains("contact our support team"));
     assert_eq!(
         kb.get_as("/agent/accounts", &root).await.status,
         StatusCode::OK
@@ -771,4 +777,149 @@ async fn publishing_commits_to_git_with_reviewed_by_trailers() {
     );
     assert!(log.contains("Reviewed-by: bo <bo@example.com>"), "{log}");
     assert_eq!(git(&["status", "--porcelain"]), "", "everything committed");
+}
+
+/// The editor's fields with `changes` applied (a key not there is added).
+fn form_with<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut fields: Vec<(&str, &str)> = NEW_ARTICLE
+        .iter()
+        .filter(|(k, _)| !changes.iter().any(|(c, _)| c == k))
+        .cloned()
+        .collect();
+    fields.extend_from_slice(changes);
+    fields
+}
+
+#[tokio::test]
+async fn a_first_article_from_the_editor_slug_from_title_renamed_then_submitted() {
+    let mut kb = TestKb::new();
+    let ana = kb.agent("ana", Role::Agent);
+    kb.agent("bo", Role::Agent);
+
+    // The form marks what is required and offers submitting from the editor.
+    let page = kb.get_as("/agent/articles/new", &ana).await;
+    for part in [
+        "(required)",
+        "data-slug-auto=\"on\"",
+        "name=\"then\" value=\"submit\"",
+        "value=\"bo\"",
+    ] {
+        assert!(page.body.contains(part), "{part}");
+    }
+
+    // No slug and no title: a human message, no raw backticks.
+    let r = kb
+        .post_as(
+            "/agent/articles/new",
+            &ana,
+            &form_with(&[("slug", ""), ("title", "")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("the title is empty"), "{}", r.body);
+    let r = kb
+        .post_as(
+            "/agent/articles/new",
+            &ana,
+            &form_with(&[("slug", ""), ("title", "¿¡")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("the slug is empty"), "{}", r.body);
+    assert!(!r.body.contains("``"), "{}", r.body);
+
+    // An empty slug takes the one the title suggests.
+    let r = kb
+        .post_as(
+            "/agent/articles/new",
+            &ana,
+            &form_with(&[("slug", ""), ("title", "Gift cards: réglées & returned")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = r.revision_id();
+    let state = kb.state();
+    assert_eq!(
+        state.store.revision(id).unwrap().slug,
+        "billing/gift-cards-reglees-returned"
+    );
+
+    // Never published: the slug is still editable, and a save moves it.
+    let editor = kb
+        .get_as(&format!("/agent/revisions/{id}/edit"), &ana)
+        .await;
+    assert!(!editor.body.contains("id=\"ed-slug\" name=\"slug\" type=\"text\" value=\"billing/gift-cards-reglees-returned\" readonly"));
+    assert!(editor.body.contains("until the article is first published"));
+    let version = state.store.revision(id).unwrap().version.to_string();
+    let taken = kb
+        .post_as(
+            &format!("/agent/revisions/{id}/edit"),
+            &ana,
+            &form_with(&[("version", &version), ("slug", "billing/refunds")]),
+        )
+        .await;
+    assert_eq!(
+        taken.status,
+        StatusCode::BAD_REQUEST,
+        "a live article's slug"
+    );
+    assert!(taken.body.contains("exists already"), "{}", taken.body);
+
+    // Save and submit, with an empty body: saved, not submitted, told why.
+    let r = kb
+        .post_as(
+            &format!("/agent/revisions/{id}/edit"),
+            &ana,
+            &form_with(&[
+                ("version", &version),
+                ("slug", "billing/gift-cards"),
+                ("body", " "),
+                ("then", "submit"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(
+        r.body.contains("Draft saved, but not submitted for review"),
+        "{}",
+        r.body
+    );
+    let rev = state.store.revision(id).unwrap();
+    assert_eq!(
+        (rev.slug.as_str(), rev.path.as_str()),
+        ("billing/gift-cards", "billing/gift-cards.md")
+    );
+    assert_eq!(rev.state.as_str(), "draft");
+
+    // Save and submit naming bo: on to the review page, bo asked.
+    let version = rev.version.to_string();
+    let r = kb
+        .post_as(
+            &format!("/agent/revisions/{id}/edit"),
+            &ana,
+            &form_with(&[
+                ("version", &version),
+                ("slug", "billing/gift-cards"),
+                ("reviewers", "bo"),
+                ("then", "submit"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        r.location(),
+        format!("/agent/revisions/{id}?done=submitted")
+    );
+    assert_eq!(
+        state.store.revision(id).unwrap().state.as_str(),
+        "in_review"
+    );
+    assert_eq!(state.store.requested_reviewers(id).unwrap(), ["bo"]);
+
+    // An edit of a live article keeps its address.
+    let live = kb
+        .get_as("/agent/edit?slug=billing/refunds&locale=en", &ana)
+        .await;
+    assert!(live.body.contains("readonly"), "{}", live.body);
+    assert!(live.body.contains("customers&#39; links point to it"));
 }

@@ -227,10 +227,33 @@ fn agents_write_review_and_publish_an_article_in_the_browser() {
         .unwrap()
         .wait_until_navigated()
         .unwrap();
+    // The slug follows the title and category until the writer edits it.
     tab.wait_for_element("#ed-title").unwrap().click().unwrap();
     tab.type_str("Pause a subscription").unwrap();
-    tab.wait_for_element("#ed-slug").unwrap().click().unwrap();
+    tab.wait_for_element("#ed-category")
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.type_str("billing").unwrap();
+    let slug = |tab: &headless_chrome::Tab| {
+        tab.evaluate("document.getElementById('ed-slug').value", false)
+            .unwrap()
+            .value
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    };
+    assert_eq!(slug(&tab), "billing/pause-a-subscription");
+    tab.evaluate("document.getElementById('ed-slug').select()", false)
+        .unwrap();
+    tab.wait_for_element("#ed-slug").unwrap().focus().unwrap();
     tab.type_str("billing/pause").unwrap();
+    tab.wait_for_element("#ed-title").unwrap().click().unwrap();
+    tab.type_str(" now").unwrap();
+    assert_eq!(
+        slug(&tab),
+        "billing/pause",
+        "an edited slug is the writer's"
+    );
     tab.wait_for_element("#body").unwrap().click().unwrap();
     tab.type_str("You can pause a quokkaplan for up to three months.\n\n## How to pause\n\nOpen **Billing**.").unwrap();
     let preview = tab.wait_for_element("#preview h2").unwrap();
@@ -255,11 +278,19 @@ fn agents_write_review_and_publish_an_article_in_the_browser() {
         .unwrap()
         .parse()
         .unwrap();
-    tab.navigate_to(&format!("{base}/agent/revisions/{id}"))
+    // Submitted from the editor, asking bo.
+    tab.wait_for_element(".editor__reviewers summary")
         .unwrap()
-        .wait_until_navigated()
+        .click()
         .unwrap();
-    click_button(&tab, "/submit");
+    tab.wait_for_element("#ed-reviewer-1")
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.wait_for_element("button[name=then][value=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
     assert!(
         wait_until(Duration::from_secs(10), || tab
             .get_url()
@@ -267,6 +298,7 @@ fn agents_write_review_and_publish_an_article_in_the_browser() {
         "{}",
         tab.get_url()
     );
+    assert_eq!(store.requested_reviewers(id).unwrap(), ["bo"]);
     click_button(&tab, "/agent/logout");
     tab.wait_for_element("#login-name").unwrap();
 
@@ -303,7 +335,7 @@ fn agents_write_review_and_publish_an_article_in_the_browser() {
     assert!(hit
         .get_inner_text()
         .unwrap()
-        .contains("Pause a subscription"));
+        .contains("Pause a subscription now"));
 }
 
 #[test]

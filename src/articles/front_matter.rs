@@ -7,12 +7,29 @@ use serde_json::{Map, Value};
 
 use super::ParseErrorKind;
 
+/// How a file writes its front matter; publishing writes it back the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Syntax {
+    /// No front matter at all.
+    #[default]
+    None,
+    /// YAML between `---` lines.
+    Yaml,
+    /// TOML between `+++` lines.
+    Toml,
+}
+
 /// A source split into front matter and body, with the line numbers needed to
 /// point errors at the right place in the original file.
 #[derive(Debug)]
 pub struct Split<'a> {
     /// The metadata as a JSON object (empty when the file has none).
     pub meta: Map<String, Value>,
+    /// The front matter's syntax.
+    pub syntax: Syntax,
+    /// Its top-level keys in the order the file writes them (the JSON map
+    /// is sorted), so a rewrite keeps the writer's order.
+    pub keys: Vec<String>,
     /// The Markdown after the front matter.
     pub body: &'a str,
     /// 1-based line of the file where `body` starts.
@@ -35,6 +52,8 @@ pub fn split(src: &str) -> Result<Split<'_>, FrontMatterError> {
     } else {
         return Ok(Split {
             meta: Map::new(),
+            syntax: Syntax::None,
+            keys: Vec::new(),
             body: src,
             body_line: 1,
         });
@@ -62,13 +81,15 @@ pub fn split(src: &str) -> Result<Split<'_>, FrontMatterError> {
     let block = &rest[..block_end];
     let body = &rest[body_start..];
     let body_line = 2 + block.matches('\n').count() + 1;
-    let meta = if is_yaml {
+    let (meta, keys) = if is_yaml {
         parse_yaml(block)?
     } else {
         parse_toml(block)?
     };
     Ok(Split {
         meta,
+        syntax: if is_yaml { Syntax::Yaml } else { Syntax::Toml },
+        keys,
         body,
         body_line,
     })
@@ -78,9 +99,12 @@ fn first_line(s: &str) -> &str {
     s.split('\n').next().unwrap_or("")
 }
 
-fn parse_yaml(block: &str) -> Result<Map<String, Value>, FrontMatterError> {
+/// A block's metadata and its keys in order.
+type Parsed = (Map<String, Value>, Vec<String>);
+
+fn parse_yaml(block: &str) -> Result<Parsed, FrontMatterError> {
     if block.trim().is_empty() {
-        return Ok(Map::new());
+        return Ok((Map::new(), Vec::new()));
     }
     let value: serde_yaml_ng::Value =
         serde_yaml_ng::from_str(block).map_err(|e| FrontMatterError {
@@ -88,9 +112,13 @@ fn parse_yaml(block: &str) -> Result<Map<String, Value>, FrontMatterError> {
             line: e.location().map_or(1, |l| l.line() + 1),
             kind: ParseErrorKind::Yaml(strip_location(&e.to_string())),
         })?;
+    let keys = match &value {
+        serde_yaml_ng::Value::Mapping(m) => m.keys().map(yaml_key).collect(),
+        _ => Vec::new(),
+    };
     match yaml_to_json(value) {
-        Value::Object(map) => Ok(map),
-        Value::Null => Ok(Map::new()),
+        Value::Object(map) => Ok((map, keys)),
+        Value::Null => Ok((Map::new(), keys)),
         _ => Err(FrontMatterError {
             line: 2,
             kind: ParseErrorKind::NotAMapping,
@@ -98,7 +126,7 @@ fn parse_yaml(block: &str) -> Result<Map<String, Value>, FrontMatterError> {
     }
 }
 
-fn parse_toml(block: &str) -> Result<Map<String, Value>, FrontMatterError> {
+fn parse_toml(block: &str) -> Result<Parsed, FrontMatterError> {
     let table: toml::Table = block
         .parse()
         .map_err(|e: toml::de::Error| FrontMatterError {
@@ -107,8 +135,10 @@ fn parse_toml(block: &str) -> Result<Map<String, Value>, FrontMatterError> {
             }),
             kind: ParseErrorKind::Toml(e.message().to_string()),
         })?;
+    // In document order: the crate is built with `preserve_order`.
+    let keys = table.keys().cloned().collect();
     match toml_to_json(toml::Value::Table(table)) {
-        Value::Object(map) => Ok(map),
+        Value::Object(map) => Ok((map, keys)),
         _ => unreachable!("a TOML table converts to a JSON object"),
     }
 }
@@ -142,19 +172,21 @@ fn yaml_to_json(v: serde_yaml_ng::Value) -> Value {
         Y::Sequence(items) => Value::Array(items.into_iter().map(yaml_to_json).collect()),
         Y::Mapping(m) => Value::Object(
             m.into_iter()
-                .map(|(k, v)| {
-                    let key = match k {
-                        Y::String(s) => s,
-                        other => serde_yaml_ng::to_string(&other)
-                            .unwrap_or_default()
-                            .trim()
-                            .to_string(),
-                    };
-                    (key, yaml_to_json(v))
-                })
+                .map(|(k, v)| (yaml_key(&k), yaml_to_json(v)))
                 .collect(),
         ),
         Y::Tagged(t) => yaml_to_json(t.value),
+    }
+}
+
+/// A YAML mapping key as text (`1:` is the key "1").
+fn yaml_key(k: &serde_yaml_ng::Value) -> String {
+    match k {
+        serde_yaml_ng::Value::String(s) => s.clone(),
+        other => serde_yaml_ng::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
     }
 }
 

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 pub use load::{load_dir, load_dir_chunked, Loaded};
 pub use markdown::{Heading, LinkResolver, Rendered};
-pub use slug::{derive_slug, is_valid_slug, locale_from_path};
+pub use slug::{derive_slug, is_valid_slug, locale_from_path, slug_from_title};
 
 /// Whether an article is live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -107,7 +107,7 @@ pub struct Article {
     pub translation_of: Option<String>,
     /// Front-matter keys deflect does not use itself, kept for templates.
     pub extra: Map<String, Value>,
-    /// Known keys that are kept as written (author, reviewed_by, review_every ...).
+    /// Known keys that are kept as written (author, edited_by, reviewed_by, review_every ...).
     pub meta: Map<String, Value>,
     /// The Markdown body (front matter removed).
     pub markdown: String,
@@ -228,10 +228,16 @@ impl Article {
         let updated = meta_updated(&mut meta).map_err(|k| err(1, k))?;
         let translation_of = take_string(&mut meta, "translation_of").map_err(|m| err(1, m))?;
 
-        let known: Map<String, Value> = ["author", "reviewed_by", "reviewed_at", "review_every"]
-            .iter()
-            .filter_map(|k| meta.remove(*k).map(|v| (k.to_string(), v)))
-            .collect();
+        let known: Map<String, Value> = [
+            "author",
+            "edited_by",
+            "reviewed_by",
+            "reviewed_at",
+            "review_every",
+        ]
+        .iter()
+        .filter_map(|k| meta.remove(*k).map(|v| (k.to_string(), v)))
+        .collect();
         let mut rendered = markdown::render(body, body_line, path, opts.resolver);
         rendered.html = markdown::localize_callouts(rendered.html, &locale);
         let summary = summary_key.unwrap_or_else(|| truncate(&rendered.first_paragraph, 240));
@@ -301,7 +307,8 @@ pub fn hash_hex(bytes: &[u8]) -> String {
 }
 
 /// Drops a UTF-8 BOM and turns CRLF line ends into LF.
-fn normalize(source: &str) -> std::borrow::Cow<'_, str> {
+/// The text without a byte-order mark and with `\n` line ends.
+pub fn normalize(source: &str) -> std::borrow::Cow<'_, str> {
     let s = source.strip_prefix('\u{feff}').unwrap_or(source);
     if s.contains('\r') {
         s.replace("\r\n", "\n").into()

@@ -29,6 +29,46 @@ pub fn locale_from_path(path: &str) -> Option<String> {
     (is_lang && region_ok).then(|| suffix.to_ascii_lowercase())
 }
 
+/// The slug the editor suggests for a new article: `category/title-words`,
+/// the title's words lowercased and folded to ASCII ("Réglée" → `reglee`),
+/// joined by `-` and cut at a word so the address stays short. Empty when the
+/// title has no letters or digits that fold to ASCII (the writer picks one).
+/// `editor.js` suggests the same while the title is typed.
+pub fn slug_from_title(category: &str, title: &str) -> String {
+    use tantivy::tokenizer::{
+        AsciiFoldingFilter, LowerCaser, SimpleTokenizer, TextAnalyzer, TokenStream,
+    };
+    const MAX_WORDS_LEN: usize = 60;
+    let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build();
+    let mut stream = analyzer.token_stream(title);
+    let mut words = String::new();
+    while let Some(token) = stream.next() {
+        let word: String = token
+            .text
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        if word.is_empty() {
+            continue;
+        }
+        if !words.is_empty() && words.len() + 1 + word.len() > MAX_WORDS_LEN {
+            break;
+        }
+        if !words.is_empty() {
+            words.push('-');
+        }
+        words.push_str(&word);
+    }
+    let category = category.trim();
+    if words.is_empty() || !is_valid_slug(category) || category.contains('/') {
+        return words;
+    }
+    format!("{category}/{words}")
+}
+
 /// The slug of a file that sets none: its path without extension and locale
 /// suffix, lowercased, with other characters turned into `-`.
 pub fn derive_slug(path: &str) -> String {
@@ -79,6 +119,34 @@ fn strip_md(path: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn titles_suggest_short_ascii_slugs_under_their_category() {
+        assert_eq!(
+            slug_from_title("billing", "Get a refund"),
+            "billing/get-a-refund"
+        );
+        assert_eq!(
+            slug_from_title("", "Rembourser une commande réglée"),
+            "rembourser-une-commande-reglee"
+        );
+        assert_eq!(
+            slug_from_title("billing", "Set up 2FA (v2.0) — fast!"),
+            "billing/set-up-2fa-v2-0-fast"
+        );
+        assert_eq!(slug_from_title("Not A Category", "Refunds"), "refunds");
+        assert_eq!(
+            slug_from_title("billing", "払い戻し"),
+            "",
+            "nothing folds to ASCII"
+        );
+        let long = slug_from_title("", &"word ".repeat(40));
+        assert!(long.len() <= 60 && !long.ends_with('-'), "{long}");
+        for title in ["../../etc/passwd", ".hidden", "a/b", "  "] {
+            let slug = slug_from_title("", title);
+            assert!(slug.is_empty() || is_valid_slug(&slug), "{title} → {slug}");
+        }
+    }
 
     #[test]
     fn valid_and_invalid_slugs() {

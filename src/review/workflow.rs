@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::publish::{git_commit, render_file, write_atomically, Credits};
+use super::publish::{git_commit, render_file, write_atomically, Credits, Previous};
 use super::{check, Action, Ledger, TransitionError};
 use crate::articles::{derive_slug, hash_hex, is_valid_slug, Status};
 use crate::config::Config;
@@ -78,33 +78,8 @@ impl Workflow {
         locale: &str,
         fields: RevisionFields,
     ) -> Result<Revision> {
-        let slug = slug.trim().trim_matches('/').to_string();
-        if !is_valid_slug(&slug) {
-            return Err(WorkflowError::Invalid(format!(
-                "`{slug}` is not a valid slug — use lowercase letters, digits, `-`, `_` and `.`, with `/` between segments"
-            )));
-        }
         validate(&fields)?;
-        if self
-            .library
-            .index()
-            .get(&slug, locale, Audience::Agent)?
-            .is_some()
-        {
-            return Err(WorkflowError::Invalid(format!(
-                "an article `{slug}` exists already — edit it instead"
-            )));
-        }
-        let path = if locale == self.default_locale() {
-            format!("{slug}.md")
-        } else {
-            format!("{slug}.{locale}.md")
-        };
-        if self.library.root().join(&path).exists() {
-            return Err(WorkflowError::Invalid(format!(
-                "a file {path} exists already — choose another slug"
-            )));
-        }
+        let (slug, path) = self.free_address(slug, locale, None)?;
         Ok(self.store.create_revision(&NewRevision {
             kind: RevisionKind::New,
             slug,
@@ -114,6 +89,81 @@ impl Workflow {
             fields,
             base_hash: None,
         })?)
+    }
+
+    /// The slug (normalised) and file path a new article may take: a valid
+    /// slug that no article, no file and no other open draft (`except` is
+    /// the draft asking) uses yet.
+    fn free_address(
+        &self,
+        slug: &str,
+        locale: &str,
+        except: Option<i64>,
+    ) -> Result<(String, String)> {
+        let slug = slug.trim().trim_matches('/').to_string();
+        if slug.is_empty() {
+            return Err(WorkflowError::Invalid(
+                "the slug is empty: give the article an address such as billing/refunds (the editor suggests one from the title)".into(),
+            ));
+        }
+        if !is_valid_slug(&slug) {
+            return Err(WorkflowError::Invalid(format!(
+                "\"{slug}\" is not a valid slug: use lowercase letters, digits, hyphens, \"_\" and \".\", with \"/\" between segments, such as billing/refunds"
+            )));
+        }
+        if self
+            .library
+            .index()
+            .get(&slug, locale, Audience::Agent)?
+            .is_some()
+        {
+            return Err(WorkflowError::Invalid(format!(
+                "an article {slug} exists already: choose another slug, or edit that article instead"
+            )));
+        }
+        if let Some(open) = self.store.open_revision(&slug, locale)? {
+            if Some(open.id) != except {
+                return Err(WorkflowError::Invalid(format!(
+                    "{} is writing a draft at {slug} already: choose another slug",
+                    open.author
+                )));
+            }
+        }
+        let path = if locale == self.default_locale() {
+            format!("{slug}.md")
+        } else {
+            format!("{slug}.{locale}.md")
+        };
+        if self.library.root().join(&path).exists() {
+            return Err(WorkflowError::Invalid(format!(
+                "a file {path} exists already: choose another slug"
+            )));
+        }
+        Ok((slug, path))
+    }
+
+    /// Moves a new article's draft to another slug. Its address is the
+    /// writer's to change until the article is first published; after that
+    /// customers' links and bookmarks point at it, so it stays.
+    pub fn rename(&self, actor: &Account, id: i64, slug: &str) -> Result<Revision> {
+        let rev = self.claimed(actor, id)?;
+        check(
+            Action::Edit,
+            &rev,
+            actor,
+            &Ledger::default(),
+            self.min_approvals,
+        )?;
+        if rev.kind != RevisionKind::New {
+            return Err(WorkflowError::Invalid(
+                "the slug of a published article cannot change: it is the address customers' links point to".into(),
+            ));
+        }
+        if slug.trim().trim_matches('/') == rev.slug {
+            return Ok(rev);
+        }
+        let (slug, path) = self.free_address(slug, &rev.locale, Some(id))?;
+        Ok(self.store.rename_revision(id, &slug, &path, actor.id)?)
     }
 
     /// Starts the revision of a live article with `fields` as its first
@@ -377,8 +427,18 @@ impl Workflow {
             reviewers: &reviewers,
             reviewed_at: &reviewed_at,
         };
-        let text = render_file(&rev.fields, &rev.slug, &rev.path, &credits);
         let root = self.library.root();
+        let previous = match rev.kind {
+            RevisionKind::New => None,
+            _ => read_inside(root, &rev.path).and_then(|text| Previous::read(&text)),
+        };
+        let text = render_file(
+            &rev.fields,
+            &rev.slug,
+            &rev.path,
+            &credits,
+            previous.as_ref(),
+        );
         write_atomically(root, &rev.path, &text).map_err(|e| match e.kind() {
             // A path that would leave `articles/` (through a symlink, say).
             std::io::ErrorKind::InvalidInput => {
@@ -515,4 +575,13 @@ pub fn validate(fields: &RevisionFields) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The text of `root/path` when it is a file inside `root` once symlinks are
+/// resolved (what it says is written back into the published file).
+fn read_inside(root: &std::path::Path, path: &str) -> Option<String> {
+    let full = root.join(path).canonicalize().ok()?;
+    full.starts_with(root.canonicalize().ok()?)
+        .then(|| std::fs::read_to_string(full).ok())
+        .flatten()
 }

@@ -337,6 +337,26 @@ impl Store {
         })
     }
 
+    /// Gives a new article's draft another slug and file path (the
+    /// workflow checks that they are free).
+    pub fn rename_revision(&self, id: i64, slug: &str, path: &str, actor: i64) -> Result<Revision> {
+        self.write(|tx| {
+            let current = get(tx, id)?;
+            tx.execute(
+                "UPDATE revisions SET slug = ?2, path = ?3, updated_at = ?4 WHERE id = ?1",
+                params![id, slug, path, now()],
+            )?;
+            Store::audit(
+                tx,
+                Some(actor),
+                "revision.rename",
+                slug,
+                &format!("revision {id}, was {}", current.slug),
+            )?;
+            get(tx, id)
+        })
+    }
+
     /// Moves a revision to `state`.
     pub fn set_revision_state(
         &self,

@@ -232,25 +232,37 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
     )
 }
 
-/// Replaces the bare body of a page error with the rendered error page.
+/// Replaces the bare body of a page error with the rendered error page: the
+/// workspace's own for `/agent` (an agent refused an action stays in the
+/// workspace, told what was refused and why), the help center's otherwise.
 async fn error_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let in_workspace = req.uri().path() == "/agent" || req.uri().path().starts_with("/agent/");
+    let headers = req.headers().clone();
     let res = next.run(req).await;
     let Some(page) = res.extensions().get::<error::ErrorPage>().cloned() else {
         return res;
     };
-    let template = if page.status == StatusCode::NOT_FOUND {
-        "404.html"
-    } else {
-        "error.html"
-    };
     let locale = state.config.default_locale.clone();
     let rendered = state
         .run(move |s| {
-            let mut ctx =
-                routes::page::base_context(s, &routes::page::PageLocale::default_for(s), "");
+            let (template, mut ctx) = if in_workspace {
+                let session = auth::session(s, &headers);
+                let mut ctx = routes::agent::context(s, session.as_ref(), None);
+                ctx.insert("back", &workspace_referer(&headers));
+                ("agent/error.html", ctx)
+            } else {
+                let mut ctx =
+                    routes::page::base_context(s, &routes::page::PageLocale::default_for(s), "");
+                ctx.insert("categories", &routes::page::category_links(s, &locale)?);
+                let template = if page.status == StatusCode::NOT_FOUND {
+                    "404.html"
+                } else {
+                    "error.html"
+                };
+                (template, ctx)
+            };
             ctx.insert("status", &page.status.as_u16());
-            ctx.insert("message", &page.message);
-            ctx.insert("categories", &routes::page::category_links(s, &locale)?);
+            ctx.insert("message", &as_sentence(&page.message));
             s.templates
                 .render(template, &ctx)
                 .map_err(AppError::Internal)
@@ -263,4 +275,28 @@ async fn error_pages(State(state): State<AppState>, req: Request, next: Next) ->
             res
         }
     }
+}
+
+/// The workspace page a refused request came from (its path and query, from
+/// `Referer`), for a way back that keeps what the agent was doing; none when
+/// the referrer is not a workspace page.
+fn workspace_referer(headers: &axum::http::HeaderMap) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let uri: axum::http::Uri = referer.parse().ok()?;
+    let path = uri.path_and_query()?.as_str();
+    (uri.path() == "/agent" || uri.path().starts_with("/agent/")).then(|| path.to_string())
+}
+
+/// A message as a sentence on a page of its own: the workflow's refusals are
+/// written to follow "refused: ", so they start in lower case.
+fn as_sentence(message: &str) -> String {
+    let mut chars = message.trim().chars();
+    let Some(first) = chars.next() else {
+        return String::new();
+    };
+    let mut out: String = first.to_uppercase().chain(chars).collect();
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
 }

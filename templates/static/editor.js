@@ -4,6 +4,7 @@
  * - Live Markdown preview while typing (form[data-editor]).
  * - Autosave of existing drafts, with conflict detection (HTTP 409).
  * - A warning before leaving the page with unsaved changes.
+ * - A new article's slug suggested from its title until the writer edits it.
  * - Line-anchored review comments: selecting a line number in .body-lines
  *   fills the comment form's "line" field.
  *
@@ -258,7 +259,13 @@
             submitting = false;
             return;
           }
-          form.submit();
+          // requestSubmit keeps the button pressed ("Save and submit").
+          const submitter = event.submitter;
+          if (typeof form.requestSubmit === 'function') {
+            form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
+          } else {
+            form.submit();
+          }
         });
         return;
       }
@@ -284,6 +291,50 @@
           if (button) button.click();
         }
       }
+    });
+  }
+
+  /* ───────────────────────── Slug from title ───────────────────────── */
+
+  /**
+   * The address suggested for a title, as the server suggests it when the
+   * field is left empty (src/articles/slug.rs, slug_from_title): the title's
+   * words folded to ASCII and lowercased, joined by "-", at most 60
+   * characters, under the category when it is one lowercase word.
+   */
+  function slugFromTitle(category, title) {
+    const words = title.normalize('NFKD').replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+    let joined = '';
+    for (let i = 0; i < words.length; i++) {
+      if (joined && joined.length + 1 + words[i].length > 60) break;
+      joined += (joined ? '-' : '') + words[i];
+    }
+    const cat = category.trim();
+    return joined && /^[a-z0-9_-][a-z0-9_.-]*$/.test(cat) ? cat + '/' + joined : joined;
+  }
+
+  /**
+   * Fills a new article's slug from its title (and category) as they are
+   * typed, until the writer edits the slug themselves; clearing it hands
+   * it back to the suggestion.
+   */
+  function setupSlugSuggestion(form) {
+    const slug = form.elements.namedItem('slug');
+    const title = form.elements.namedItem('title');
+    const category = form.elements.namedItem('category');
+    if (!slug || !title || slug.readOnly || slug.getAttribute('data-slug-auto') === null) return;
+    let auto = slug.getAttribute('data-slug-auto') === 'on';
+    function suggest() {
+      if (auto) slug.value = slugFromTitle(category ? category.value : '', title.value);
+    }
+    title.addEventListener('input', suggest);
+    if (category) {
+      category.addEventListener('input', suggest);
+      category.addEventListener('change', suggest);
+    }
+    slug.addEventListener('input', function () {
+      auto = slug.value.trim() === '';
     });
   }
 
@@ -322,7 +373,10 @@
     Array.prototype.forEach.call(document.querySelectorAll('[data-js-only]'), function (el) {
       el.hidden = false;
     });
-    Array.prototype.forEach.call(document.querySelectorAll('form[data-editor]'), setupEditor);
+    Array.prototype.forEach.call(document.querySelectorAll('form[data-editor]'), function (form) {
+      setupEditor(form);
+      setupSlugSuggestion(form);
+    });
     setupLineComments();
   }
 

@@ -15,8 +15,8 @@ use super::{article_param, context, flash_from, redirect, AnyAgent, FormData, Si
 use crate::articles::load::Catalog;
 use crate::articles::{markdown, Status, Visibility};
 use crate::index::Audience;
-use crate::review::WorkflowError;
-use crate::store::{Revision, RevisionFields, Role, Session};
+use crate::review::{check, Action, TransitionError, WorkflowError};
+use crate::store::{Revision, RevisionFields, RevisionKind, Role, Session};
 use crate::web::auth;
 use crate::web::params::Params;
 use crate::web::{ApiError, AppError, AppState};
@@ -137,6 +137,11 @@ struct EditorView<'a> {
     body: &'a str,
     state: &'static str,
     is_new: bool,
+    /// A new article's address can change until it is first published.
+    slug_editable: bool,
+    /// Whether "Submit for review" is offered: the rule allows it (an empty
+    /// body aside, which the agent may be writing now).
+    can_submit: bool,
 }
 
 /// Someone else's save, shown beside the user's own text: both are kept, and
@@ -174,9 +179,10 @@ enum Target<'a> {
     Revision(&'a Revision),
 }
 
-/// The answer to a save: on to the editor of the saved revision, or the
-/// form back with the other person's version (a conflict, saying what they
-/// did) or the field error in place.
+/// The answer to a save: on to the editor of the saved revision (or, when
+/// the agent pressed "Submit for review", submitted and on to its review
+/// page), or the form back with the other person's version (a conflict,
+/// saying what they did) or the field error in place.
 fn after_save(
     s: &AppState,
     session: &Session,
@@ -184,12 +190,16 @@ fn after_save(
     mut draft: Draft,
     form: Target,
     what_they_did: &str,
+    submit: Option<Vec<String>>,
 ) -> Result<Response, AppError> {
     match saved {
-        Ok(rev) => Ok(redirect(&format!(
-            "/agent/revisions/{}/edit?done=saved",
-            rev.id
-        ))),
+        Ok(rev) => match submit {
+            None => Ok(redirect(&format!(
+                "/agent/revisions/{}/edit?done=saved",
+                rev.id
+            ))),
+            Some(reviewers) => submitted(s, session, &rev, &reviewers),
+        },
         Err(WorkflowError::Conflict(theirs)) => {
             let conflict = Conflict::new(&theirs, what_they_did);
             draft.version = theirs.version;
@@ -212,6 +222,39 @@ fn after_save(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Submits a revision just saved from the editor: on to its review page, or
+/// the editor (with the saved text) saying why it was not submitted.
+fn submitted(
+    s: &AppState,
+    session: &Session,
+    rev: &Revision,
+    reviewers: &[String],
+) -> Result<Response, AppError> {
+    let status = match s.workflow.submit(&session.account, rev.id, reviewers) {
+        Ok(_) => {
+            return Ok(redirect(&format!(
+                "/agent/revisions/{}?done=submitted",
+                rev.id
+            )))
+        }
+        Err(e @ WorkflowError::Transition(_)) => (StatusCode::CONFLICT, e),
+        Err(e @ WorkflowError::Invalid(_)) => (StatusCode::BAD_REQUEST, e),
+        Err(e) => return Err(e.into()),
+    };
+    let message = format!("Draft saved, but not submitted for review: {}.", status.1);
+    let errors = BTreeMap::from([("form", message)]);
+    let html = editor_page(
+        s,
+        session,
+        Target::Revision(rev),
+        &Draft::from_revision(rev),
+        errors,
+        None,
+        None,
+    )?;
+    Ok(with_status(status.0, html))
 }
 
 /// Renders the editor page.
@@ -246,8 +289,29 @@ fn editor_page(
         body: &draft.body,
         state: rev.map_or("draft", |r| r.state.as_str()),
         is_new: matches!(target, Target::New),
+        slug_editable: rev.map_or(matches!(target, Target::New), |r| {
+            r.kind == RevisionKind::New
+        }),
+        can_submit: match rev {
+            None => true,
+            Some(r) => {
+                let ledger = s.workflow.ledger(r.id)?;
+                let rule = check(
+                    Action::Submit,
+                    r,
+                    &session.account,
+                    &ledger,
+                    s.workflow.min_approvals,
+                );
+                !matches!(rule, Err(e) if e != TransitionError::Empty)
+            }
+        },
     };
     ctx.insert("revision", &view);
+    ctx.insert(
+        "agents",
+        &super::reviewer_choices(s, rev.map_or(session.account.id, |r| r.author_id))?,
+    );
     ctx.insert("errors", &errors);
     let categories: Vec<String> = s
         .library
@@ -306,6 +370,12 @@ fn field_of(message: &str) -> &'static str {
     "form"
 }
 
+/// The reviewers named when the form was sent with "Submit for review"
+/// (none named is a request to any agent); `None` for a plain save.
+fn submit_request(form: &FormData) -> Option<Vec<String>> {
+    (form.get("then") == Some("submit")).then(|| form.all("reviewers"))
+}
+
 fn with_status(status: StatusCode, html: String) -> Response {
     (status, axum::response::Html(html)).into_response()
 }
@@ -348,7 +418,13 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     let form = FormData::parse(&body)?;
     let session = form.authorize(&state, &headers, Role::Agent)?;
-    let draft = Draft::from_form(&form);
+    let mut draft = Draft::from_form(&form);
+    // Left empty, the slug is the one suggested from the title (what the
+    // editor's script fills in as the title is typed).
+    if draft.slug.trim().is_empty() {
+        draft.slug = crate::articles::slug_from_title(&draft.category, &draft.title);
+    }
+    let submit = submit_request(&form);
     state
         .run(move |s| {
             let locale = crate::articles::normalize_locale(if draft.locale.is_empty() {
@@ -363,7 +439,7 @@ pub async fn create(
                 s.workflow
                     .start_new(&session.account, &draft.slug, &locale, f)
             });
-            after_save(s, &session, created, draft, Target::New, "")
+            after_save(s, &session, created, draft, Target::New, "", submit)
         })
         .await
 }
@@ -418,6 +494,7 @@ pub async fn create_edit(
     let session = form.authorize(&state, &headers, Role::Agent)?;
     let (slug, locale) = article_param(&state, &Params::parse(raw.as_deref()));
     let mut draft = Draft::from_form(&form);
+    let submit = submit_request(&form);
     state
         .run(move |s| {
             let live = s.workflow.live(&slug, &locale)?.ok_or_else(|| {
@@ -428,7 +505,7 @@ pub async fn create_edit(
                 .fields(Some(&live))
                 .and_then(|f| s.workflow.edit_live(&session.account, &slug, &locale, f));
             let what = "started editing this article while you were writing";
-            after_save(s, &session, started, draft, Target::Live, what)
+            after_save(s, &session, started, draft, Target::Live, what, submit)
         })
         .await
 }
@@ -475,17 +552,32 @@ pub async fn save(
     let form = FormData::parse(&body)?;
     let session = form.authorize(&state, &headers, Role::Agent)?;
     let draft = Draft::from_form(&form);
+    let submit = submit_request(&form);
     state
         .run(move |s| {
             let rev = s
                 .store
                 .revision(id)
                 .map_err(|_| AppError::NotFound(format!("There is no revision {id}.")))?;
-            let saved = draft
-                .fields(Some(&rev.fields))
-                .and_then(|f| s.workflow.save(&session.account, id, draft.version, f));
+            let me = &session.account;
+            let saved = draft.fields(Some(&rev.fields)).and_then(|f| {
+                // A new article's draft moves when its slug is changed; a
+                // form without one keeps it where it is.
+                if rev.kind == RevisionKind::New && !draft.slug.trim().is_empty() {
+                    s.workflow.rename(me, id, &draft.slug)?;
+                }
+                s.workflow.save(me, id, draft.version, f)
+            });
             let what = "saved this draft while you were editing";
-            after_save(s, &session, saved, draft, Target::Revision(&rev), what)
+            after_save(
+                s,
+                &session,
+                saved,
+                draft,
+                Target::Revision(&rev),
+                what,
+                submit,
+            )
         })
         .await
 }

@@ -163,6 +163,19 @@ pub fn context(state: &AppState, session: Option<&Session>, flash: Option<Flash>
     ctx
 }
 
+/// The agents who may be asked to review a revision by `author`: every
+/// enabled account but the author (the rule refuses self-review anyway; the
+/// choice is not offered).
+pub fn reviewer_choices(state: &AppState, author: i64) -> Result<Vec<serde_json::Value>, AppError> {
+    Ok(state
+        .store
+        .accounts()?
+        .into_iter()
+        .filter(|a| !a.disabled && a.id != author)
+        .map(|a| serde_json::json!({ "name": a.name }))
+        .collect())
+}
+
 /// A flash message from the `?done=` key a redirect carried.
 pub fn flash_from(query: Option<&str>) -> Option<Flash> {
     let params = crate::web::params::Params::parse(query);

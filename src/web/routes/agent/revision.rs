@@ -232,13 +232,7 @@ pub async fn page(
                 RevisionKind::New => field_changes(None, &rev.fields),
             };
             let (review_blocker, publish_blocker) = blockers(&rev, me, &ledger, min);
-            let agents: Vec<_> = s
-                .store
-                .accounts()?
-                .into_iter()
-                .filter(|a| !a.disabled && a.id != rev.author_id)
-                .map(|a| json!({ "name": a.name }))
-                .collect();
+            let agents = super::reviewer_choices(s, rev.author_id)?;
             let comments: Vec<_> = s
                 .store
                 .comments(id)?
