@@ -387,3 +387,108 @@ fn agent_accounts_from_the_command_line() {
         "disabled accounts cannot sign in"
     );
 }
+
+#[test]
+fn review_baseline_adopts_the_folder_by_an_admin_and_a_new_store_imports_it() {
+    use deflect::analytics::report::articles_needing_attention;
+    use deflect::review::baseline;
+    use deflect::store::{Role, Store};
+
+    let mut kb = TestKb::new();
+    {
+        let store = Store::open(&kb.config.store).unwrap();
+        store
+            .create_account(
+                "root",
+                "root@example.com",
+                Role::Admin,
+                "correct horse battery",
+            )
+            .unwrap();
+        store
+            .create_account(
+                "ana",
+                "ana@example.com",
+                Role::Agent,
+                "correct horse battery",
+            )
+            .unwrap();
+    }
+    let out = deflect(&kb, &["review", "baseline", "--by", "ana"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("only an enabled admin"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let manifest = kb.articles().join(baseline::MANIFEST);
+    let out = deflect(&kb, &["review", "baseline", "--by", "root", "--dry-run"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("would adopt billing/refunds (en)"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(!manifest.exists(), "a dry run writes nothing");
+
+    let out = deflect(&kb, &["review", "baseline", "--by", "root"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    let adopted: usize = said
+        .split("adopted ")
+        .last()
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    let listed = said
+        .lines()
+        .filter(|l| l.ends_with("(en)") || l.ends_with("(fr)"))
+        .count();
+    assert!(adopted >= 5 && adopted == listed, "{said}");
+    assert!(said.contains("0 were reviewed already"), "{said}");
+    let written = std::fs::read_to_string(&manifest).unwrap();
+    assert!(written.contains("adopted_by = \"root\""), "{written}");
+    {
+        let store = Store::open(&kb.config.store).unwrap();
+        assert!(store.has_approvals().unwrap());
+        let again = deflect(&kb, &["review", "baseline", "--by", "root"]);
+        assert!(
+            text(&again.stdout).contains(&format!(
+                "adopted 0 article(s) as reviewed by root; {adopted} were reviewed already"
+            )),
+            "{}",
+            text(&again.stdout)
+        );
+    }
+
+    // A clone of the folder with a new store: the first start imports the
+    // manifest, and a file edited by hand since is unreviewed again.
+    std::fs::remove_file(&kb.config.store).unwrap();
+    let refunds = kb.articles().join("billing/refunds.md");
+    let edited = std::fs::read_to_string(&refunds).unwrap() + "\nEdited by hand.\n";
+    std::fs::write(&refunds, edited).unwrap();
+    let state = kb.state();
+    assert_eq!(
+        baseline::import_on_first_start(&state.store, state.library.root()).unwrap(),
+        adopted
+    );
+    let attention = articles_needing_attention(
+        state.library.index(),
+        &state.store,
+        chrono::Duration::days(36500),
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let unreviewed: Vec<&str> = attention
+        .unreviewed
+        .iter()
+        .map(|a| a.slug.as_str())
+        .collect();
+    assert_eq!(unreviewed, ["billing/refunds"]);
+    assert_eq!(
+        baseline::import_on_first_start(&state.store, state.library.root()).unwrap(),
+        0,
+        "a store with approvals never reads the manifest again"
+    );
+}

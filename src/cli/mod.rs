@@ -7,6 +7,7 @@ mod eval;
 mod index;
 mod mine;
 mod report;
+mod review;
 mod search;
 mod serve;
 
@@ -56,6 +57,8 @@ pub enum Command {
     /// Write the support leads' report (deflection rates, search gaps,
     /// failing articles, trends) as HTML, JSON or CSV.
     Report(report::Args),
+    /// Review chores: `baseline` adopts the articles folder as reviewed.
+    Review(review::Args),
 }
 
 impl Cli {
@@ -84,6 +87,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Eval(args) => eval::run(config, args),
         Command::Agent(args) => agent::run(config, args),
         Command::Report(args) => report::run(config, args),
+        Command::Review(args) => review::run(config, args),
     }
 }
 

@@ -46,6 +46,15 @@ pub fn run(mut config: Config, args: Args) -> Result<ExitCode> {
     };
     let state = AppState::new(library, templates, config.clone())
         .with_context(|| format!("cannot open the store {}", config.store.display()))?;
+    // A new store takes the folder's adopted baseline, if it ships one.
+    match crate::review::baseline::import_on_first_start(&state.store, state.library.root()) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            articles = n,
+            "adopted the articles folder's reviewed baseline"
+        ),
+        Err(e) => tracing::warn!("the reviewed baseline was not imported: {e}"),
+    }
     // Deliver queued notifications (and retry failed ones) in the background.
     state.workflow.notifier.spawn();
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -9,6 +9,7 @@
 //! reviewed or published; a published article's live version is untouched
 //! until its revision is published.
 
+pub mod baseline;
 mod publish;
 mod workflow;
 

@@ -28,7 +28,8 @@ pub use events::{
 pub use mining::{MinedDraft, MiningRun, UNASSIGNED};
 pub use outbox::OutboxItem;
 pub use revisions::{
-    Comment, NewRevision, Review, Revision, RevisionFields, RevisionKind, RevisionState, Verdict,
+    Adopted, Comment, NewRevision, Review, Revision, RevisionFields, RevisionKind, RevisionState,
+    Verdict,
 };
 pub use tickets::{
     AssigneeFilter, NewReply, NewTicket, Ticket, TicketQuery, TicketReply, TicketStatus,

@@ -236,6 +236,15 @@ pub(super) fn list(
     Ok(rows)
 }
 
+/// An article's content adopted as reviewed without a revision (see
+/// `review::baseline`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Adopted {
+    pub slug: String,
+    pub locale: String,
+    pub content_hash: String,
+}
+
 impl Store {
     /// Starts a revision. A live article has at most one open revision: when
     /// one exists, the error names it.
@@ -536,6 +545,37 @@ impl Store {
                 }
             }
             Ok(out)
+        })
+    }
+
+    /// Whether any content has been approved yet (by review or baseline).
+    pub fn has_approvals(&self) -> Result<bool> {
+        self.read(|c| {
+            Ok(c.prepare("SELECT 1 FROM approved_content LIMIT 1")?
+                .exists([])?)
+        })
+    }
+
+    /// Records articles' current content as approved without a revision
+    /// (an adopted baseline), one audit entry each: the number newly
+    /// approved.
+    pub fn adopt_baseline(
+        &self,
+        articles: &[Adopted],
+        actor: Option<i64>,
+        detail: &str,
+    ) -> Result<usize> {
+        self.write(|tx| {
+            let mut added = 0;
+            for a in articles {
+                added += tx.execute(
+                    "INSERT OR IGNORE INTO approved_content (content_hash, slug, locale, revision_id, at) VALUES (?1, ?2, ?3, NULL, ?4)",
+                    params![a.content_hash, a.slug, a.locale, now()],
+                )?;
+                let subject = format!("{} ({})", a.slug, a.locale);
+                Store::audit(tx, actor, "review.baseline", &subject, &format!("{detail}; content {}", a.content_hash))?;
+            }
+            Ok(added)
         })
     }
 
