@@ -582,6 +582,40 @@ fn set_viewport(tab: &headless_chrome::Tab, width: u32, height: u32) {
     .unwrap();
 }
 
+/// What is wrong with the layout of a workspace page: the page wider than
+/// the screen, the two columns of the review page or the editor's panes
+/// overlapping, or a table, diff or preview sticking out of its column.
+fn layout_problems(tab: &headless_chrome::Tab) -> Vec<String> {
+    let js = r#"(() => {
+        const out = [];
+        const doc = document.documentElement;
+        if (doc.scrollWidth > doc.clientWidth + 1) out.push(`page ${doc.scrollWidth} px wide in ${doc.clientWidth}`);
+        const overlap = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+        for (const [x, y] of [['.revision-layout__main', '.revision-layout__aside'], ['.editor__pane--source', '.editor__pane--preview'], ['.editor__meta', '.editor__panes']]) {
+            const a = document.querySelector(x), b = document.querySelector(y);
+            if (a && b && overlap(a.getBoundingClientRect(), b.getBoundingClientRect())) out.push(`${x} overlaps ${y}`);
+        }
+        for (const col of document.querySelectorAll('.revision-layout__main, .revision-layout__aside, .editor__pane')) {
+            const c = col.getBoundingClientRect();
+            for (const el of col.querySelectorAll('table, .diff-wrap, .table-wrap, pre, .editor__preview, textarea, .panel')) {
+                const r = el.getBoundingClientRect();
+                if (r.width === 0) continue;
+                // Content that scrolls inside a box within the column is fine.
+                let box = el.parentElement, clipped = false;
+                while (box && box !== col) {
+                    const ov = getComputedStyle(box).overflowX;
+                    if ((ov === 'auto' || ov === 'scroll' || ov === 'hidden') && box.getBoundingClientRect().right <= c.right + 1) { clipped = true; break; }
+                    box = box.parentElement;
+                }
+                if (!clipped && (r.right > c.right + 1 || r.left < c.left - 1)) out.push(`${el.tagName.toLowerCase()}.${el.className} sticks out of ${col.className} (${Math.round(r.left)}–${Math.round(r.right)} vs ${Math.round(c.left)}–${Math.round(c.right)})`);
+            }
+        }
+        return JSON.stringify(out);
+    })()"#;
+    let value = tab.evaluate(js, false).unwrap().value;
+    serde_json::from_str(value.as_ref().and_then(|v| v.as_str()).unwrap_or("[]")).unwrap()
+}
+
 /// The page's current width in CSS pixels.
 fn page_width(tab: &headless_chrome::Tab) -> f64 {
     tab.evaluate("document.documentElement.scrollWidth", false)
@@ -785,6 +819,25 @@ fn a_reviewer_sees_every_changed_field_of_an_edit_at_desktop_and_phone_width() {
     tab.wait_for_element("#login-name").unwrap();
 
     sign_in(&tab, &base, "ana");
+    // The review page and the editor never overlap or overflow, at any
+    // width from a small phone to a wide desktop.
+    for width in [360, 600, 900, 1024, 1280, 1440, 1920] {
+        set_viewport(&tab, width, 900);
+        for page in [
+            format!("/agent/revisions/{}", rev.id),
+            format!("/agent/revisions/{}/edit", rev.id),
+        ] {
+            tab.navigate_to(&format!("{base}{page}"))
+                .unwrap()
+                .wait_until_navigated()
+                .unwrap();
+            tab.wait_for_element("h1").unwrap();
+            let name = if page.ends_with("/edit") { "editor" } else { "review" };
+            screenshot(&tab, &format!("layout-{name}-{width}"));
+            let problems = layout_problems(&tab);
+            assert!(problems.is_empty(), "{page} at {width} px: {problems:?}");
+        }
+    }
     for width in [1280, 390] {
         set_viewport(&tab, width, 900);
         tab.navigate_to(&format!("{base}/agent/revisions/{}", rev.id))
