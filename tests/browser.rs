@@ -832,7 +832,11 @@ fn a_reviewer_sees_every_changed_field_of_an_edit_at_desktop_and_phone_width() {
                 .wait_until_navigated()
                 .unwrap();
             tab.wait_for_element("h1").unwrap();
-            let name = if page.ends_with("/edit") { "editor" } else { "review" };
+            let name = if page.ends_with("/edit") {
+                "editor"
+            } else {
+                "review"
+            };
             screenshot(&tab, &format!("layout-{name}-{width}"));
             let problems = layout_problems(&tab);
             assert!(problems.is_empty(), "{page} at {width} px: {problems:?}");

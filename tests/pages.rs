@@ -259,3 +259,89 @@ async fn sanitized_html_reaches_the_page() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(!r.body.contains("alert("), "{}", r.body);
 }
+
+#[tokio::test]
+async fn the_french_help_center_has_its_contact_form_category_names_and_switcher() {
+    use crate::deflection::{cookies_of, form_token, TICKET};
+    let mut kb = TestKb::new();
+
+    // The English site links to French, the French site back to English;
+    // an article links to its translation.
+    let home = kb.get("/").await;
+    assert!(
+        home.body
+            .contains("href=\"/fr/\" hreflang=\"fr\" lang=\"fr\""),
+        "{}",
+        home.body
+    );
+    assert!(home.body.contains(">Français<"));
+    let refunds = kb.get("/articles/billing/refunds").await;
+    assert!(
+        refunds
+            .body
+            .contains("href=\"/fr/articles/billing/refunds\" hreflang=\"fr\""),
+        "{}",
+        refunds.body
+    );
+    let fr_home = kb.get("/fr/").await;
+    assert!(fr_home
+        .body
+        .contains("href=\"/\" hreflang=\"en\" lang=\"en\""));
+    // Category names in French, contact links to the French form.
+    assert!(fr_home.body.contains("Facturation"), "{}", fr_home.body);
+    assert!(
+        fr_home.body.contains("href=\"/fr/contact\""),
+        "{}",
+        fr_home.body
+    );
+
+    let form = kb.get("/fr/contact").await;
+    assert_eq!(form.status, StatusCode::OK);
+    for part in [
+        "<html lang=\"fr\"",
+        "Contacter le support",
+        "action=\"/fr/contact\"",
+        "Facturation",
+    ] {
+        assert!(form.body.contains(part), "{part}: {}", form.body);
+    }
+    let cookies = cookies_of(&form);
+    let token = form_token(&cookies);
+    let mut pairs: Vec<(&str, &str)> = vec![("csrf", &token)];
+    pairs.extend_from_slice(TICKET);
+    let body = serde_urlencoded::to_string(pairs).unwrap();
+    let sent = kb.post_raw("/fr/contact", Some(&cookies), &body).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let location = sent.headers["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/fr/contact/sent/"), "{location}");
+    let query = deflect::store::TicketQuery {
+        limit: 10,
+        ..Default::default()
+    };
+    let (tickets, _) = kb.state().store.tickets(&query).unwrap();
+    assert_eq!(
+        tickets[0].fields.locale, "fr",
+        "the ticket is in the form's language"
+    );
+
+    // An article with no French version: a 404 that offers the English one.
+    let missing = kb.get("/fr/articles/billing/invoices").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        missing.body.contains("href=\"/articles/billing/invoices\""),
+        "{}",
+        missing.body
+    );
+    assert!(missing.body.contains("Il existe en"), "{}", missing.body);
+    // Nowhere at all: the plain 404.
+    let nowhere = kb.get("/fr/articles/billing/nope").await;
+    assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
+    assert!(!nowhere.body.contains("Il existe en"));
+    // Internal articles are not offered to customers in another language.
+    let internal = kb.get("/fr/articles/internal/escalation").await;
+    assert!(
+        !internal.body.contains("/articles/internal/escalation"),
+        "{}",
+        internal.body
+    );
+}

@@ -12,7 +12,8 @@ use serde::Serialize;
 
 use super::form::{form_token, with_cookie};
 use super::page::{
-    base_context, category_title, category_url, listed, render, PageLocale, RELATED,
+    base_context, category_links, category_title, category_url, languages, listed, render,
+    PageLocale, RELATED,
 };
 use crate::analytics::{EventKind, Source};
 use crate::articles::is_valid_slug;
@@ -139,10 +140,13 @@ impl ArticlePage {
 fn insert_actions(
     ctx: &mut tera::Context,
     visit: &Visit,
-    (slug, locale, title): (&str, &str, &str),
+    (slug, loc, title): (&str, &PageLocale, &str),
     token: &str,
     audience: Audience,
 ) {
+    let locale = loc.locale.as_str();
+    // The built-in contact form, in the article's language.
+    let contact = format!("{}/contact", loc.prefix);
     let article_query =
         serde_urlencoded::to_string([("slug", slug), ("locale", locale)]).unwrap_or_default();
     let agent_edit_url =
@@ -151,7 +155,7 @@ fn insert_actions(
     ctx.insert(
         "from_contact",
         &(visit.from.as_deref() == Some("contact")).then(|| {
-            serde_json::json!({ "action": "/contact/deflected", "csrf": token, "slug": slug, "back_url": "/contact" })
+            serde_json::json!({ "action": "/contact/deflected", "csrf": token, "slug": slug, "back_url": contact })
         }),
     );
     let contact_query =
@@ -160,7 +164,7 @@ fn insert_actions(
         "feedback",
         &serde_json::json!({
             "state": visit.feedback, "action": format!("/feedback?{article_query}"), "csrf": token,
-            "contact_url": format!("/contact?{contact_query}"),
+            "contact_url": format!("{contact}?{contact_query}"),
         }),
     );
 }
@@ -198,7 +202,7 @@ pub async fn article(
     let audience = auth::audience(&state, &headers);
     let visit = Visit::parse(raw.as_deref());
     let (token, cookie) = form_token(&state, &headers);
-    let html = state
+    let page = state
         .compute(move |s| {
             let loc = PageLocale::from_path(s, &path)?;
             let slug = path
@@ -212,26 +216,62 @@ pub async fn article(
                 return Err(missing());
             }
             let index = s.library.index();
-            let article = index
-                .get(&slug, &loc.locale, audience)?
-                .ok_or_else(missing)?;
+            let Some(article) = index.get(&slug, &loc.locale, audience)? else {
+                return not_in_this_language(s, &loc, &slug, audience);
+            };
             let title = article.title.clone();
             let related = index.related(&article, RELATED, audience)?;
             let translations = index.translations(&article, audience)?;
             let mut ctx = base_context(s, &loc, "");
+            let alternates: Vec<(String, String)> = translations
+                .iter()
+                .map(|t| (t.locale.clone(), t.url.clone()))
+                .chain([(loc.locale.clone(), article.url.clone())])
+                .collect();
+            ctx.insert("languages", &languages(s, &loc, &alternates));
             ctx.insert("article", &ArticlePage::new(s, &loc, article, translations));
             let related: Vec<_> = related.into_iter().map(|a| listed(s, &loc, a)).collect();
             ctx.insert("related", &related);
-            insert_actions(
-                &mut ctx,
-                &visit,
-                (&slug, &loc.locale, &title),
-                &token,
-                audience,
-            );
+            insert_actions(&mut ctx, &visit, (&slug, &loc, &title), &token, audience);
             record_visit(s, visitor.sid.as_deref(), &visit, &slug, &loc.locale);
-            render(s, "article.html", &ctx)
+            Ok((axum::http::StatusCode::OK, render(s, "article.html", &ctx)?))
         })
         .await?;
-    Ok(with_cookie(html, axum::http::StatusCode::OK, cookie))
+    Ok(with_cookie(page.1, page.0, cookie))
+}
+
+/// The 404 of an article that exists only in other languages: it offers
+/// them (a French visitor on `/fr/articles/x` is told the English version
+/// exists); a plain 404 when no language has it.
+fn not_in_this_language(
+    s: &AppState,
+    loc: &PageLocale,
+    slug: &str,
+    audience: Audience,
+) -> Result<(axum::http::StatusCode, axum::response::Html<String>), AppError> {
+    let index = s.library.index();
+    let mut elsewhere = Vec::new();
+    for l in languages(s, loc, &[]) {
+        if l.current {
+            continue;
+        }
+        if let Some(a) = index.get(slug, &l.locale, audience)? {
+            elsewhere.push(serde_json::json!({
+                "locale": l.locale, "name": l.name, "url": a.url, "title": a.title,
+            }));
+        }
+    }
+    if elsewhere.is_empty() {
+        return Err(AppError::NotFound(
+            "There is no article at this address.".into(),
+        ));
+    }
+    let mut ctx = base_context(s, loc, "");
+    ctx.insert("status", &404);
+    ctx.insert("elsewhere", &elsewhere);
+    ctx.insert("categories", &category_links(s, &loc.locale)?);
+    Ok((
+        axum::http::StatusCode::NOT_FOUND,
+        render(s, "404.html", &ctx)?,
+    ))
 }

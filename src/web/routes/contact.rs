@@ -6,7 +6,7 @@
 //! "Was this helpful?" votes. Public forms are CSRF-safe through a
 //! double-submit cookie.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Path, RawQuery, State};
@@ -17,7 +17,7 @@ use axum::{Extension, Router};
 use serde_json::json;
 
 use super::form::{check_form_token, form_token, redirect, with_cookie, FormData, FORM_COOKIE};
-use super::page::{base_context, category_links, PageLocale};
+use super::page::{base_context, category_links, category_title, PageLocale};
 use crate::analytics::{EventKind, Source};
 use crate::articles::{is_valid_slug, normalize_locale};
 use crate::index::Audience;
@@ -30,7 +30,9 @@ use crate::web::{AppError, AppState};
 pub fn routes() -> axum::Router<AppState> {
     Router::new()
         .route("/contact", get(form).post(submit))
+        .route("/{locale}/contact", get(form).post(submit))
         .route("/contact/sent/{token}", get(sent))
+        .route("/{locale}/contact/sent/{token}", get(sent))
         .route("/contact/deflected", post(deflected))
         .route("/feedback", post(feedback))
 }
@@ -51,25 +53,33 @@ fn ticket_form(form: &FormData) -> TicketForm {
 
 fn render_form(
     s: &AppState,
+    loc: &PageLocale,
     form: &TicketForm,
     errors: &BTreeMap<&str, String>,
     token: &str,
 ) -> Result<Html<String>, AppError> {
-    let loc = PageLocale::default_for(s);
-    let mut ctx = base_context(s, &loc, "");
+    let mut ctx = base_context(s, loc, "");
+    let index = s.library.index();
     let article_title = match form.article.as_str() {
         "" => None,
-        slug if is_valid_slug(slug) => s
-            .library
-            .index()
+        slug if is_valid_slug(slug) => index
             .get(slug, &loc.locale, Audience::Public)?
+            .or(index.get(slug, &s.config.default_locale, Audience::Public)?)
             .map(|a| a.title),
         _ => None,
     };
-    let cats: Vec<_> = category_links(s, &loc.locale)?
+    // Every category a ticket can be about (the default language has them
+    // all), named in the page's language.
+    let mut cats: Vec<_> = category_links(s, &s.config.default_locale)?
         .into_iter()
-        .map(|c| json!({ "slug": c.slug, "title": c.title }))
+        .map(|c| (category_title(s, &loc.locale, &c.slug), c.slug))
         .collect();
+    cats.sort();
+    let cats: Vec<_> = cats
+        .into_iter()
+        .map(|(title, slug)| json!({ "slug": slug, "title": title }))
+        .collect();
+    ctx.insert("action", &format!("{}/contact", loc.prefix));
     ctx.insert("form", form);
     ctx.insert("errors", errors);
     ctx.insert("categories", &cats);
@@ -82,11 +92,12 @@ fn render_form(
         .map_err(AppError::Internal)
 }
 
-/// `GET /contact?subject=&description=&article=`
+/// `GET /contact?subject=&description=&article=` (and `/{locale}/contact`)
 async fn form(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
     headers: HeaderMap,
+    Path(path): Path<HashMap<String, String>>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let params = Params::parse(raw.as_deref());
@@ -120,17 +131,21 @@ async fn form(
         },
     );
     let html = state
-        .run(move |s| render_form(s, &prefill, &BTreeMap::new(), &token))
+        .run(move |s| {
+            let loc = PageLocale::from_path(s, &path)?;
+            render_form(s, &loc, &prefill, &BTreeMap::new(), &token)
+        })
         .await?;
     Ok(with_cookie(html, StatusCode::OK, cookie))
 }
 
-/// `POST /contact`
+/// `POST /contact` (and `/{locale}/contact`: the ticket is in that language)
 async fn submit(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
     connect: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
+    Path(path): Path<HashMap<String, String>>,
     body: String,
 ) -> Result<Response, AppError> {
     let form = FormData::parse(&body)?;
@@ -154,9 +169,10 @@ async fn submit(
     let (token, _) = form_token(&state, &headers);
     let result = state
         .run(move |s| {
+            let loc = PageLocale::from_path(s, &path)?;
             let submitted = s.intake().submit(&Submission {
                 form: &ticket_form,
-                locale: &s.config.default_locale,
+                locale: &loc.locale,
                 session: visitor.sid.as_deref(),
                 source: Source::Web,
                 idempotency_key: None,
@@ -164,7 +180,7 @@ async fn submit(
             let ticket = match submitted {
                 Ok((ticket, _)) => ticket,
                 Err(Refused::Invalid(errors)) => {
-                    let page = render_form(s, &ticket_form, &errors, &token)?;
+                    let page = render_form(s, &loc, &ticket_form, &errors, &token)?;
                     return Ok((StatusCode::BAD_REQUEST, page).into_response());
                 }
                 Err(Refused::Failed(e)) => return Err(e.into()),
@@ -177,7 +193,8 @@ async fn submit(
             // Post/redirect/get: a reload shows the confirmation again
             // instead of sending the ticket twice.
             Ok(redirect(&format!(
-                "/contact/sent/{}",
+                "{}/contact/sent/{}",
+                loc.prefix,
                 sent_token(&s.receipt_key, &token, ticket.id)
             )))
         })
@@ -209,8 +226,9 @@ fn sent_token(key: &str, form_token: &str, id: i64) -> String {
 async fn sent(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(token): Path<String>,
+    Path(path): Path<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
+    let token = path.get("token").cloned().unwrap_or_default();
     let gone = || {
         AppError::NotFound(
             "This confirmation is not available here. Your request was saved; we reply by email."
@@ -231,7 +249,7 @@ async fn sent(
     state
         .run(move |s| {
             let ticket = s.store.ticket(id)?.ok_or_else(gone)?;
-            let mut ctx = base_context(s, &PageLocale::default_for(s), "");
+            let mut ctx = base_context(s, &PageLocale::from_path(s, &path)?, "");
             ctx.insert(
                 "ticket",
                 &json!({ "id": ticket.id, "email": ticket.fields.email }),

@@ -73,22 +73,97 @@ struct Site<'a> {
     contact_url: &'a str,
 }
 
-/// What every page's template gets: site links, language, query, UI strings.
+/// The built-in contact form's address (a configured `contact_url` that is
+/// not this one points elsewhere and is kept as it is).
+const CONTACT_FORM: &str = "/contact";
+
+/// What every page's template gets: site links, language, the languages the
+/// help center has, query, UI strings.
 pub fn base_context(state: &AppState, loc: &PageLocale, q: &str) -> Context {
     let mut ctx = Context::new();
+    // The built-in contact form speaks the page's language.
+    let contact_url = match state.config.contact_url.as_str() {
+        CONTACT_FORM => format!("{}{CONTACT_FORM}", loc.prefix),
+        other => other.to_string(),
+    };
     ctx.insert(
         "site",
         &Site {
             name: &state.config.site_name,
             home_url: format!("{}/", loc.prefix),
             search_url: format!("{}/search", loc.prefix),
-            contact_url: &state.config.contact_url,
+            contact_url: &contact_url,
         },
     );
     ctx.insert("lang", &loc.locale);
     ctx.insert("q", q);
     ctx.insert("t", &*state.templates.strings(&loc.locale));
+    ctx.insert("languages", &languages(state, loc, &[]));
     ctx
+}
+
+/// A language of the help center, for the language switcher.
+#[derive(Debug, Clone, Serialize)]
+pub struct Language {
+    pub locale: String,
+    /// Its name in itself (`Français`), from its UI strings.
+    pub name: String,
+    /// This page in that language: the translation of an article, else
+    /// that language's home page.
+    pub url: String,
+    pub current: bool,
+}
+
+/// The help center's languages: the default one and every locale with
+/// public articles. `alternates` (locale, URL) are this page in other
+/// languages (an article's translations); the others link to their home.
+pub fn languages(
+    state: &AppState,
+    loc: &PageLocale,
+    alternates: &[(String, String)],
+) -> Vec<Language> {
+    let default = &state.config.default_locale;
+    let index = state.library.index();
+    let mut locales = vec![default.clone()];
+    for l in index.locales().unwrap_or_default() {
+        if &l != default && index.count(&l, Audience::Public).unwrap_or(0) > 0 {
+            locales.push(l);
+        }
+    }
+    locales
+        .into_iter()
+        .map(|l| {
+            let home = if &l == default {
+                "/".to_string()
+            } else {
+                format!("/{l}/")
+            };
+            let url = alternates
+                .iter()
+                .find(|(a, _)| *a == l)
+                .map_or(home, |(_, u)| u.clone());
+            Language {
+                name: language_name(state, &l),
+                current: l == loc.locale,
+                url,
+                locale: l,
+            }
+        })
+        .collect()
+}
+
+/// A locale's name in itself: its `language_name` UI string, else its code.
+pub fn language_name(state: &AppState, locale: &str) -> String {
+    let strings = state.templates.strings(locale);
+    let own = state
+        .templates
+        .locales()
+        .iter()
+        .any(|l| l == locale || locale.starts_with(&format!("{l}-")));
+    match strings.get("language_name") {
+        Some(name) if own => name.clone(),
+        _ => locale.to_uppercase(),
+    }
 }
 
 /// A category as linked from pages.
