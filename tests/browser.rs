@@ -396,6 +396,11 @@ fn the_contact_form_suggests_an_answer_then_takes_a_ticket() {
         "{}",
         tab.get_url()
     );
+    let url = tab.get_url();
+    assert!(
+        url.contains("q=Refund&") && !url.contains("money"),
+        "the link carries the subject, never the description: {url}"
+    );
     tab.wait_for_element("form[action='/contact/deflected'] button[type=submit]")
         .unwrap()
         .click()

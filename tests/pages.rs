@@ -345,3 +345,20 @@ async fn the_french_help_center_has_its_contact_form_category_names_and_switcher
         internal.body
     );
 }
+
+#[tokio::test]
+async fn an_article_offers_one_way_to_contact_support_below_it() {
+    let mut kb = TestKb::new();
+    let page = kb.get("/articles/billing/refunds").await;
+    assert_eq!(page.body.matches("class=\"help-box\"").count(), 1);
+    assert!(
+        !page.body.contains("site-footer__help"),
+        "no second box in the footer"
+    );
+    // After a "No", the vote's own offer replaces the box.
+    let voted = kb.get("/articles/billing/refunds?feedback=reason").await;
+    assert!(voted.body.contains("feedback__contact"));
+    assert!(!voted.body.contains("class=\"help-box\""));
+    // Other pages keep the footer's.
+    assert!(kb.get("/").await.body.contains("site-footer__help"));
+}

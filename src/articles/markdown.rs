@@ -206,7 +206,13 @@ impl<'a> Renderer<'a, '_> {
             Event::End(ref tag) => {
                 if is_block_end(tag) {
                     self.depth = self.depth.saturating_sub(1);
-                    self.out.text.push('\n');
+                    // A cell ends with a mark, so that snippets can show
+                    // cells apart ("Monthly plan · No refund"); the space
+                    // keeps the words apart for tokenizers.
+                    match tag {
+                        TagEnd::TableCell => self.out.text.push_str(CELL_END),
+                        _ => self.out.text.push('\n'),
+                    }
                 }
                 self.events.push(event);
             }
@@ -341,6 +347,10 @@ fn cap_html_nesting(html: &str, max: usize) -> Cow<'_, str> {
         None => Cow::Borrowed(html),
     }
 }
+
+/// What ends a table cell in an article's plain text: a space and U+001F
+/// (the ASCII unit separator, never in prose; tokenizers skip it).
+pub const CELL_END: &str = " \u{1f}";
 
 fn push_text(
     out: &mut Rendered,

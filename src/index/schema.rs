@@ -17,8 +17,10 @@ use tantivy::tokenizer::{
     TextAnalyzer, TokenizerManager,
 };
 
-/// Version of the on-disk index layout; part of the index folder's name.
-pub const SCHEMA_VERSION: u32 = 2;
+/// Version of the on-disk index layout and of what it stores; part of the
+/// index folder's name. 3: table cells end with a mark in the stored text
+/// (snippets show them apart).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Language groups: a primary language subtag and its stemmer. `xx` is the
 /// plain group for every other language (lowercased and folded, no stemming).

@@ -657,7 +657,17 @@ fn whole_words_html(text: &str, window: &str, snippet: &tantivy::snippet::Snippe
     if more(&text[stop..]) {
         html.push('…');
     }
-    html.replace('\n', " ")
+    readable(&html)
+}
+
+/// Plain text as a snippet reads it: table cells apart ("Monthly plan · No
+/// refund", rows too), the end of a table and line ends as spaces.
+fn readable(text: &str) -> String {
+    let cell = crate::articles::markdown::CELL_END;
+    text.replace(&format!("{cell}\n\n"), " ")
+        .replace(&format!("{cell}\n"), " · ")
+        .replace(cell, " · ")
+        .replace(['\n', '\u{1f}'], " ")
 }
 
 /// The start of a passage as a snippet: up to `SNIPPET_CHARS` characters, cut at a word
@@ -666,9 +676,13 @@ fn passage_snippet(text: &str, start: usize, end: usize) -> String {
     let Some(part) = text.get(start..end.min(text.len())) else {
         return String::new();
     };
+    let part = readable(part);
     let words: Vec<&str> = part.split_whitespace().collect();
     let mut out = String::new();
     for w in words {
+        if w == "·" && out.is_empty() {
+            continue;
+        }
         if out.chars().count() + w.chars().count() + 1 > SNIPPET_CHARS {
             out.push('…');
             break;
@@ -678,12 +692,29 @@ fn passage_snippet(text: &str, start: usize, end: usize) -> String {
         }
         out.push_str(w);
     }
-    crate::templates::escape_html(&out)
+    let out = out.trim_end_matches(" ·");
+    crate::templates::escape_html(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snippets_keep_table_cells_apart() {
+        let catalog = crate::articles::load::Catalog::new("en");
+        let md = "Refunds depend on the plan.\n\n| Situation | Refund? |\n|---|---|\n| Yearly plan | Full refund |\n| Monthly plan | No refund |\n\nCharged twice?\n";
+        let text = crate::articles::markdown::render(md, 1, "a.md", &catalog).text;
+        assert_eq!(
+            readable(&text).split_whitespace().collect::<Vec<_>>().join(" "),
+            "Refunds depend on the plan. Situation · Refund? · Yearly plan · Full refund · Monthly plan · No refund Charged twice?"
+        );
+        let passage = passage_snippet(&text, text.find("Full").unwrap() - 2, text.len());
+        assert_eq!(
+            passage,
+            "Full refund · Monthly plan · No refund Charged twice?"
+        );
+    }
 
     #[test]
     fn prefixes_make_longer_forms_redundant() {

@@ -17,6 +17,9 @@
 
   const STORAGE_KEY = 'deflect-contact';
   const FIELDS = ['subject', 'description', 'email', 'category'];
+  // A suggestion link carries at most this much of what was typed.
+  const LINK_QUERY_WORDS = 12;
+  const LINK_QUERY_CHARS = 100;
   const DEBOUNCE_MS = 350;
   const MIN_CHARS = 12;
 
@@ -149,6 +152,18 @@
       return (subject.value + ' ' + description.value).trim();
     }
 
+    /**
+     * What a suggestion's link says the customer asked, for the reports:
+     * the subject, else the description's first words — never the whole
+     * description, which may hold account details and would sit in the
+     * browser's history and any proxy's logs.
+     */
+    function linkQuery() {
+      const source = subject.value.trim() || description.value.trim();
+      const words = source.split(/\s+/).slice(0, LINK_QUERY_WORDS).join(' ');
+      return words.length > LINK_QUERY_CHARS ? words.slice(0, LINK_QUERY_CHARS).replace(/\s+\S*$/, '') : words;
+    }
+
     let frame = 0;       // pending fill of a just-revealed list
 
     function cancelFrame() {
@@ -163,7 +178,7 @@
       aside.hidden = true;
     }
 
-    function render(query, suggestions) {
+    function render(suggestions) {
       const items = suggestions.filter(function (s) {
         return s && typeof s === 'object' && text(s.title) && safeHref(s.url);
       });
@@ -172,8 +187,9 @@
         return;
       }
 
+      const label = linkQuery();
       const links = items.map(function (s, i) {
-        return withParams(safeHref(s.url), { from: 'contact', q: query, rank: String(i + 1) });
+        return withParams(safeHref(s.url), { from: 'contact', q: label, rank: String(i + 1) });
       });
 
       const key = items.map(function (s) { return text(s.slug) || text(s.url); }).join('\n');
@@ -258,7 +274,7 @@
           if (id !== seq) return; // an older answer arriving late
           const suggestions = data && Array.isArray(data.suggestions) ? data.suggestions : [];
           const q = data && typeof data.query === 'string' && data.query ? data.query : query;
-          render(q, suggestions);
+          render(suggestions);
         })
         .catch(function () {
           // Suggestions are a bonus: on failure keep whatever is shown, the form still works.
