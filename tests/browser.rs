@@ -156,7 +156,7 @@ fn search_works_without_javascript_suggestions() {
 }
 
 /// Saves a screenshot of the current page when `DEFLECT_SCREENSHOTS` names a folder.
-fn screenshot(tab: &headless_chrome::Tab, name: &str) {
+pub(crate) fn screenshot(tab: &headless_chrome::Tab, name: &str) {
     let Some(dir) = std::env::var_os("DEFLECT_SCREENSHOTS") else {
         return;
     };
@@ -171,7 +171,7 @@ fn screenshot(tab: &headless_chrome::Tab, name: &str) {
     std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png).unwrap();
 }
 
-fn sign_in(tab: &headless_chrome::Tab, base: &str, name: &str) {
+pub(crate) fn sign_in(tab: &headless_chrome::Tab, base: &str, name: &str) {
     tab.navigate_to(&format!("{base}/agent"))
         .unwrap()
         .wait_until_navigated()
@@ -565,7 +565,7 @@ fn the_widget_works_on_a_page_from_another_origin() {
 }
 
 /// Emulates a screen of `width` × `height` CSS pixels (a phone below 480).
-fn set_viewport(tab: &headless_chrome::Tab, width: u32, height: u32) {
+pub(crate) fn set_viewport(tab: &headless_chrome::Tab, width: u32, height: u32) {
     tab.call_method(
         headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride {
             width,

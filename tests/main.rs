@@ -2,6 +2,7 @@
 //! a tantivy index in a temp dir, the real router and server, the real binary,
 //! the real watcher and a headless Chromium.
 
+mod a11y;
 mod agent;
 mod api;
 mod browser;
