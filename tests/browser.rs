@@ -878,3 +878,123 @@ fn a_reviewer_sees_every_changed_field_of_an_edit_at_desktop_and_phone_width() {
         );
     }
 }
+
+#[test]
+fn the_widget_counts_honestly_keeps_readers_in_the_panel_and_explains_a_refused_site() {
+    let Some(path) = chromium() else { return };
+    let mut kb = TestKb::new();
+    for i in 1..=7 {
+        kb.write(
+            &format!("billing/wombat-{i}.md"),
+            &format!("---\ntitle: Wombat guide {i}\n---\n\nAll about the wombat plan, part {i}.\n"),
+        );
+    }
+    // Two sites: the shop is allowed, the blog is not.
+    let shop = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let blog = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let shop_origin = format!("http://{}", shop.local_addr().unwrap());
+    let blog_origin = format!("http://{}", blog.local_addr().unwrap());
+    kb.config.cors_origins = vec![shop_origin.clone()];
+    let (runtime, base) = serve(&mut kb);
+    let page = format!("<!doctype html><html lang=en><head><title>Site</title></head><body><h1>Site</h1><p id=\"top\">Top</p><script src=\"{base}/widget.js\" defer></script></body></html>");
+    for site in [shop, blog] {
+        site.set_nonblocking(true).unwrap();
+        let page = page.clone();
+        runtime.spawn(async move {
+            let app = axum::Router::new().route(
+                "/",
+                axum::routing::get(move || async move { axum::response::Html(page) }),
+            );
+            axum::serve(tokio::net::TcpListener::from_std(site).unwrap(), app)
+                .await
+                .unwrap();
+        });
+    }
+    let browser = launch(path);
+    let tab = browser.new_tab().unwrap();
+    let js = |code: &str| {
+        tab.evaluate(&format!("(() => {{ const r = document.querySelector('deflect-help-widget').shadowRoot; {code} }})()"), false).unwrap().value
+    };
+    let text_of = |code: &str| {
+        js(code)
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default()
+    };
+    let search = |q: &str| {
+        js("r.querySelector('.launcher').click(); return true;");
+        js(&format!("const i = r.querySelector('input.input'); i.value = '{q}'; i.dispatchEvent(new Event('input', {{ bubbles: true }})); return true;"));
+    };
+
+    tab.navigate_to(&format!("{shop_origin}/"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    tab.wait_for_element("deflect-help-widget").unwrap();
+    search("wombat");
+    assert!(
+        wait_until(Duration::from_secs(10), || text_of(
+            "return r.querySelector('.status').textContent;"
+        ) == "5 of 7 articles"),
+        "{}",
+        text_of("return r.querySelector('.status').textContent;")
+    );
+    let see_all = text_of("const a = r.querySelector('.see-all'); return a.hidden ? '' : a.textContent + ' ' + a.href;");
+    assert!(
+        see_all.starts_with("See all 7 in the help center")
+            && see_all.ends_with("/search?q=wombat"),
+        "{see_all}"
+    );
+
+    // A link to another article opens it in the panel; the page stays.
+    search("refund");
+    assert!(wait_until(Duration::from_secs(10), || text_of(
+        "return [...r.querySelectorAll('.result__title')].map(e => e.textContent).join('|');"
+    )
+    .contains("Refund policy")));
+    js("[...r.querySelectorAll('.result')].find(b => b.textContent.includes('Refund policy')).click(); return true;");
+    assert!(wait_until(Duration::from_secs(10), || text_of(
+        "return r.querySelector('.article-title').textContent;"
+    ) == "Refund policy"));
+    let tabs = browser.get_tabs().lock().unwrap().len();
+    js("[...r.querySelectorAll('.prose a')].find(a => a.textContent === 'Reset your password').click(); return true;");
+    assert!(
+        wait_until(Duration::from_secs(10), || text_of(
+            "return r.querySelector('.article-title').textContent;"
+        )
+            == "Reset a forgotten password"),
+        "the linked article opened in the panel"
+    );
+    assert_eq!(browser.get_tabs().lock().unwrap().len(), tabs, "no new tab");
+    assert!(tab.get_url().starts_with(&shop_origin), "{}", tab.get_url());
+
+    // A site the help center does not allow: the customer is told the truth
+    // and given a way on; the server names the site on /healthz.
+    tab.navigate_to(&format!("{blog_origin}/"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    tab.wait_for_element("deflect-help-widget").unwrap();
+    search("refund");
+    assert!(
+        wait_until(Duration::from_secs(10), || text_of(
+            "const a = r.querySelector('.alert'); return a ? a.textContent : '';"
+        )
+        .contains("Help isn’t available on this page right now")),
+        "{}",
+        text_of("const a = r.querySelector('.alert'); return a ? a.textContent : '';")
+    );
+    let link = text_of("return r.querySelector('.alert a').href;");
+    assert_eq!(link, format!("{base}/"));
+    let health: serde_json::Value = serde_json::from_str(
+        &ureq::get(&format!("{base}/healthz"))
+            .call()
+            .unwrap()
+            .into_string()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        health["cors_refused_origins"],
+        serde_json::json!([blog_origin])
+    );
+}

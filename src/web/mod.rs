@@ -4,6 +4,7 @@
 //! blocking thread and map errors to [`AppError`].
 
 pub mod auth;
+mod cors;
 mod error;
 pub mod http_metrics;
 pub mod locale;
@@ -22,7 +23,6 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
-use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use crate::templates::Templates;
@@ -69,6 +69,8 @@ pub struct Inner {
     pub receipt_key: String,
     /// Permits for [`AppState::compute`], one per core.
     pub workers: Arc<tokio::sync::Semaphore>,
+    /// Sites whose browsers the CORS settings refused, for `/healthz`.
+    pub refused_origins: cors::RefusedOrigins,
 }
 
 impl std::ops::Deref for AppState {
@@ -127,6 +129,7 @@ impl AppState {
             workers: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
+            refused_origins: Default::default(),
         })))
     }
 
@@ -168,9 +171,10 @@ impl AppState {
 /// All routes, with CORS on the API and the common response headers.
 pub fn router(state: AppState) -> Router {
     let mut api = routes::api::routes();
-    if let Some(cors) = cors_layer(&state.config.cors_origins) {
+    if let Some(cors) = cors::layer(&state.config.cors_origins) {
         api = api.layer(cors);
     }
+    let api = api.layer(middleware::from_fn_with_state(state.clone(), cors::watch));
     Router::new()
         .merge(routes::help_center::routes())
         .merge(routes::agent::routes())
@@ -213,23 +217,6 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await
-}
-
-fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
-    if origins.is_empty() {
-        return None;
-    }
-    let allow = if origins.iter().any(|o| o == "*") {
-        AllowOrigin::any()
-    } else {
-        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
-    };
-    Some(
-        CorsLayer::new()
-            .allow_origin(allow)
-            .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
-            .allow_headers([header::CONTENT_TYPE]),
-    )
 }
 
 /// Replaces the bare body of a page error with the rendered error page: the

@@ -44,6 +44,8 @@
   // the leads' reports) only once they settle on it: they pause this long,
   // press Enter, or open a result. Prefixes ("r", "re", "ref") never count.
   const SETTLE_MS = 1500;
+  // Results listed in the panel; "see all" opens the rest in the help center.
+  const RESULTS = 5;
   const SUGGEST_DEBOUNCE_MS = 350;
   const SUGGEST_MIN_CHARS = 12;
   const MAX_SUGGESTIONS = 3;
@@ -61,6 +63,10 @@
       searching: 'Searching\u2026',
       resultsOne: '1 article found',
       resultsOther: '{n} articles found',
+      resultsSome: '{shown} of {n} articles',
+      seeAll: 'See all {n} in the help center',
+      unavailable: 'Help isn\u2019t available on this page right now. You can still search the help center itself.',
+      openHelpCenter: 'Open the help center',
       resultsLabel: 'Articles',
       noResults: 'No article matches your search. Try other words, or contact us.',
       networkError: 'We couldn\u2019t reach the help center. Check your connection and try again.',
@@ -103,6 +109,10 @@
       searching: 'Recherche\u2026',
       resultsOne: '1 article trouv\u00e9',
       resultsOther: '{n} articles trouv\u00e9s',
+      resultsSome: '{shown} articles sur {n}',
+      seeAll: 'Voir les {n} dans le centre d\u2019aide',
+      unavailable: 'L\u2019aide n\u2019est pas disponible sur cette page pour le moment. Vous pouvez chercher directement dans le centre d\u2019aide.',
+      openHelpCenter: 'Ouvrir le centre d\u2019aide',
       resultsLabel: 'Articles',
       noResults: 'Aucun article ne correspond. Essayez d\u2019autres mots ou contactez-nous.',
       networkError: 'Impossible de joindre le centre d\u2019aide. V\u00e9rifiez votre connexion et r\u00e9essayez.',
@@ -232,6 +242,48 @@
   function serverMessage(err) {
     const e = err && err.body && err.body.error;
     return e && typeof e.message === 'string' && e.message ? e.message : '';
+  }
+
+  let corsVerdict = null;  // a promise: whether this site's origin is refused
+
+  /**
+   * What to tell the customer when a request failed. A request that got no
+   * HTTP answer, from a page on another site, while the help center still
+   * answers a plain (no-cors) request, was refused by the help center's CORS
+   * settings: not the customer's connection. The site owner is told in the
+   * console (the server logs it and lists it on /healthz too); the customer
+   * gets a link to the help center itself.
+   */
+  function failure(err) {
+    const message = serverMessage(err);
+    if (message || err instanceof HttpError) return Promise.resolve({ text: message || T.networkError });
+    if (window.location.origin === BASE) return Promise.resolve({ text: T.networkError });
+    if (!corsVerdict) {
+      corsVerdict = fetch(BASE + '/healthz', { mode: 'no-cors', credentials: 'omit' })
+        .then(function () {
+          if (window.console) {
+            window.console.error('deflect help widget: the help center at ' + BASE + ' does not allow this site (' +
+              window.location.origin + '), so the browser hides its answers. Add "' + window.location.origin +
+              '" to cors_origins in its deflect.toml (its /healthz lists the sites it refused).');
+          }
+          return true;
+        }, function () { corsVerdict = null; return false; });
+    }
+    return corsVerdict.then(function (refused) {
+      return refused ? { text: T.unavailable, link: BASE + '/' } : { text: T.networkError };
+    });
+  }
+
+  /** The slug (and locale) of a link to an article of the help center. */
+  function articleOf(href) {
+    let url;
+    try { url = new URL(href); } catch (e) { return null; }
+    if (url.origin !== BASE) return null;
+    const m = /^\/(?:([a-z]{2,3}(?:-[a-z0-9]{2,8})*)\/)?articles\/(.+?)\/?$/.exec(url.pathname);
+    if (!m) return null;
+    let slug = m[2];
+    try { slug = decodeURIComponent(slug); } catch (e) { return null; }
+    return { slug: slug, locale: m[1] || '' };
   }
 
   function str(value) {
@@ -540,6 +592,7 @@ textarea.input { min-height: 110px; resize: vertical; }
 .status { color: var(--text-muted); font-size: 13px; min-height: 1px; }
 
 .results { display: grid; gap: 8px; list-style: none; }
+.see-all { display: inline-block; margin-top: 10px; font-weight: 600; color: var(--accent); }
 .result {
   display: grid;
   gap: 2px;
@@ -771,12 +824,16 @@ textarea.input { min-height: 110px; resize: vertical; }
 
     // -- Alerts with retry --
 
-    function alertBox(message, onRetry) {
+    /** An alert; `problem` is a message, or {text, link} from failure(). */
+    function alertBox(problem, onRetry) {
+      const text = typeof problem === 'string' ? problem : problem.text;
+      const link = typeof problem === 'string' ? null : problem.link;
       return h('div', { class: 'alert', role: 'alert' }, [
         icon(ICONS.alert, 18),
         h('div', { class: 'alert__body' }, [
-          h('p', { text: message }),
-          onRetry ? h('button', { class: 'button button--secondary', type: 'button', text: T.retry, onclick: onRetry }) : null
+          h('p', { text: text }),
+          link ? h('a', { class: 'button button--secondary', href: link, target: '_blank', rel: 'noopener', text: T.openHelpCenter })
+            : onRetry ? h('button', { class: 'button button--secondary', type: 'button', text: T.retry, onclick: onRetry }) : null
         ])
       ]);
     }
@@ -798,6 +855,7 @@ textarea.input { min-height: 110px; resize: vertical; }
     const searchError = h('div', { hidden: true });
     const resultsHeading = h('h3', { class: 'visually-hidden', id: resultsTitleId, text: T.resultsLabel });
     const resultsList = h('ul', { class: 'results', 'aria-labelledby': resultsTitleId });
+    const seeAll = h('a', { class: 'see-all', target: '_blank', rel: 'noopener', hidden: true });
     const contactFromSearch = h('button', { class: 'button button--primary', type: 'button' },
       [icon(ICONS.chat, 18), T.contactUs]);
 
@@ -810,6 +868,7 @@ textarea.input { min-height: 110px; resize: vertical; }
       searchError,
       resultsHeading,
       resultsList,
+      seeAll,
       h('div', { class: 'box box--accent' }, [
         h('p', { class: 'box__title', text: T.noAnswer }),
         contactFromSearch
@@ -832,7 +891,7 @@ textarea.input { min-height: 110px; resize: vertical; }
       window.clearTimeout(settleTimer);
       if (!q || q === recordedQuery) return Promise.resolve();
       recordedQuery = q;
-      return getJson('/api/v1/search', { q: q, limit: 5 }).catch(function () {});
+      return getJson('/api/v1/search', { q: q, limit: RESULTS }).catch(function () {});
     }
 
     function runSearch(force) {
@@ -857,22 +916,36 @@ textarea.input { min-height: 110px; resize: vertical; }
       // Enter is settling: that search counts at once.
       const counted = force && q !== recordedQuery;
       if (counted) recordedQuery = q;
-      getJson('/api/v1/search', { q: q, limit: 5, record: counted ? 1 : 0 }, searchController ? searchController.signal : undefined)
+      getJson('/api/v1/search', { q: q, limit: RESULTS, record: counted ? 1 : 0 }, searchController ? searchController.signal : undefined)
         .then(function (data) {
           if (id !== searchSeq) return;
           if (!counted) settleTimer = window.setTimeout(function () { settle(q); }, SETTLE_MS);
           const hits = data && Array.isArray(data.hits) ? data.hits : [];
-          renderResults(resultsList, hits.slice(0, 5), 'widget_search', q, 'search');
-          searchStatus.textContent = hits.length === 0 ? T.noResults
-            : hits.length === 1 ? T.resultsOne : fill(T.resultsOther, { n: Math.min(hits.length, 5) });
+          const shown = hits.slice(0, RESULTS);
+          const total = Math.max(typeof data.total === 'number' ? data.total : 0, shown.length);
+          renderResults(resultsList, shown, 'widget_search', q, 'search');
+          searchStatus.textContent = total === 0 ? T.noResults
+            : total === 1 ? T.resultsOne
+            : total > shown.length ? fill(T.resultsSome, { shown: shown.length, n: total })
+            : fill(T.resultsOther, { n: total });
+          seeAll.hidden = total <= shown.length;
+          if (!seeAll.hidden) {
+            // The search page in the results' language: their URLs carry its prefix.
+            const prefix = /^(\/[^/]+)?\/articles\//.exec(str(shown[0] && shown[0].url));
+            seeAll.setAttribute('href', BASE + (prefix && prefix[1] ? prefix[1] : '') + '/search?q=' + encodeURIComponent(q));
+            seeAll.textContent = fill(T.seeAll, { n: total });
+          }
         })
         .catch(function (err) {
           if (isAbort(err) || id !== searchSeq) return;
           lastSearched = null;
           searchStatus.textContent = '';
-          searchError.textContent = '';
-          searchError.appendChild(alertBox(serverMessage(err) || T.networkError, function () { runSearch(true); }));
-          searchError.hidden = false;
+          failure(err).then(function (problem) {
+            if (id !== searchSeq) return;
+            searchError.textContent = '';
+            searchError.appendChild(alertBox(problem, function () { runSearch(true); }));
+            searchError.hidden = false;
+          });
         });
     }
 
@@ -1000,31 +1073,49 @@ textarea.input { min-height: 110px; resize: vertical; }
         .catch(function (err) {
           if (isAbort(err) || id !== articleSeq) return;
           articleTitle.textContent = '';
-          articleError.appendChild(alertBox(serverMessage(err) || T.networkError, function () {
-            openArticle(slug, params, fromView, opener);
-          }));
-          articleError.hidden = false;
+          failure(err).then(function (problem) {
+            if (id !== articleSeq) return;
+            articleError.appendChild(alertBox(problem, function () {
+              openArticle(slug, params, fromView, opener);
+            }));
+            articleError.hidden = false;
+          });
         });
     }
 
-    /** Links of article HTML: point to the help center, open in a new tab; #anchors scroll the panel. */
+    /**
+     * Links of article HTML. `#anchors` (footnotes, sections) scroll the
+     * panel and never the host page; links to other articles of the help
+     * center open them in the panel; anything else opens in a new tab.
+     */
     function fixLinks(container) {
       Array.prototype.forEach.call(container.querySelectorAll('a[href]'), function (a) {
         const raw = a.getAttribute('href') || '';
         if (raw.charAt(0) === '#') {
           a.addEventListener('click', function (event) {
-            let target = null;
-            try { target = container.querySelector('#' + cssEscape(decodeURIComponent(raw.slice(1)))); } catch (e) { target = null; }
-            if (target) {
-              event.preventDefault();
-              target.scrollIntoView({ block: 'start' });
-            }
+            event.preventDefault();
+            let id = raw.slice(1);
+            try { id = decodeURIComponent(id); } catch (e) { /* keep it as written */ }
+            const target = Array.prototype.find.call(container.querySelectorAll('[id]'), function (el) {
+              return el.id === id;
+            });
+            if (target) target.scrollIntoView({ block: 'start' });
           });
           return;
         }
         const href = absolute(raw);
         if (!href) { a.removeAttribute('href'); return; }
         a.setAttribute('href', href);
+        const article = articleOf(href);
+        if (article) {
+          a.addEventListener('click', function (event) {
+            // A modified click still opens a tab, as the visitor asked.
+            if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+            event.preventDefault();
+            openArticle(article.slug, article.locale ? { locale: article.locale } : {}, backTarget, backFocus);
+          });
+          return;
+        }
         a.setAttribute('target', '_blank');
         a.setAttribute('rel', 'noopener');
       });
@@ -1061,8 +1152,10 @@ textarea.input { min-height: 110px; resize: vertical; }
         .catch(function (err) {
           answering = false;
           answeredButton.removeAttribute('aria-disabled');
-          answeredError.appendChild(alertBox(serverMessage(err) || T.networkError, null));
-          answeredError.hidden = false;
+          failure(err).then(function (problem) {
+            answeredError.appendChild(alertBox(problem, null));
+            answeredError.hidden = false;
+          });
         });
     });
 

@@ -272,6 +272,9 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
         "status": "ok",
         "articles": state.library.index().len(),
         "problems": problems,
+        // Sites whose browsers asked the API and were refused by the CORS
+        // settings (add them to `cors_origins` to let a widget there work).
+        "cors_refused_origins": state.refused_origins.list(),
     }))
 }
 
