@@ -156,6 +156,43 @@ async fn suggest_completes_the_last_word() {
 }
 
 #[tokio::test]
+async fn suggest_forgives_a_typo_and_matches_any_word_after_the_exact_ones() {
+    let mut kb = TestKb::new();
+    let titles = |v: &Value| -> Vec<String> {
+        v["suggestions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["title"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // A typo in the word being typed, and in a finished word.
+    let v = kb.get("/api/v1/suggest?q=refnud").await.json();
+    assert_eq!(titles(&v)[0], "Refund policy", "{v}");
+    let v = kb.get("/api/v1/suggest?q=forgoten+pass").await.json();
+    assert_eq!(titles(&v)[0], "Reset a forgotten password", "{v}");
+    // Words not all in one title: titles with any of them, exact ones first.
+    let v = kb.get("/api/v1/suggest?q=refund+password+").await.json();
+    let found = titles(&v);
+    assert!(
+        found.contains(&"Refund policy".to_string())
+            && found.contains(&"Reset a forgotten password".to_string()),
+        "{found:?}"
+    );
+    let v = kb.get("/api/v1/suggest?q=reset+pass").await.json();
+    assert_eq!(
+        titles(&v)[0],
+        "Reset a forgotten password",
+        "the exact match leads"
+    );
+    // Still nothing for nonsense, and short words are not stretched.
+    for q in ["qxzvw", "zz"] {
+        let v = kb.get(&format!("/api/v1/suggest?q={q}")).await.json();
+        assert_eq!(v["suggestions"], Value::Array(vec![]), "{q}");
+    }
+}
+
+#[tokio::test]
 async fn articles_list_and_get() {
     let mut kb = TestKb::new();
     let v = kb.get("/api/v1/articles").await.json();

@@ -88,9 +88,33 @@ fn typing_in_the_search_box_shows_suggestions_and_keyboard_opens_one() {
         .wait_until_navigated()
         .unwrap();
 
+    // Nothing matches: the list says so instead of vanishing.
     tab.wait_for_element("input[data-suggest]")
         .unwrap()
         .click()
+        .unwrap();
+    tab.type_str("qxzvw").unwrap();
+    let note = tab
+        .wait_for_element_with_custom_timeout(
+            ".suggest--empty:not([hidden])",
+            Duration::from_secs(10),
+        )
+        .unwrap()
+        .get_inner_text()
+        .unwrap();
+    assert_eq!(
+        note,
+        "No quick matches. Press Enter to search all articles."
+    );
+    tab.evaluate("{ const i = document.querySelector('input[data-suggest]'); i.value = ''; i.dispatchEvent(new Event('input')); }", false)
+        .unwrap();
+    // A typo is forgiven.
+    tab.type_str("refnud").unwrap();
+    let option = tab
+        .wait_for_element_with_custom_timeout("[role=option]", Duration::from_secs(10))
+        .unwrap();
+    assert!(option.get_inner_text().unwrap().contains("Refund policy"));
+    tab.evaluate("{ const i = document.querySelector('input[data-suggest]'); i.value = ''; i.dispatchEvent(new Event('input')); }", false)
         .unwrap();
     tab.type_str("pass").unwrap();
     let option = tab

@@ -1,10 +1,12 @@
-//! As-you-type suggestions: article titles matching a partial query. Every
-//! complete word must be in the title (stemmed); the last, unfinished word is
-//! completed from the title vocabulary, most frequent completions first.
+//! As-you-type suggestions: article titles matching a partial query. First
+//! the titles with every complete word (stemmed) and the last, unfinished
+//! word completed from the title vocabulary (most frequent completions
+//! first); then, to fill the list, titles with any of the words, one typo
+//! allowed in words of four letters or more.
 
 use serde::Serialize;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{TantivyDocument, Term};
 
@@ -25,9 +27,14 @@ pub struct Suggestion {
 
 /// Most completions of the last word that are tried.
 const MAX_COMPLETIONS: usize = 24;
+/// Words this long may be one typo off in the loose pass (shorter ones
+/// would match too many other words).
+const TYPO_MIN_CHARS: usize = 4;
 
 impl SearchIndex {
-    /// Up to `limit` titles for the partial query `q`.
+    /// Up to `limit` titles for the partial query `q`: first those with
+    /// every typed word (the last one completed), then, to fill the list,
+    /// those with any of them, a typo allowed ("refnud" finds "Refund").
     pub fn suggest(
         &self,
         q: &str,
@@ -49,76 +56,119 @@ impl SearchIndex {
         };
         let finished = q.ends_with(|c: char| !c.is_alphanumeric());
         let searcher = self.searcher();
-
-        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let complete: &[(usize, String)] = if finished {
             &words
         } else {
             &words[..words.len() - 1]
         };
-        for (_, word) in complete {
-            // Stop words carry no signal; drop them rather than require them.
-            if let Some((_, stemmed)) = tokens(&mut stem, word).into_iter().next() {
-                let t = TermQuery::new(
-                    Term::from_field_text(lang.title, &stemmed),
-                    IndexRecordOption::WithFreqs,
-                );
-                must.push((Occur::Must, Box::new(t)));
+        // Stop words carry no signal; they are dropped rather than required.
+        let stems: Vec<String> = complete
+            .iter()
+            .filter_map(|(_, w)| tokens(&mut stem, w).into_iter().next().map(|(_, s)| s))
+            .collect();
+        let completions = if finished {
+            Vec::new()
+        } else {
+            self.completions(&searcher, lang.title_exact, &last)?
+        };
+        let partial = (!finished).then_some(last.as_str());
+        let typed: Vec<String> = complete.iter().map(|(_, w)| w.clone()).collect();
+        let prefixes: Vec<String> = partial.map(String::from).into_iter().collect();
+        let mut out = Vec::new();
+        for strict in [true, false] {
+            let Some(query) = self.title_query(&lang, &stems, partial, &completions, strict) else {
+                continue;
+            };
+            let query = self.filtered(Box::new(self.in_locale(query, locale)), None, audience);
+            for (_, addr) in searcher.search(&query, &TopDocs::with_limit(limit.max(1)))? {
+                if out.len() >= limit {
+                    break;
+                }
+                let s = self.summaries.get_or_load(&searcher, addr, || {
+                    let doc: TantivyDocument = searcher.doc(addr)?;
+                    Ok(document::to_summary(
+                        &self.fields,
+                        &doc,
+                        &self.default_locale,
+                    ))
+                })?;
+                if out.iter().any(|o: &Suggestion| o.slug == s.slug) {
+                    continue;
+                }
+                out.push(Suggestion {
+                    title_html: highlight(&s.title, &typed, &prefixes),
+                    slug: s.slug.clone(),
+                    title: s.title.clone(),
+                    url: s.url.clone(),
+                    category: s.category.clone(),
+                });
+            }
+            if out.len() >= limit {
+                break;
             }
         }
-        let mut prefixes = Vec::new();
-        if !finished {
-            let completions = self.completions(&searcher, lang.title_exact, &last)?;
-            if completions.is_empty() {
-                return Ok(Vec::new());
-            }
-            let any: Vec<(Occur, Box<dyn Query>)> = completions
+        Ok(out)
+    }
+
+    /// The title query: `strict`, every typed word (`stems`) and one of the
+    /// unfinished word's `completions`; loose, any of them, where a word of
+    /// four letters or more may be one typo off (the unfinished word as a
+    /// prefix). `None` when there is nothing to look for.
+    fn title_query(
+        &self,
+        lang: &super::schema::LangFields,
+        stems: &[String],
+        partial: Option<&str>,
+        completions: &[String],
+        strict: bool,
+    ) -> Option<Box<dyn Query>> {
+        let term = |field, w: &str| Term::from_field_text(field, w);
+        let exact = |field, w: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(term(field, w), IndexRecordOption::WithFreqs))
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let each = if strict { Occur::Must } else { Occur::Should };
+        for w in stems {
+            let q: Box<dyn Query> = if strict || w.chars().count() < TYPO_MIN_CHARS {
+                exact(lang.title, w)
+            } else {
+                Box::new(FuzzyTermQuery::new(term(lang.title, w), 1, true))
+            };
+            clauses.push((each, q));
+        }
+        if let Some(partial) = partial {
+            let mut any: Vec<(Occur, Box<dyn Query>)> = completions
                 .iter()
-                .map(|w| -> (Occur, Box<dyn Query>) {
-                    (
-                        Occur::Should,
-                        Box::new(TermQuery::new(
-                            Term::from_field_text(lang.title_exact, w),
-                            IndexRecordOption::WithFreqs,
-                        )),
-                    )
-                })
+                .map(|w| (Occur::Should, exact(lang.title_exact, w)))
                 .collect();
-            must.push((Occur::Must, Box::new(BooleanQuery::new(any))));
-            prefixes.push(last.clone());
+            if !strict && partial.chars().count() >= TYPO_MIN_CHARS {
+                let fuzzy = FuzzyTermQuery::new_prefix(term(lang.title_exact, partial), 1, true);
+                any.push((Occur::Should, Box::new(fuzzy)));
+            }
+            if any.is_empty() {
+                if strict {
+                    return None;
+                }
+            } else {
+                clauses.push((each, Box::new(BooleanQuery::new(any))));
+            }
         }
-        if must.is_empty() {
-            return Ok(Vec::new());
-        }
+        (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+    }
+
+    /// `query` restricted to `locale` (which adds nothing to the score).
+    fn in_locale(&self, query: Box<dyn Query>, locale: &str) -> BooleanQuery {
         let locale_q: Box<dyn Query> = Box::new(TermQuery::new(
             Term::from_field_text(self.fields.locale, locale),
             IndexRecordOption::Basic,
         ));
-        must.push((
-            Occur::Must,
-            Box::new(tantivy::query::ConstScoreQuery::new(locale_q, 0.0)),
-        ));
-        let query = self.filtered(Box::new(BooleanQuery::new(must)), None, audience);
-        let typed: Vec<String> = complete.iter().map(|(_, w)| w.clone()).collect();
-        let mut out = Vec::new();
-        for (_, addr) in searcher.search(&query, &TopDocs::with_limit(limit.max(1)))? {
-            let s = self.summaries.get_or_load(&searcher, addr, || {
-                let doc: TantivyDocument = searcher.doc(addr)?;
-                Ok(document::to_summary(
-                    &self.fields,
-                    &doc,
-                    &self.default_locale,
-                ))
-            })?;
-            out.push(Suggestion {
-                title_html: highlight(&s.title, &typed, &prefixes),
-                slug: s.slug.clone(),
-                title: s.title.clone(),
-                url: s.url.clone(),
-                category: s.category.clone(),
-            });
-        }
-        Ok(out)
+        BooleanQuery::new(vec![
+            (Occur::Must, query),
+            (
+                Occur::Must,
+                Box::new(tantivy::query::ConstScoreQuery::new(locale_q, 0.0)),
+            ),
+        ])
     }
 
     /// Title words starting with `prefix`, most frequent first.

@@ -91,6 +91,12 @@
     }
     // The wrapper decides what counts as "inside" for outside clicks.
     const container = form || input.parentNode;
+    // Said under the field when nothing matches as the customer types, so
+    // the list does not just vanish ("No quick matches. Press Enter…").
+    const empty = document.createElement('p');
+    empty.className = 'suggest suggest--empty';
+    empty.hidden = true;
+    list.parentNode.insertBefore(empty, list.nextSibling);
 
     input.setAttribute('role', 'combobox');
     input.setAttribute('aria-autocomplete', 'list');
@@ -120,6 +126,7 @@
     function close() {
       setActive(-1);
       list.hidden = true;
+      empty.hidden = true;
       input.setAttribute('aria-expanded', 'false');
       container.classList.remove('is-suggesting');
     }
@@ -191,7 +198,11 @@
         announce(countMessage(items.length));
       } else {
         close();
-        if (document.activeElement === input) announce(noneMessage());
+        if (document.activeElement === input && query) {
+          announce(noneMessage());
+          empty.textContent = noneMessage();
+          empty.hidden = false;
+        }
       }
     }
 
