@@ -97,6 +97,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/agent/tickets.html"),
     ),
     (
+        "agent/queue.html",
+        include_str!("../templates/agent/queue.html"),
+    ),
+    (
         "agent/ticket.html",
         include_str!("../templates/agent/ticket.html"),
     ),

@@ -131,6 +131,7 @@ fn every_page_passes_an_accessibility_audit() {
         "/agent/history?slug=billing/refunds&locale=en".into(),
         "/agent/tickets".into(),
         format!("/agent/tickets/{}", ticket.id),
+        "/agent/queue".into(),
         "/agent/mining".into(),
         "/agent/reports".into(),
         "/agent/accounts".into(),

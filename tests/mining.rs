@@ -586,7 +586,100 @@ async fn leads_draft_mined_topics_from_the_page_round_robin_or_for_anyone_to_cla
         .save(&andy, open.id, open.version, fields)
         .expect("save");
     assert_eq!(saved.author, "andy");
-    assert!(state.store.unassigned_drafts().expect("list").is_empty());
+    assert_eq!(state.store.writing_queue(10, 0).expect("queue").1, 0);
     state.workflow.submit(&andy, open.id, &[]).expect("submit");
     assert!(state.workflow.approve(&andy, open.id, "").is_err());
+}
+
+#[tokio::test]
+async fn the_writing_queue_puts_the_most_needed_first_pages_and_is_claimed_once() {
+    let mut kb = help_center();
+    let ana = kb.agent("ana", Role::Agent);
+    let bo = kb.agent("bo", Role::Agent);
+    let state = kb.state();
+    let nobody = state.store.unassigned_account().expect("unassigned");
+    let run = state.store.save_mining_run("{}").expect("run");
+    // 25 drafts, created in an order that is not their priority.
+    let mut by_rank = std::collections::BTreeMap::new();
+    for i in 0..25usize {
+        let rank = (i * 7) % 25 + 1;
+        let fields = deflect::store::RevisionFields {
+            title: format!("Mined topic ranked {rank}"),
+            category: "billing".into(),
+            tags: vec![],
+            summary: String::new(),
+            visibility: deflect::articles::Visibility::Public,
+            status: deflect::articles::Status::Published,
+            extra: Default::default(),
+            body: "Tickets asked this.\n".into(),
+        };
+        let rev = state
+            .workflow
+            .start_new(&nobody, &format!("billing/mined-{i}"), "en", fields)
+            .expect("draft");
+        state
+            .store
+            .record_mined_draft(run, i as i32, rank, rev.id)
+            .expect("link");
+        by_rank.insert(rank, rev.id);
+    }
+
+    let first = kb.get_as("/agent/queue", &ana).await;
+    assert_eq!(first.status, 200);
+    let order: Vec<usize> = first
+        .body
+        .match_indices("Mined topic ranked ")
+        .filter_map(|(at, m)| {
+            let rest = &first.body[at + m.len()..];
+            rest[..rest.find(|c: char| !c.is_ascii_digit()).unwrap()]
+                .parse()
+                .ok()
+        })
+        .collect();
+    // Each title appears in the link and in the claim button's label.
+    let order: Vec<usize> = order.chunks(2).map(|c| c[0]).collect();
+    assert_eq!(
+        order,
+        (1..=20).collect::<Vec<_>>(),
+        "highest priority first, 20 a page"
+    );
+    assert!(first.body.contains("Page 1 of 2"), "{}", first.body);
+    let second = kb.get_as("/agent/queue?page=2", &ana).await;
+    assert_eq!(second.body.matches("Mined topic ranked ").count(), 5 * 2);
+
+    // The dashboard shows the count and the first three only.
+    let dashboard = kb.get_as("/agent", &bo).await;
+    assert!(
+        dashboard.body.contains("See the whole queue (25)"),
+        "{}",
+        dashboard.body
+    );
+    assert_eq!(dashboard.body.matches("/claim\"").count(), 3);
+
+    // Claimed once: ana becomes the author; bo is told who has it.
+    let top = by_rank[&1];
+    let claimed = kb
+        .post_as(&format!("/agent/revisions/{top}/claim"), &ana, &[])
+        .await;
+    assert_eq!(claimed.status, 303, "{}", claimed.body);
+    assert_eq!(
+        claimed.location(),
+        format!("/agent/revisions/{top}/edit?done=claimed")
+    );
+    assert_eq!(state.store.revision(top).unwrap().author, "ana");
+    let late = kb
+        .post_as(&format!("/agent/revisions/{top}/claim"), &bo, &[])
+        .await;
+    assert_eq!(late.status, 400);
+    assert!(
+        late.body.contains("This draft was claimed by ana already"),
+        "{}",
+        late.body
+    );
+    let (_, left) = state.store.writing_queue(20, 0).unwrap();
+    assert_eq!(left, 24);
+    let claim_get = kb
+        .get_as(&format!("/agent/revisions/{}/claim", by_rank[&2]), &bo)
+        .await;
+    assert_ne!(claim_get.status, 200, "no claim by GET");
 }

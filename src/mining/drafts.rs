@@ -70,7 +70,7 @@ pub fn create(
             let rev = store
                 .open_revision(&base, locale)?
                 .ok_or_else(|| WorkflowError::NotFound(base.clone()))?;
-            store.record_mined_draft(run, topic.id, rev.id)?;
+            store.record_mined_draft(run, topic.id, topic.rank, rev.id)?;
             outcomes.push(existing(rev.id, rev.author));
             continue;
         };
@@ -92,7 +92,7 @@ pub fn create(
             body: body(run, report, topic),
         };
         let rev = workflow.start_new(author, &slug, locale, fields)?;
-        store.record_mined_draft(run, topic.id, rev.id)?;
+        store.record_mined_draft(run, topic.id, topic.rank, rev.id)?;
         outcomes.push(DraftOutcome {
             topic_id: topic.id,
             title: topic.title.clone(),

@@ -280,6 +280,29 @@ impl Workflow {
         Ok(rev)
     }
 
+    /// Takes a draft from the writing queue: `actor` becomes its author.
+    /// Two agents claiming at once get one draft each time: the second is
+    /// told who has it.
+    pub fn claim(&self, actor: &Account, id: i64) -> Result<Revision> {
+        let rev = self.store.revision(id)?;
+        if !rev.state.is_open() {
+            return Err(WorkflowError::Invalid(format!(
+                "this draft is {} and can no longer be claimed",
+                rev.state.as_str()
+            )));
+        }
+        if self.store.claim_revision(id, actor.id)? {
+            return Ok(self.store.revision(id)?);
+        }
+        if rev.author_id == actor.id {
+            return Ok(rev);
+        }
+        Err(WorkflowError::Invalid(format!(
+            "this draft was claimed by {} already: choose another from the queue",
+            self.store.revision(id)?.author
+        )))
+    }
+
     /// Saves an edit made from `version`.
     pub fn save(
         &self,

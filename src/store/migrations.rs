@@ -194,6 +194,9 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX ticket_replies_by_ticket ON ticket_replies (ticket_id, id);
     CREATE INDEX events_by_session ON events (session, at);",
+    // 10: the writing queue — a mined draft keeps its topic's rank in its
+    // run (1 = highest priority), so the queue is ordered by it.
+    "ALTER TABLE mining_drafts ADD COLUMN rank INTEGER;",
 ];
 
 /// Applies the migrations the database has not seen, each in a transaction.

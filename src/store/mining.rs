@@ -26,6 +26,16 @@ pub struct MiningRun {
     pub report: String,
 }
 
+/// A draft in the writing queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Queued {
+    pub revision: super::Revision,
+    /// Its topic's rank in the run it was mined from (1 = first).
+    pub rank: Option<i64>,
+    /// That run.
+    pub run: Option<i64>,
+}
+
 /// A draft made from a run's topic.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MinedDraft {
@@ -66,12 +76,19 @@ impl Store {
         })
     }
 
-    /// Links a draft to the run topic it was made for.
-    pub fn record_mined_draft(&self, run: i64, topic: i32, revision: i64) -> Result<()> {
+    /// Links a draft to the run topic it was made for, and that topic's
+    /// rank in the run (1 = highest priority).
+    pub fn record_mined_draft(
+        &self,
+        run: i64,
+        topic: i32,
+        rank: usize,
+        revision: i64,
+    ) -> Result<()> {
         self.write(|tx| {
             tx.execute(
-                "INSERT OR REPLACE INTO mining_drafts (run_id, topic_id, revision_id) VALUES (?1, ?2, ?3)",
-                params![run, topic, revision],
+                "INSERT OR REPLACE INTO mining_drafts (run_id, topic_id, revision_id, rank) VALUES (?1, ?2, ?3, ?4)",
+                params![run, topic, revision, rank as i64],
             )?;
             Ok(())
         })
@@ -119,14 +136,40 @@ impl Store {
         }
     }
 
-    /// Open drafts waiting for a writer, the newest first.
-    pub fn unassigned_drafts(&self) -> Result<Vec<super::Revision>> {
+    /// The writing queue: open drafts waiting for a writer, highest
+    /// priority first (their topic's rank; the newest run first among
+    /// equals, drafts with no rank last), `limit` from `offset`, and how
+    /// many there are in all.
+    pub fn writing_queue(&self, limit: usize, offset: usize) -> Result<(Vec<Queued>, usize)> {
         self.read(|c| {
-            super::revisions::list(
-                c,
-                "a.name = ?1 AND a.email = ?2 AND r.state IN ('draft', 'changes_requested')",
+            const WAITING: &str = "FROM revisions r JOIN accounts a ON a.id = r.author_id
+                LEFT JOIN mining_drafts m ON m.revision_id = r.id
+                WHERE a.name = ?1 AND a.email = ?2 AND r.state IN ('draft', 'changes_requested')";
+            let total: i64 = c.query_row(
+                &format!("SELECT COUNT(DISTINCT r.id) {WAITING}"),
                 params![UNASSIGNED, UNASSIGNED_EMAIL],
-            )
+                |r| r.get(0),
+            )?;
+            let mut stmt = c.prepare(&format!(
+                "SELECT r.id, MIN(m.rank), MAX(m.run_id) {WAITING}
+                 GROUP BY r.id ORDER BY MIN(m.rank) IS NULL, MIN(m.rank), MAX(m.run_id) DESC, r.id DESC
+                 LIMIT ?3 OFFSET ?4"
+            ))?;
+            let rows = stmt
+                .query_map(
+                    params![UNASSIGNED, UNASSIGNED_EMAIL, limit as i64, offset as i64],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, Option<i64>>(2)?)),
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut out = Vec::with_capacity(rows.len());
+            for (id, rank, run) in rows {
+                out.push(Queued {
+                    revision: super::revisions::get(c, id)?,
+                    rank,
+                    run,
+                });
+            }
+            Ok((out, total as usize))
         })
     }
 

@@ -25,7 +25,7 @@ pub use events::{
     insert as insert_events, scan as scan_events, Event, EventKind, EventReader, EventRef,
     EventWriter, Source,
 };
-pub use mining::{MinedDraft, MiningRun, UNASSIGNED};
+pub use mining::{MinedDraft, MiningRun, Queued, UNASSIGNED};
 pub use outbox::OutboxItem;
 pub use revisions::{
     Adopted, Comment, NewRevision, Review, Revision, RevisionFields, RevisionKind, RevisionState,

@@ -212,7 +212,7 @@ fn revision(row: &Row) -> rusqlite::Result<Revision> {
     })
 }
 
-fn get(tx: &rusqlite::Connection, id: i64) -> Result<Revision> {
+pub(super) fn get(tx: &rusqlite::Connection, id: i64) -> Result<Revision> {
     tx.query_row(
         &format!("SELECT {COLUMNS} FROM revisions r JOIN accounts a ON a.id = r.author_id WHERE r.id = ?1"),
         [id],

@@ -1,5 +1,6 @@
 //! The dashboard: new tickets waiting in the inbox, my drafts, reviews assigned to me, revisions waiting for any
-//! reviewer, mined drafts waiting for a writer, and live articles that are
+//! reviewer, how many mined drafts wait for a writer (and the first few of
+//! that queue), and live articles that are
 //! stale (past their review interval) or unreviewed (their current content
 //! matches no approval — a hand edit), as computed for the leads' report too
 //! ([`crate::analytics::report::articles_needing_attention`]).
@@ -54,7 +55,7 @@ pub async fn page(
             let my_drafts = rows(s.store.drafts_of(me)?)?;
             let assigned = rows(s.store.assigned_to(me)?)?;
             let waiting = rows(s.store.waiting_for_review(me)?)?;
-            let unassigned = rows(s.store.unassigned_drafts()?)?;
+            let (queue_top, queued) = s.store.writing_queue(super::queue::ON_DASHBOARD, 0)?;
             let (stale, unreviewed) = attention(s, &session)?;
             let mut ctx = context(s, Some(&session), flash);
             ctx.insert(
@@ -63,12 +64,13 @@ pub async fn page(
                     "drafts": my_drafts.len(), "assigned": assigned.len(), "waiting": waiting.len(),
                     "stale": stale.len(), "unreviewed": unreviewed.len(),
                     "new_tickets": s.store.ticket_count_in(TicketStatus::New)?,
+                    "queue": queued,
                 }),
             );
             ctx.insert("my_drafts", &my_drafts);
             ctx.insert("assigned", &assigned);
             ctx.insert("waiting", &waiting);
-            ctx.insert("unassigned", &unassigned);
+            ctx.insert("queue_top", &super::queue::rows(s, &queue_top)?);
             ctx.insert("stale", &stale);
             ctx.insert("unreviewed", &unreviewed);
             render(s, "agent/dashboard.html", &ctx)

@@ -9,6 +9,7 @@ mod editor;
 mod login;
 mod mining;
 mod outbox;
+mod queue;
 mod reports;
 mod revision;
 mod synonyms;
@@ -69,6 +70,7 @@ pub fn routes() -> Router<AppState> {
         .route("/agent/tickets.csv", get(tickets::export))
         .route("/agent/tickets/{id}", get(tickets::page))
         .route("/agent/tickets/{id}/{action}", post(tickets::act))
+        .route("/agent/queue", get(queue::page))
         .route("/agent/mining", get(mining::page))
         .route("/agent/mining/report", get(mining::report))
         .route("/agent/mining/report.json", get(mining::report))
@@ -181,6 +183,7 @@ pub fn flash_from(query: Option<&str>) -> Option<Flash> {
     let params = crate::web::params::Params::parse(query);
     let text = match params.text("done")? {
         "saved" => "Draft saved.",
+        "claimed" => "The draft is yours: write it, then submit it for review.",
         "submitted" => "Submitted for review.",
         "approved" => "Approved.",
         "changes_requested" => "Changes requested: the author has been told.",

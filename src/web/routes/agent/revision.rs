@@ -316,6 +316,12 @@ pub async fn act(
                     wf.discard(me, id)?;
                     back("discarded")
                 }
+                "claim" => {
+                    wf.claim(me, id)?;
+                    Ok(redirect(&format!(
+                        "/agent/revisions/{id}/edit?done=claimed"
+                    )))
+                }
                 "restore" => {
                     let rev = wf.restore(me, id)?;
                     Ok(redirect(&format!(
