@@ -238,6 +238,21 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The help center's address for links that leave a page served by it
+    /// (a report opened from disk): `public_url`, else where `serve`
+    /// listens (an unspecified address as `localhost`).
+    pub fn site_url(&self) -> String {
+        if !self.public_url.is_empty() {
+            return self.public_url.trim_end_matches('/').to_string();
+        }
+        let port = self.addr.port();
+        match self.addr.ip() {
+            ip if ip.is_unspecified() || ip.is_loopback() => format!("http://localhost:{port}"),
+            std::net::IpAddr::V6(ip) => format!("http://[{ip}]:{port}"),
+            ip => format!("http://{ip}:{port}"),
+        }
+    }
+
     /// Loads `path` (or `deflect.toml` when it exists) and applies `DEFLECT_*`
     /// variables from `env` on top. Flags are applied by the caller.
     pub fn load(

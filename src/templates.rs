@@ -144,6 +144,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../templates/static/editor.js"),
     ),
     (
+        "article.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../templates/static/article.js"),
+    ),
+    (
         "contact.js",
         "text/javascript; charset=utf-8",
         include_str!("../templates/static/contact.js"),

@@ -1022,3 +1022,52 @@ fn the_widget_counts_honestly_keeps_readers_in_the_panel_and_explains_a_refused_
         serde_json::json!([blog_origin])
     );
 }
+
+#[test]
+fn the_table_of_contents_shows_the_section_being_read() {
+    let Some(path) = chromium() else { return };
+    let mut kb = TestKb::new();
+    let filler = "Words to scroll past. ".repeat(150);
+    kb.write(
+        "billing/long-guide.md",
+        &format!("---\ntitle: A long guide\n---\n\nIntro.\n\n## First part\n\n{filler}\n\n## Second part\n\n{filler}\n\n## Third part\n\n{filler}\n"),
+    );
+    let (_runtime, base) = serve(&mut kb);
+    let browser = launch(path);
+    let tab = browser.new_tab().unwrap();
+    set_viewport(&tab, 1280, 800);
+    tab.navigate_to(&format!("{base}/articles/billing/long-guide"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    tab.wait_for_element(".toc").unwrap();
+    let current = |tab: &headless_chrome::Tab| {
+        tab.evaluate(
+            "(document.querySelector('.toc a[aria-current]') || {}).textContent || ''",
+            false,
+        )
+        .unwrap()
+        .value
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+    };
+    tab.evaluate(
+        "document.getElementById('second-part').scrollIntoView()",
+        false,
+    )
+    .unwrap();
+    assert!(
+        wait_until(Duration::from_secs(5), || current(&tab) == "Second part"),
+        "{}",
+        current(&tab)
+    );
+    screenshot(&tab, "toc-current");
+    tab.evaluate(
+        "window.scrollTo(0, document.documentElement.scrollHeight)",
+        false,
+    )
+    .unwrap();
+    assert!(wait_until(Duration::from_secs(5), || current(&tab) == "Third part"));
+    tab.evaluate("window.scrollTo(0, 0)", false).unwrap();
+    assert!(wait_until(Duration::from_secs(5), || current(&tab).is_empty()));
+}

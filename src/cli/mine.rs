@@ -158,7 +158,13 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
     mining::output::write_json(out, report)?;
     mining::output::write_suggestions(out, report)?;
     mining::output::write_assignments(out, &mined.assignments)?;
-    mining::html::write(out, &templates, report, &config.site_name)?;
+    mining::html::write(
+        out,
+        &templates,
+        report,
+        &config.site_name,
+        &config.site_url(),
+    )?;
 
     print_summary(report);
     println!(

@@ -117,7 +117,8 @@ pub fn run(config: Config, args: Args) -> Result<ExitCode> {
                 &HtmlOptions {
                     locale: &config.default_locale,
                     site_name: &config.site_name,
-                    link_base: &config.public_url,
+                    // A file opened from disk needs the help center's address.
+                    link_base: &config.site_url(),
                 },
             )?
         }

@@ -44,11 +44,24 @@ struct TopicView<'a> {
 }
 
 /// The page for `report`.
-pub fn render(templates: &Templates, report: &Report, site_name: &str) -> Result<String, Error> {
+///
+/// `base` is put before the help center's own links (articles, the
+/// workspace): empty for the page the server shows, the help center's
+/// address for a file opened from disk, where `/articles/…` would lead
+/// nowhere.
+pub fn render(
+    templates: &Templates,
+    report: &Report,
+    site_name: &str,
+    base: &str,
+) -> Result<String, Error> {
+    let base = base.trim_end_matches('/');
     let topics: Vec<TopicView> = report.topics.iter().map(view).collect();
     let s: &Summary = &report.summary;
     let mut ctx = Context::new();
     ctx.insert("site_name", site_name);
+    ctx.insert("base", base);
+    ctx.insert("workspace_url", &format!("{base}/agent/mining"));
     ctx.insert("summary", s);
     ctx.insert("files", &files(&s.files));
     ctx.insert("topics", &topics);
@@ -73,14 +86,15 @@ pub fn render(templates: &Templates, report: &Report, site_name: &str) -> Result
     templates.render(TEMPLATE, &ctx).map_err(Error::Template)
 }
 
-/// Writes `report.html` into `dir`.
+/// Writes `report.html` into `dir`, its links to the help center at `base`.
 pub fn write(
     dir: &std::path::Path,
     templates: &Templates,
     report: &Report,
     site_name: &str,
+    base: &str,
 ) -> Result<std::path::PathBuf, Error> {
-    let page = render(templates, report, site_name)?;
+    let page = render(templates, report, site_name, base)?;
     write_atomic(&dir.join(REPORT_HTML), |w| {
         std::io::Write::write_all(w, page.as_bytes())
     })

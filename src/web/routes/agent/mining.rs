@@ -168,7 +168,7 @@ pub async fn report(
                 )
                     .into_response()
             } else {
-                let page = mining::html::render(&s.templates, &report, &s.config.site_name)
+                let page = mining::html::render(&s.templates, &report, &s.config.site_name, "")
                     .map_err(|e| AppError::Internal(e.to_string()))?;
                 Html(page).into_response()
             })
