@@ -274,12 +274,43 @@ async fn feedback_votes_and_deflections_are_recorded() {
                 .contains("/contact?article=billing%2Frefunds"),
         "reasons and a prefilled contact link"
     );
+    assert!(
+        reason_page.body.contains("name=\"comment\""),
+        "a box for the customer's words"
+    );
     kb.post_raw(
         "/feedback?slug=billing%2Frefunds&locale=en",
         Some(&cookies),
         &vote("no", Some("outdated")),
     )
     .await;
+    // "Something else", in words: kept, with personal data masked.
+    let said = serde_urlencoded::to_string([
+        ("csrf", token.as_str()),
+        ("helpful", "no"),
+        ("reason", "other"),
+        (
+            "comment",
+            "  Nothing about gift cards, write to jane@example.com  ",
+        ),
+    ])
+    .unwrap();
+    kb.post_raw(
+        "/feedback?slug=billing%2Frefunds&locale=en",
+        Some(&cookies),
+        &said,
+    )
+    .await;
+    let comments: Vec<Option<String>> = events(&mut kb)
+        .into_iter()
+        .filter(|e| e.kind == deflect::analytics::EventKind::Vote)
+        .map(|e| e.comment)
+        .collect();
+    assert_eq!(
+        comments.last().unwrap().as_deref(),
+        Some("Nothing about gift cards, write to [email]")
+    );
+    assert!(comments[..comments.len() - 1].iter().all(Option::is_none));
 
     let from_contact = get_with(
         &mut kb,
@@ -305,6 +336,7 @@ async fn feedback_votes_and_deflections_are_recorded() {
             "vote",
             "view",
             "vote",
+            "vote",
             "suggestion_click",
             "view",
             "deflected"
@@ -315,7 +347,7 @@ async fn feedback_votes_and_deflections_are_recorded() {
         (Some(false), None)
     );
     assert_eq!(evs[3].reason.as_deref(), Some("outdated"));
-    assert_eq!(evs[4].query.as_deref(), Some("charged twice"));
+    assert_eq!(evs[5].query.as_deref(), Some("charged twice"));
 }
 
 /// A webhook receiver on loopback failing its first `fail` requests.

@@ -30,6 +30,7 @@ fn ev(at: i64, session: &str, kind: EventKind, detail: impl FnOnce(&mut Event)) 
         locale: None,
         helpful: None,
         reason: None,
+        comment: None,
     };
     detail(&mut e);
     e
@@ -139,6 +140,14 @@ fn seeded_log() -> Vec<Event> {
             e.slug = Some("billing/refunds".into());
             e.locale = Some("fr".into());
             e.helpful = Some(false);
+        }),
+        // ...and says why, in words.
+        ev(m(d4, 11), "s7", EventKind::Vote, |e| {
+            e.slug = Some("billing/refunds".into());
+            e.locale = Some("fr".into());
+            e.helpful = Some(false);
+            e.reason = Some("other".into());
+            e.comment = Some("Rien sur les cartes cadeaux".into());
         }),
     ];
     events.sort_by_key(|e| e.at);

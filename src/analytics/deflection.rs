@@ -680,6 +680,7 @@ mod tests {
             locale: None,
             helpful: None,
             reason: None,
+            comment: None,
         }
     }
     fn search(m: i64, s: &str, q: &str, results: i64) -> Event {

@@ -293,8 +293,26 @@ pub struct Report {
     /// that article. Most searched first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meaning_only_searches: Option<Vec<GapRow>>,
+    /// What customers wrote with "No" votes in the period, newest first
+    /// (masked when recorded).
+    pub customer_comments: Vec<CommentRow>,
     /// Every day of the period, zeros included.
     pub daily: Vec<DayRow>,
+}
+
+/// A comment a customer left with a "No" vote, with the article it is about.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommentRow {
+    /// When, RFC 3339 UTC.
+    pub at: String,
+    pub slug: String,
+    pub locale: String,
+    pub title: String,
+    pub url: Option<String>,
+    /// The vote's reason (`outdated`, `unclear`, `didnt_answer`, `other`).
+    pub reason: Option<String>,
+    pub comment: String,
+    pub actions: Vec<Action>,
 }
 
 /// What a report covers and where it finds names.
@@ -319,7 +337,30 @@ pub fn open_events(path: &Path) -> Result<EventReader, ReportError> {
 /// `conn` (one scan over both).
 pub fn build(events: &EventReader, opts: ReportOptions) -> Result<Report, ReportError> {
     let (current, previous) = scan_metrics(events, opts.period, opts.default_locale)?;
-    from_metrics(&current, &previous, opts)
+    let comments = events.vote_comments(opts.period.since, opts.period.until, opts.rows.max(1))?;
+    let (index, default_locale) = (opts.index, opts.default_locale.to_string());
+    let mut report = from_metrics(&current, &previous, opts)?;
+    let mut titles = Titles {
+        index,
+        seen: HashMap::new(),
+    };
+    for c in comments {
+        let locale = c.locale.unwrap_or_else(|| default_locale.clone());
+        let (title, url) = titles.get(&c.slug, &locale)?;
+        report.customer_comments.push(CommentRow {
+            at: chrono::DateTime::from_timestamp_millis(c.at)
+                .unwrap_or_default()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            actions: vec![Action::edit_article(&c.slug, &locale)],
+            slug: c.slug,
+            locale,
+            title,
+            url,
+            reason: c.reason,
+            comment: c.comment,
+        });
+    }
+    Ok(report)
 }
 
 /// The metrics of `period` and of the period before it.
@@ -460,6 +501,7 @@ pub fn from_metrics(
         unreviewed_total,
         near_duplicates,
         meaning_only_searches,
+        customer_comments: Vec::new(),
         daily: daily_rows(opts.period, current),
     })
 }
@@ -721,6 +763,7 @@ mod tests {
                 locale: None,
                 helpful: None,
                 reason: None,
+                comment: None,
             }
         }
     }

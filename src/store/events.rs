@@ -118,6 +118,9 @@ pub struct Event {
     pub helpful: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// What the customer wrote with a "No" vote, personal data masked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 impl Event {
@@ -135,6 +138,7 @@ impl Event {
             locale: None,
             helpful: None,
             reason: None,
+            comment: None,
         }
     }
 }
@@ -142,8 +146,8 @@ impl Event {
 /// Inserts `events` in the caller's transaction.
 pub fn insert(tx: &Transaction, events: &[Event]) -> rusqlite::Result<()> {
     let mut stmt = tx.prepare_cached(
-        "INSERT INTO events (at, session, kind, source, query, slug, rank, results, locale, helpful, reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO events (at, session, kind, source, query, slug, rank, results, locale, helpful, reason, comment)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
     for e in events {
         stmt.execute(params![
@@ -157,7 +161,8 @@ pub fn insert(tx: &Transaction, events: &[Event]) -> rusqlite::Result<()> {
             e.results,
             e.locale,
             e.helpful,
-            e.reason
+            e.reason,
+            e.comment
         ])?;
     }
     Ok(())
@@ -183,11 +188,12 @@ fn event(r: &rusqlite::Row) -> rusqlite::Result<Option<Event>> {
         locale: r.get(8)?,
         helpful: r.get(9)?,
         reason: r.get(10)?,
+        comment: r.get(11)?,
     }))
 }
 
 const EVENT_COLUMNS: &str =
-    "at, session, kind, source, query, slug, rank, results, locale, helpful, reason";
+    "at, session, kind, source, query, slug, rank, results, locale, helpful, reason, comment";
 
 /// Calls `f` with every event in `[from, to)` (ms), oldest first.
 pub fn scan(
@@ -285,6 +291,17 @@ impl EventWriter {
     }
 }
 
+/// A comment a customer left with a "No" vote.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VoteComment {
+    /// Milliseconds since the Unix epoch, UTC.
+    pub at: i64,
+    pub slug: String,
+    pub locale: Option<String>,
+    pub reason: Option<String>,
+    pub comment: String,
+}
+
 /// An event as the metrics read it: borrowed, so a store scan can hand rows
 /// over without allocating a string per column.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -344,6 +361,27 @@ impl EventReader {
     /// Every event in `[from, to)` (ms), oldest first, to `f`.
     pub fn scan(&self, from: i64, to: i64, f: impl FnMut(Event)) -> Result<u64> {
         Ok(scan(&self.conn, from, to, f)?)
+    }
+
+    /// The newest `limit` comments left with "No" votes in `[from, to)`
+    /// (ms), newest first.
+    pub fn vote_comments(&self, from: i64, to: i64, limit: usize) -> Result<Vec<VoteComment>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT at, slug, locale, reason, comment FROM events
+             WHERE comment IS NOT NULL AND at >= ?1 AND at < ?2 ORDER BY at DESC, id DESC LIMIT ?3",
+        )?;
+        let rows = stmt
+            .query_map(params![from, to, limit as i64], |r| {
+                Ok(VoteComment {
+                    at: r.get(0)?,
+                    slug: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    locale: r.get(2)?,
+                    reason: r.get(3)?,
+                    comment: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
     }
 
     /// Calls `f` with every event in `[from, to)` (ms), oldest first,

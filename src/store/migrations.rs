@@ -197,6 +197,10 @@ pub const MIGRATIONS: &[&str] = &[
     // 10: the writing queue — a mined draft keeps its topic's rank in its
     // run (1 = highest priority), so the queue is ordered by it.
     "ALTER TABLE mining_drafts ADD COLUMN rank INTEGER;",
+    // 11: what a customer wrote with a "No" vote ("Something else: …"),
+    // masked; few events have one, so the report finds them by index.
+    "ALTER TABLE events ADD COLUMN comment TEXT;
+    CREATE INDEX events_with_comment ON events (at) WHERE comment IS NOT NULL;",
 ];
 
 /// Applies the migrations the database has not seen, each in a transaction.

@@ -23,7 +23,7 @@ use rusqlite::{Connection, Transaction};
 pub use accounts::{random_token, Account, Role, Session};
 pub use events::{
     insert as insert_events, scan as scan_events, Event, EventKind, EventReader, EventRef,
-    EventWriter, Source,
+    EventWriter, Source, VoteComment,
 };
 pub use mining::{MinedDraft, MiningRun, Queued, UNASSIGNED};
 pub use outbox::OutboxItem;

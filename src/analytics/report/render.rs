@@ -128,6 +128,12 @@ pub fn render_csv(report: &Report) -> Result<String, ReportError> {
     }
     section(
         &mut out,
+        "customer_comments",
+        COMMENT_COLUMNS,
+        comment_rows(&report.customer_comments),
+    )?;
+    section(
+        &mut out,
         "daily",
         &["date", "searches", "tickets", "deflections"],
         daily_rows(report),
@@ -179,6 +185,9 @@ const STALE_COLUMNS: &[&str] = &[
     "edit_url",
 ];
 const UNREVIEWED_COLUMNS: &[&str] = &["slug", "locale", "title", "owner", "edit_url"];
+const COMMENT_COLUMNS: &[&str] = &[
+    "at", "slug", "locale", "title", "reason", "comment", "edit_url",
+];
 
 fn period_rows(report: &Report) -> Rows {
     [
@@ -314,6 +323,22 @@ fn unreviewed_rows(rows: &[super::UnreviewedArticle]) -> Rows {
                 r.locale.clone(),
                 text(&r.title),
                 text(r.owner.as_deref().unwrap_or_default()),
+                action_url(&r.actions, super::ActionKind::EditArticle),
+            ]
+        })
+        .collect()
+}
+
+fn comment_rows(rows: &[super::CommentRow]) -> Rows {
+    rows.iter()
+        .map(|r| {
+            vec![
+                r.at.clone(),
+                r.slug.clone(),
+                r.locale.clone(),
+                text(&r.title),
+                r.reason.clone().unwrap_or_default(),
+                text(&r.comment),
                 action_url(&r.actions, super::ActionKind::EditArticle),
             ]
         })

@@ -302,6 +302,9 @@ async fn deflected(
         .await
 }
 
+/// The longest comment kept with a vote.
+const MAX_COMMENT_CHARS: usize = 500;
+
 /// Reasons a "No" vote may give.
 pub const REASONS: &[&str] = &["outdated", "unclear", "didnt_answer", "other"];
 
@@ -336,6 +339,13 @@ async fn feedback(
         .get("reason")
         .filter(|r| REASONS.contains(r))
         .map(String::from);
+    // What the customer wrote with a "No" ("Something else: …"), kept short
+    // and with emails, numbers and the like masked: reports are read by many.
+    let comment = form
+        .get("comment")
+        .map(|c| c.trim().chars().take(MAX_COMMENT_CHARS).collect::<String>())
+        .filter(|c| !helpful && !c.is_empty())
+        .map(|c| crate::pii::mask(&c).into_owned());
     let next = match (helpful, &reason) {
         (true, _) => "thanks",
         (false, None) => "reason",
@@ -346,6 +356,7 @@ async fn feedback(
         e.locale = Some(locale.clone());
         e.helpful = Some(helpful);
         e.reason = reason.clone();
+        e.comment = comment.clone();
     });
     let url = crate::articles::load::article_url(&state.config.default_locale, &locale, &slug);
     Ok(redirect(&format!("{url}?feedback={next}#feedback")))
