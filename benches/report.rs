@@ -189,6 +189,7 @@ fn session_script(world: &World, rng: &mut Rng, session: &str) -> Vec<Event> {
                 locale: None,
                 helpful: None,
                 reason: None,
+                comment: None,
             };
             fill(&mut e);
             out.push(e);
