@@ -1071,3 +1071,167 @@ fn the_table_of_contents_shows_the_section_being_read() {
     tab.evaluate("window.scrollTo(0, 0)", false).unwrap();
     assert!(wait_until(Duration::from_secs(5), || current(&tab).is_empty()));
 }
+
+#[test]
+fn a_french_customer_writes_to_support_in_french() {
+    let Some(path) = chromium() else { return };
+    let mut kb = TestKb::new();
+    let (_runtime, base) = serve(&mut kb);
+    let store = kb.state().store.clone();
+    let browser = launch(path);
+    let tab = browser.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(10));
+    set_viewport(&tab, 390, 844);
+    tab.navigate_to(&format!("{base}/fr/"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    tab.wait_for_element(".site-nav a[href='/fr/contact']")
+        .unwrap()
+        .click()
+        .unwrap();
+    assert!(wait_until(Duration::from_secs(10), || tab
+        .get_url()
+        .ends_with("/fr/contact")));
+    let heading = tab
+        .wait_for_element("h1")
+        .unwrap()
+        .get_inner_text()
+        .unwrap();
+    assert_eq!(heading, "Contacter le support");
+    let options = tab
+        .evaluate("[...document.querySelectorAll('#contact-category option')].map(o => o.textContent).join('|')", false)
+        .unwrap()
+        .value
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default();
+    assert!(options.contains("Facturation"), "{options}");
+    tab.wait_for_element("#contact-subject")
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.type_str("Remboursement").unwrap();
+    tab.wait_for_element("#contact-description")
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.type_str("Je voudrais un remboursement de mon abonnement annuel.")
+        .unwrap();
+    let suggestion = tab
+        .wait_for_element("#contact-suggestions a[href^='/fr/articles/billing/refunds']")
+        .unwrap()
+        .get_inner_text()
+        .unwrap();
+    assert_eq!(suggestion, "Politique de remboursement");
+    tab.wait_for_element("#contact-email")
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.type_str("client@example.com").unwrap();
+    screenshot(&tab, "contact-fr-390");
+    tab.wait_for_element("form.contact-form button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+    assert!(
+        wait_until(Duration::from_secs(10), || tab
+            .get_url()
+            .contains("/fr/contact/sent/")),
+        "{}",
+        tab.get_url()
+    );
+    let lang = tab
+        .evaluate("document.documentElement.lang", false)
+        .unwrap()
+        .value;
+    assert_eq!(lang, Some(serde_json::json!("fr")));
+    let query = deflect::store::TicketQuery {
+        limit: 5,
+        ..Default::default()
+    };
+    let (tickets, _) = store.tickets(&query).unwrap();
+    assert_eq!(tickets[0].fields.locale, "fr");
+}
+
+#[test]
+fn an_agent_takes_the_most_needed_draft_from_the_writing_queue() {
+    let Some(path) = chromium() else { return };
+    let mut kb = TestKb::new();
+    let (_runtime, base) = serve(&mut kb);
+    let state = kb.state();
+    state
+        .store
+        .create_account(
+            "ana",
+            "ana@example.com",
+            deflect::store::Role::Agent,
+            "correct horse battery",
+        )
+        .unwrap();
+    let nobody = state.store.unassigned_account().unwrap();
+    let run = state.store.save_mining_run("{}").unwrap();
+    for (i, rank) in [3usize, 1, 2].into_iter().enumerate() {
+        let fields = deflect::store::RevisionFields {
+            title: format!("Mined topic ranked {rank}"),
+            category: "billing".into(),
+            tags: vec![],
+            summary: String::new(),
+            visibility: deflect::articles::Visibility::Public,
+            status: deflect::articles::Status::Published,
+            extra: Default::default(),
+            body: "Tickets asked this.\n".into(),
+        };
+        let rev = state
+            .workflow
+            .start_new(&nobody, &format!("billing/mined-{i}"), "en", fields)
+            .unwrap();
+        state
+            .store
+            .record_mined_draft(run, i as i32, rank, rev.id)
+            .unwrap();
+    }
+    let browser = launch(path);
+    let tab = browser.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(10));
+    sign_in(&tab, &base, "ana");
+    let top = tab
+        .evaluate(
+            "[...document.querySelectorAll('.queue-top__title')].map(a => a.textContent).join('|')",
+            false,
+        )
+        .unwrap()
+        .value;
+    assert_eq!(
+        top,
+        Some(serde_json::json!(
+            "Mined topic ranked 1|Mined topic ranked 2|Mined topic ranked 3"
+        ))
+    );
+    for width in [1280, 390] {
+        set_viewport(&tab, width, 900);
+        tab.navigate_to(&format!("{base}/agent/queue"))
+            .unwrap()
+            .wait_until_navigated()
+            .unwrap();
+        tab.wait_for_element("h1").unwrap();
+        screenshot(&tab, &format!("queue-{width}"));
+        let problems = layout_problems(&tab);
+        assert!(problems.is_empty(), "queue at {width} px: {problems:?}");
+    }
+    tab.wait_for_element("form[action$='/claim'] button")
+        .unwrap()
+        .click()
+        .unwrap();
+    assert!(
+        wait_until(Duration::from_secs(10), || tab
+            .get_url()
+            .contains("/edit?done=claimed")),
+        "{}",
+        tab.get_url()
+    );
+    let title = tab
+        .evaluate("document.getElementById('ed-title').value", false)
+        .unwrap()
+        .value;
+    assert_eq!(title, Some(serde_json::json!("Mined topic ranked 1")));
+}

@@ -133,9 +133,27 @@ pub fn rephrase(sentence: &str) -> String {
     capitalize(&s)
 }
 
-/// "Questions about card, arrive and track" from the top terms.
+/// Words that can be distinctive of a topic's tickets (customers write
+/// "even" and "still" when annoyed) but name nothing a title could be about.
+const NOT_A_SUBJECT: &[&str] = &[
+    "again", "already", "also", "always", "anymore", "anyone", "anything", "even", "ever", "get",
+    "got", "help", "hi", "hello", "just", "much", "need", "never", "now", "only", "please",
+    "really", "still", "thank", "thanks", "today", "yet", "want", "way", "yes",
+];
+
+/// "Questions about card, arrive and track" from the top terms that name
+/// something (a pair counts when both its words do).
 fn from_terms(terms: &[(String, String)]) -> String {
-    let words: Vec<&str> = terms.iter().take(3).map(|(_, w)| w.as_str()).collect();
+    let names_something = |w: &str| {
+        w.split_whitespace()
+            .all(|word| !NOT_A_SUBJECT.contains(&word.to_lowercase().as_str()))
+    };
+    let words: Vec<&str> = terms
+        .iter()
+        .map(|(_, w)| w.as_str())
+        .filter(|w| names_something(w))
+        .take(3)
+        .collect();
     match words.as_slice() {
         [] => "Other questions".to_string(),
         [one] => format!("Questions about {one}"),
@@ -209,5 +227,22 @@ mod tests {
             suggest(&["ok"], &terms, &mut stem),
             "Questions about card and arrived"
         );
+    }
+
+    #[test]
+    fn titles_from_terms_name_things_not_fillers() {
+        let terms: Vec<(String, String)> = ["card", "even", "dispute", "still", "charge"]
+            .iter()
+            .map(|w| (w.to_string(), w.to_string()))
+            .collect();
+        assert_eq!(
+            from_terms(&terms),
+            "Questions about card, dispute and charge"
+        );
+        let fillers: Vec<(String, String)> = ["even", "just still"]
+            .iter()
+            .map(|w| (w.to_string(), w.to_string()))
+            .collect();
+        assert_eq!(from_terms(&fillers), "Other questions");
     }
 }

@@ -281,8 +281,8 @@ impl Workflow {
     }
 
     /// Takes a draft from the writing queue: `actor` becomes its author.
-    /// Two agents claiming at once get one draft each time: the second is
-    /// told who has it.
+    /// When two agents claim it at once, one gets it (the store's update is
+    /// conditional) and the other is told who has it.
     pub fn claim(&self, actor: &Account, id: i64) -> Result<Revision> {
         let rev = self.store.revision(id)?;
         if !rev.state.is_open() {

@@ -153,7 +153,7 @@ pub fn languages(
 }
 
 /// A locale's name in itself: its `language_name` UI string, else its code.
-pub fn language_name(state: &AppState, locale: &str) -> String {
+fn language_name(state: &AppState, locale: &str) -> String {
     let strings = state.templates.strings(locale);
     let own = state
         .templates
