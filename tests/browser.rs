@@ -910,7 +910,7 @@ fn the_widget_counts_honestly_keeps_readers_in_the_panel_and_explains_a_refused_
     for i in 1..=7 {
         kb.write(
             &format!("billing/wombat-{i}.md"),
-            &format!("---\ntitle: Wombat guide {i}\n---\n\nAll about the wombat plan, part {i}.\n"),
+            &format!("---\ntitle: Wombat guide {i}\n---\n\nAll about the wombat plan, part {i}.[^1]\n\n{}\n\n[^1]: The footnote of part {i}.\n", "Filler text. ".repeat(200)),
         );
     }
     // Two sites: the shop is allowed, the blog is not.
@@ -968,6 +968,28 @@ fn the_widget_counts_honestly_keeps_readers_in_the_panel_and_explains_a_refused_
             && see_all.ends_with("/search?q=wombat"),
         "{see_all}"
     );
+
+    // A footnote link scrolls the panel, never the host page.
+    js("[...r.querySelectorAll('.result')][0].click(); return true;");
+    assert!(wait_until(Duration::from_secs(10), || text_of(
+        "return r.querySelector('.article-title').textContent;"
+    )
+    .starts_with("Wombat guide")));
+    let url_before = tab.get_url();
+    js("r.querySelector('.prose sup a').click(); return true;");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        tab.get_url(),
+        url_before,
+        "the host page did not jump to #1"
+    );
+    let scroll = tab
+        .evaluate("window.scrollY", false)
+        .unwrap()
+        .value
+        .and_then(|v| v.as_f64())
+        .unwrap_or(-1.0);
+    assert_eq!(scroll, 0.0, "the host page did not scroll");
 
     // A link to another article opens it in the panel; the page stays.
     search("refund");
