@@ -1,7 +1,7 @@
-//! As-you-type suggestions: article titles matching a partial query. First
-//! the titles with every complete word (stemmed) and the last, unfinished
-//! word completed from the title vocabulary (most frequent completions
-//! first); then, to fill the list, titles with any of the words, one typo
+//! As-you-type suggestions: article titles matching a partial query: the
+//! titles with every complete word (stemmed) and the last, unfinished word
+//! completed from the title vocabulary (most frequent completions first);
+//! when no title has them all, titles with any of the words, one typo
 //! allowed in words of four letters or more.
 
 use serde::Serialize;
@@ -32,9 +32,9 @@ const MAX_COMPLETIONS: usize = 24;
 const TYPO_MIN_CHARS: usize = 4;
 
 impl SearchIndex {
-    /// Up to `limit` titles for the partial query `q`: first those with
-    /// every typed word (the last one completed), then, to fill the list,
-    /// those with any of them, a typo allowed ("refnud" finds "Refund").
+    /// Up to `limit` titles for the partial query `q`: those with every
+    /// typed word (the last one completed); when there are none, those with
+    /// any of them, a typo allowed ("refnud" finds "Refund").
     pub fn suggest(
         &self,
         q: &str,
@@ -76,6 +76,11 @@ impl SearchIndex {
         let prefixes: Vec<String> = partial.map(String::from).into_iter().collect();
         let mut out = Vec::new();
         for strict in [true, false] {
+            // The loose pass only when no title has every word: it costs a
+            // typo automaton, and its matches are weaker than any exact one.
+            if !strict && !out.is_empty() {
+                break;
+            }
             let Some(query) = self.title_query(&lang, &stems, partial, &completions, strict) else {
                 continue;
             };
