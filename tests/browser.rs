@@ -1190,28 +1190,7 @@ fn an_agent_takes_the_most_needed_draft_from_the_writing_queue() {
             "correct horse battery",
         )
         .unwrap();
-    let nobody = state.store.unassigned_account().unwrap();
-    let run = state.store.save_mining_run("{}").unwrap();
-    for (i, rank) in [3usize, 1, 2].into_iter().enumerate() {
-        let fields = deflect::store::RevisionFields {
-            title: format!("Mined topic ranked {rank}"),
-            category: "billing".into(),
-            tags: vec![],
-            summary: String::new(),
-            visibility: deflect::articles::Visibility::Public,
-            status: deflect::articles::Status::Published,
-            extra: Default::default(),
-            body: "Tickets asked this.\n".into(),
-        };
-        let rev = state
-            .workflow
-            .start_new(&nobody, &format!("billing/mined-{i}"), "en", fields)
-            .unwrap();
-        state
-            .store
-            .record_mined_draft(run, i as i32, rank, rev.id)
-            .unwrap();
-    }
+    crate::harness::queue_mined_drafts(&state, &[3, 1, 2]);
     let browser = launch(path);
     let tab = browser.new_tab().unwrap();
     tab.set_default_timeout(Duration::from_secs(10));

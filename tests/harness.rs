@@ -271,3 +271,36 @@ impl Reply {
             .expect("revision id")
     }
 }
+
+/// Drafts made by FAQ mining for nobody, one per rank in `ranks` (titled
+/// "Mined topic ranked N", slugs `billing/mined-{i}`), as the writing queue
+/// holds them; their revision ids, in `ranks` order.
+pub fn queue_mined_drafts(state: &AppState, ranks: &[usize]) -> Vec<i64> {
+    let nobody = state.store.unassigned_account().expect("unassigned");
+    let run = state.store.save_mining_run("{}").expect("run");
+    ranks
+        .iter()
+        .enumerate()
+        .map(|(i, &rank)| {
+            let fields = deflect::store::RevisionFields {
+                title: format!("Mined topic ranked {rank}"),
+                category: "billing".into(),
+                tags: vec![],
+                summary: String::new(),
+                visibility: deflect::articles::Visibility::Public,
+                status: deflect::articles::Status::Published,
+                extra: Default::default(),
+                body: "Tickets asked this.\n".into(),
+            };
+            let rev = state
+                .workflow
+                .start_new(&nobody, &format!("billing/mined-{i}"), "en", fields)
+                .expect("draft");
+            state
+                .store
+                .record_mined_draft(run, i as i32, rank, rev.id)
+                .expect("link");
+            rev.id
+        })
+        .collect()
+}

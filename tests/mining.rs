@@ -607,32 +607,10 @@ async fn the_writing_queue_puts_the_most_needed_first_pages_and_is_claimed_once(
     let ana = kb.agent("ana", Role::Agent);
     let bo = kb.agent("bo", Role::Agent);
     let state = kb.state();
-    let nobody = state.store.unassigned_account().expect("unassigned");
-    let run = state.store.save_mining_run("{}").expect("run");
     // 25 drafts, created in an order that is not their priority.
-    let mut by_rank = std::collections::BTreeMap::new();
-    for i in 0..25usize {
-        let rank = (i * 7) % 25 + 1;
-        let fields = deflect::store::RevisionFields {
-            title: format!("Mined topic ranked {rank}"),
-            category: "billing".into(),
-            tags: vec![],
-            summary: String::new(),
-            visibility: deflect::articles::Visibility::Public,
-            status: deflect::articles::Status::Published,
-            extra: Default::default(),
-            body: "Tickets asked this.\n".into(),
-        };
-        let rev = state
-            .workflow
-            .start_new(&nobody, &format!("billing/mined-{i}"), "en", fields)
-            .expect("draft");
-        state
-            .store
-            .record_mined_draft(run, i as i32, rank, rev.id)
-            .expect("link");
-        by_rank.insert(rank, rev.id);
-    }
+    let ranks: Vec<usize> = (0..25).map(|i| (i * 7) % 25 + 1).collect();
+    let ids = crate::harness::queue_mined_drafts(&state, &ranks);
+    let by_rank: std::collections::BTreeMap<usize, i64> = ranks.into_iter().zip(ids).collect();
 
     let first = kb.get_as("/agent/queue", &ana).await;
     assert_eq!(first.status, 200);

@@ -267,10 +267,19 @@ impl SearchIndex {
 
     /// Locales that have at least one published public article: a locale
     /// holding only drafts, archived or internal articles is not offered to
-    /// visitors (that would tell them such articles exist).
+    /// visitors (that would tell them such articles exist). Computed once
+    /// per searcher generation.
     pub fn locales(&self) -> Result<Vec<String>> {
+        let searcher = self.searcher();
+        let found = self
+            .locales
+            .get_or_load(&searcher, (), || self.public_locales(&searcher))?;
+        Ok(found.as_ref().clone())
+    }
+
+    fn public_locales(&self, searcher: &tantivy::Searcher) -> Result<Vec<String>> {
         let mut all = std::collections::BTreeSet::new();
-        for segment in self.searcher().segment_readers() {
+        for segment in searcher.segment_readers() {
             let inverted = segment.inverted_index(self.fields.locale)?;
             let mut stream = inverted.terms().stream()?;
             while stream.advance() {

@@ -91,6 +91,9 @@ pub struct SearchIndex {
     addresses: cache::GenerationMap<(), std::collections::HashMap<String, tantivy::DocAddress>>,
     /// The vectors laid out for scanning, per generation.
     dense: cache::GenerationMap<(), vectors::Dense<tantivy::DocAddress>>,
+    /// The locales with public articles, per generation: every page's
+    /// language switcher asks.
+    locales: cache::GenerationMap<(), Vec<String>>,
 }
 
 /// How [`SearchIndex::open`] found the index folder.
@@ -172,6 +175,7 @@ impl SearchIndex {
             semantic: None,
             addresses: cache::GenerationMap::new(1),
             dense: cache::GenerationMap::new(1),
+            locales: cache::GenerationMap::new(1),
         })
     }
 

@@ -223,8 +223,11 @@ pub async fn serve(
 /// workspace's own for `/agent` (an agent refused an action stays in the
 /// workspace, told what was refused and why), the help center's otherwise.
 async fn error_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let in_workspace = req.uri().path() == "/agent" || req.uri().path().starts_with("/agent/");
-    let headers = req.headers().clone();
+    // Only a workspace error page needs the request's headers (its session
+    // and referrer): every other request, searches first, copies nothing.
+    let path = req.uri().path();
+    let workspace =
+        (path == "/agent" || path.starts_with("/agent/")).then(|| req.headers().clone());
     let res = next.run(req).await;
     let Some(page) = res.extensions().get::<error::ErrorPage>().cloned() else {
         return res;
@@ -232,10 +235,10 @@ async fn error_pages(State(state): State<AppState>, req: Request, next: Next) ->
     let locale = state.config.default_locale.clone();
     let rendered = state
         .run(move |s| {
-            let (template, mut ctx) = if in_workspace {
-                let session = auth::session(s, &headers);
+            let (template, mut ctx) = if let Some(headers) = &workspace {
+                let session = auth::session(s, headers);
                 let mut ctx = routes::agent::context(s, session.as_ref(), None);
-                ctx.insert("back", &workspace_referer(&headers));
+                ctx.insert("back", &workspace_referer(headers));
                 ("agent/error.html", ctx)
             } else {
                 let mut ctx =

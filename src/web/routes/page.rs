@@ -125,11 +125,14 @@ pub fn languages(
     let default = &state.config.default_locale;
     let index = state.library.index();
     let mut locales = vec![default.clone()];
-    for l in index.locales().unwrap_or_default() {
-        if &l != default && index.count(&l, Audience::Public).unwrap_or(0) > 0 {
-            locales.push(l);
-        }
-    }
+    // `locales` has public articles only, and is kept per generation.
+    locales.extend(
+        index
+            .locales()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|l| l != default),
+    );
     locales
         .into_iter()
         .map(|l| {
