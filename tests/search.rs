@@ -377,3 +377,63 @@ fn snippets_start_and_end_on_whole_words() {
         );
     }
 }
+
+#[test]
+fn question_words_weigh_what_they_are_worth() {
+    let mut kb = TestKb::empty();
+    kb.write(
+        "billing/refunds.md",
+        &article(
+            "Refund policy",
+            "When we refund a charge, the money is back on your card within 5 days.",
+        ),
+    )
+    .write(
+        "sync/errors.md",
+        &article(
+            "Bank sync errors and how to fix them",
+            "What each error code means, and the steps to get your transactions flowing again.",
+        ),
+    )
+    .write(
+        "invoices/paid.md",
+        &article(
+            "Record a payment",
+            "Mark an invoice paid when the money arrives.",
+        ),
+    );
+    for (slug, title) in [
+        ("billing/plans", "Upgrade or downgrade your plan"),
+        ("billing/cancel", "Cancel your subscription"),
+        ("billing/card", "Update your card"),
+        ("invoices/send", "Send an invoice"),
+        ("invoices/taxes", "Add taxes to your invoices"),
+        ("account/password", "Reset a forgotten password"),
+    ] {
+        kb.write(
+            &format!("{slug}.md"),
+            &article(title, "Steps for your Pebble account."),
+        );
+    }
+    // "how", "do", "i", "get" and "my" only ask: the one title that uses
+    // "how" must not ride on it past the article about money coming back.
+    let found = kb.search("how do i get my money back");
+    assert_eq!(found.first().map(String::as_str), Some("billing/refunds"));
+    let sync = found.iter().position(|s| s == "sync/errors");
+    assert!(sync.is_none_or(|p| p > 1), "{found:?}");
+    assert_eq!(found.get(1).map(String::as_str), Some("invoices/paid"));
+
+    // In an FAQ whose titles are questions, the question word still tells
+    // two questions on one subject apart.
+    let mut faq = TestKb::empty();
+    faq.write(
+        "faq/why.md",
+        &article("Why do I need a mask?", "Masks stop droplets."),
+    )
+    .write(
+        "faq/where.md",
+        &article("Where do I get a mask?", "Masks are sold in pharmacies."),
+    );
+    assert_eq!(faq.search("why a mask")[0], "faq/why");
+    assert_eq!(faq.search("where a mask")[0], "faq/where");
+}

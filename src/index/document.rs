@@ -75,6 +75,9 @@ pub fn to_document(fields: &Fields, article: &Article) -> TantivyDocument {
 
     doc.add_text(lang.title, &article.title);
     doc.add_text(lang.title_exact, &article.title);
+    if asks_a_question(&article.title) {
+        doc.add_text(lang.question, &article.title);
+    }
     doc.add_text(lang.headings, &headings);
     doc.add_text(lang.tags, &tags);
     doc.add_text(lang.summary, &article.summary);
@@ -88,6 +91,13 @@ pub fn to_document(fields: &Fields, article: &Article) -> TantivyDocument {
         doc.add_text(lang.body_exact, part);
     }
     doc
+}
+
+/// Whether a title is a question: FAQ collections title articles with the
+/// customer's question ("Can I pay by card?", "¿Cómo …?").
+fn asks_a_question(title: &str) -> bool {
+    let title = title.trim();
+    title.ends_with(['?', '？']) || title.starts_with('¿')
 }
 
 /// FNV-1a: a stable 64-bit hash (std's hasher may change between releases).

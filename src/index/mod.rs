@@ -23,6 +23,7 @@ pub mod synonyms;
 pub mod typo;
 pub mod vectors;
 pub mod visible;
+mod worth;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};

@@ -19,8 +19,9 @@ use tantivy::tokenizer::{
 
 /// Version of the on-disk index layout and of what it stores; part of the
 /// index folder's name. 3: table cells end with a mark in the stored text
-/// (snippets show them apart).
-pub const SCHEMA_VERSION: u32 = 3;
+/// (snippets show them apart). 4: question titles indexed once more
+/// (`question`), where question words keep their weight.
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Language groups: a primary language subtag and its stemmer. `xx` is the
 /// plain group for every other language (lowercased and folded, no stemming).
@@ -71,6 +72,9 @@ pub struct LangFields {
     /// Title and body without stemming: an exact word scores above a stemmed one.
     pub title_exact: Field,
     pub body_exact: Field,
+    /// The title once more when it asks a question ("How do I …?"): there a
+    /// question word says what the article answers (see `worth`).
+    pub question: Field,
     pub stem_tokenizer: String,
     pub exact_tokenizer: String,
 }
@@ -143,6 +147,7 @@ pub fn build_schema() -> (Schema, Fields) {
                 body: text(&mut b, "body", &stem),
                 title_exact: text(&mut b, "title_exact", &exact),
                 body_exact: text(&mut b, "body_exact", &exact),
+                question: text(&mut b, "question", &exact),
                 stem_tokenizer: stem,
                 exact_tokenizer: exact,
             },

@@ -16,16 +16,17 @@ use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, QueryClone, TermQuery,
 };
-use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Searcher, SegmentReader, TantivyDocument, Term};
 
 use super::cache::HitSource;
 use super::query::{Audience, FacetCount, Hit, Mode, SearchRequest, SearchResults};
-use super::schema::{tokens, LangFields};
+use super::schema::{language_of, tokens, LangFields};
 use super::typo::{corrections, max_edits, Correction};
 use super::visible::{OnlyVisible, Visible};
+use super::worth::Worth;
 use super::{document, synonyms, Result, SearchIndex};
 
 // Where a word appears says how much an article is about it.
@@ -322,6 +323,7 @@ impl SearchIndex {
             return Ok(None);
         }
         let visible = self.visible(searcher, audience)?;
+        let worth = Worth::new(searcher, language_of(locale));
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut replacements: Vec<(String, String)> = Vec::new();
         let mut words: Vec<String> = Vec::new();
@@ -332,7 +334,8 @@ impl SearchIndex {
                 .iter()
                 .find(|(p, _)| p == pos)
                 .map(|(_, s)| s.as_str());
-            let mut ways = word_clauses(lang, word, stemmed, 1.0);
+            let mut ways =
+                word_clauses(lang, word, stemmed, 1.0, worth.asks(word).then_some(&worth));
             // Counted over what `audience` may read: a word found only in a
             // draft is unknown to a customer, and is never offered to them.
             let df = visible.doc_freq(searcher, lang.body_exact, word, RARE + 1)?
@@ -353,7 +356,14 @@ impl SearchIndex {
                             .next()
                             .map(|(_, s)| s);
                         let weight = W_TYPO[usize::from(c.distance.clamp(1, 2) - 1)];
-                        ways.extend(word_clauses(lang, &c.word, stemmed_c.as_deref(), weight));
+                        let asks = worth.asks(&c.word).then_some(&worth);
+                        ways.extend(word_clauses(
+                            lang,
+                            &c.word,
+                            stemmed_c.as_deref(),
+                            weight,
+                            asks,
+                        ));
                         words.push(c.word.clone());
                     }
                 }
@@ -416,29 +426,51 @@ fn phrase_bonus(
     .collect()
 }
 
-/// The ways one word can match: exactly, and by its stem, scaled by `scale`.
+/// The ways one word can match: exactly, and by its stem, scaled by `scale`
+/// and, for a question word, by what it is worth in each field.
 fn word_clauses(
     lang: &LangFields,
     word: &str,
     stemmed: Option<&str>,
     scale: f32,
+    question_word: Option<&Worth>,
 ) -> Vec<(Occur, Box<dyn Query>)> {
     let mut ways = vec![
-        should(term(lang.title_exact, word), W_EXACT_TITLE * scale),
-        should(term(lang.body_exact, word), W_EXACT_BODY * scale),
+        (lang.title_exact, word, W_EXACT_TITLE),
+        (lang.body_exact, word, W_EXACT_BODY),
     ];
     if let Some(stemmed) = stemmed {
-        for (field, weight) in [
-            (lang.title, W_TITLE),
-            (lang.headings, W_HEADINGS),
-            (lang.tags, W_TAGS),
-            (lang.summary, W_SUMMARY),
-            (lang.body, W_BODY),
-        ] {
-            ways.push(should(term(field, stemmed), weight * scale));
-        }
+        ways.extend([
+            (lang.title, stemmed, W_TITLE),
+            (lang.headings, stemmed, W_HEADINGS),
+            (lang.tags, stemmed, W_TAGS),
+            (lang.summary, stemmed, W_SUMMARY),
+            (lang.body, stemmed, W_BODY),
+        ]);
     }
-    ways
+    if let Some(worth) = question_word {
+        // In a title that is itself a question the word keeps its weight.
+        let title = worth.factor(&Term::from_field_text(lang.title_exact, word));
+        ways.push((
+            lang.question,
+            word,
+            (W_EXACT_TITLE + W_TITLE) * (1.0 - title),
+        ));
+    }
+    ways.into_iter()
+        .filter(|&(_, _, weight)| weight > 0.0)
+        .map(|(field, text, weight)| {
+            let term = Term::from_field_text(field, text);
+            let worth = match question_word {
+                Some(worth) if field != lang.question => worth.factor(&term),
+                _ => 1.0,
+            };
+            should(
+                TermQuery::new(term, IndexRecordOption::WithFreqs),
+                weight * scale * worth,
+            )
+        })
+        .collect()
 }
 
 /// A synonym phrase: every one of its words must match (by stem, any field);
@@ -455,7 +487,7 @@ fn phrase_clause(
     let must: Vec<(Occur, Box<dyn Query>)> = words
         .iter()
         .map(|(_, w)| -> (Occur, Box<dyn Query>) {
-            let ways: Vec<(Occur, Box<dyn Query>)> = word_clauses(lang, w, Some(w), 1.0)
+            let ways: Vec<(Occur, Box<dyn Query>)> = word_clauses(lang, w, Some(w), 1.0, None)
                 .into_iter()
                 .skip(2)
                 .collect();
@@ -554,13 +586,6 @@ fn top_docs(
                 )
             }
         })
-}
-
-fn term(field: Field, text: &str) -> TermQuery {
-    TermQuery::new(
-        Term::from_field_text(field, text),
-        IndexRecordOption::WithFreqs,
-    )
 }
 
 fn should(q: TermQuery, weight: f32) -> (Occur, Box<dyn Query>) {
