@@ -119,7 +119,15 @@ fn main() {
     }
     rows.push(("BM25 reference", run_bm25(&golden), run_bm25(&typo_golden)));
     if let Ok(path) = std::env::var("RELEVANCE_DUMP") {
-        dump(library.index(), &golden, &path);
+        let texts: Vec<(String, String, String)> = faqs
+            .iter()
+            .map(|f| {
+                let title = f.question.trim().to_string();
+                let passage = format!("{title}. {}", f.answer.trim());
+                (format!("faq/faq-{}", f.id), title, passage)
+            })
+            .collect();
+        dump(library.index(), model.as_deref(), &texts, &golden, &path);
     }
     if model.is_some() {
         answers_calibration(library.index(), &golden);
@@ -179,9 +187,21 @@ fn answers_calibration(index: &deflect::index::SearchIndex, golden: &[GoldenQuer
 }
 
 /// Writes each query's lexical and semantic top 50 (slug, score) and its
-/// expected slugs as JSON lines, for designing the fusion offline.
-fn dump(index: &deflect::index::SearchIndex, golden: &[GoldenQuery], path: &str) {
+/// expected slugs as JSON lines, for designing the fusion offline; with a
+/// model, also its cosine with every FAQ's title and with its title and
+/// answer as one passage.
+fn dump(
+    index: &deflect::index::SearchIndex,
+    model: Option<&deflect::semantic::Model>,
+    texts: &[(String, String, String)],
+    golden: &[GoldenQuery],
+    path: &str,
+) {
     use std::io::Write;
+    let embedded: Vec<(Vec<f32>, Vec<f32>)> = match model {
+        Some(m) => texts.iter().map(|(_, t, p)| (m.embed(t), m.embed(p))).collect(),
+        None => Vec::new(),
+    };
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("dump file"));
     for g in golden {
         let req = deflect::index::SearchRequest {
@@ -201,9 +221,18 @@ fn dump(index: &deflect::index::SearchIndex, golden: &[GoldenQuery], path: &str)
                 .map(|h| (h.slug, h.score))
                 .collect()
         };
+        let q = model.map(|m| m.embed(&g.query)).unwrap_or_default();
+        let cos = |pick: fn(&(Vec<f32>, Vec<f32>)) -> &Vec<f32>| -> HashMap<&str, f32> {
+            texts
+                .iter()
+                .zip(&embedded)
+                .map(|((slug, _, _), e)| (slug.as_str(), deflect::semantic::dot(&q, pick(e))))
+                .collect()
+        };
         let line = serde_json::json!({
             "query": g.query, "expected": g.expected,
             "lexical": list(Mode::Lexical), "semantic": list(Mode::Semantic),
+            "title_cos": cos(|e| &e.0), "passage_cos": cos(|e| &e.1),
         });
         writeln!(out, "{line}").expect("write dump");
     }
