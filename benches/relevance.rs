@@ -199,7 +199,10 @@ fn dump(
 ) {
     use std::io::Write;
     let embedded: Vec<(Vec<f32>, Vec<f32>)> = match model {
-        Some(m) => texts.iter().map(|(_, t, p)| (m.embed(t), m.embed(p))).collect(),
+        Some(m) => texts
+            .iter()
+            .map(|(_, t, p)| (m.embed(t), m.embed(p)))
+            .collect(),
         None => Vec::new(),
     };
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("dump file"));
@@ -222,17 +225,20 @@ fn dump(
                 .collect()
         };
         let q = model.map(|m| m.embed(&g.query)).unwrap_or_default();
-        let cos = |pick: fn(&(Vec<f32>, Vec<f32>)) -> &Vec<f32>| -> HashMap<&str, f32> {
+        let cos = |passage: bool| -> HashMap<&str, f32> {
             texts
                 .iter()
                 .zip(&embedded)
-                .map(|((slug, _, _), e)| (slug.as_str(), deflect::semantic::dot(&q, pick(e))))
+                .map(|((slug, _, _), (t, p))| {
+                    let v = if passage { p } else { t };
+                    (slug.as_str(), deflect::semantic::dot(&q, v))
+                })
                 .collect()
         };
         let line = serde_json::json!({
             "query": g.query, "expected": g.expected,
             "lexical": list(Mode::Lexical), "semantic": list(Mode::Semantic),
-            "title_cos": cos(|e| &e.0), "passage_cos": cos(|e| &e.1),
+            "title_cos": cos(false), "passage_cos": cos(true),
         });
         writeln!(out, "{line}").expect("write dump");
     }
