@@ -21,4 +21,5 @@ mod search;
 #[cfg(feature = "semantic")]
 mod semantic;
 mod server;
+mod store_postgres;
 mod watch;

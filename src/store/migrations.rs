@@ -194,10 +194,10 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX ticket_replies_by_ticket ON ticket_replies (ticket_id, id);
     CREATE INDEX events_by_session ON events (session, at);",
-    // 10: the writing queue — a mined draft keeps its topic's rank in its
+    // 6: the writing queue — a mined draft keeps its topic's rank in its
     // run (1 = highest priority), so the queue is ordered by it.
     "ALTER TABLE mining_drafts ADD COLUMN rank INTEGER;",
-    // 11: what a customer wrote with a "No" vote ("Something else: …"),
+    // 7: what a customer wrote with a "No" vote ("Something else: …"),
     // masked; few events have one, so the report finds them by index.
     "ALTER TABLE events ADD COLUMN comment TEXT;
     CREATE INDEX events_with_comment ON events (at) WHERE comment IS NOT NULL;",

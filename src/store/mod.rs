@@ -8,6 +8,7 @@
 mod accounts;
 mod events;
 mod migrations;
+pub mod migrations_postgres;
 mod mining;
 
 pub use migrations::migrate;
