@@ -194,6 +194,18 @@ impl Default for ReviewConfig {
 pub struct PublishConfig {
     /// When `articles/` is in a git repository, commit each publication.
     pub git_commit: bool,
+    /// Replicas sharing a git remote (`git_sync_ms`, milliseconds; 0 = off):
+    /// every this often, push this replica's publications to the branch's
+    /// upstream and take the others'. Implies `git_commit`.
+    #[serde(rename = "git_sync_ms", with = "millis")]
+    pub git_sync: Duration,
+}
+
+impl PublishConfig {
+    /// Whether publications are committed (asked, or needed by sync).
+    pub fn commits(&self) -> bool {
+        self.git_commit || !self.git_sync.is_zero()
+    }
 }
 
 /// `[notify]`: where workflow events are sent.

@@ -21,9 +21,9 @@
 //! error                  (gathers the errors of the layers below)
 //! index store            (the derived search index; every database access)
 //! config                 (settings resolved once into typed values)
-//! articles pii templates text csv_guard atomic_file semantic
+//! articles pii templates text csv_guard atomic_file semantic git
 //!                        (leaves: parsing, rendering, scrubbing, UI text, safe output, whole-file writes,
-//!                         the sentence model)
+//!                         the sentence model, git in the articles folder)
 //! ```
 
 pub mod analytics;
@@ -34,6 +34,7 @@ pub mod config;
 pub mod csv_guard;
 pub mod error;
 pub mod eval;
+pub mod git;
 pub mod index;
 pub mod intake;
 pub mod library;

@@ -8,6 +8,7 @@ mod api;
 mod browser;
 mod cli;
 mod deflection;
+mod git_sync;
 mod harness;
 mod inbox;
 mod inputs;

@@ -28,6 +28,16 @@ pub fn run(mut config: Config, args: Args) -> Result<ExitCode> {
     if args.no_watch {
         config.watch = false;
     }
+    // Replicas sharing a git remote start from its articles.
+    let git_sync = if config.publish.git_sync.is_zero() {
+        None
+    } else {
+        let sync = crate::git::Sync::new(&config.articles).map_err(anyhow::Error::msg)?;
+        if let Err(e) = sync.round() {
+            tracing::warn!("git sync: {e}");
+        }
+        Some(Arc::new(sync))
+    };
     let started = std::time::Instant::now();
     let library = Arc::new(super::open_library(&config)?);
     library
@@ -57,6 +67,10 @@ pub fn run(mut config: Config, args: Args) -> Result<ExitCode> {
     }
     // Deliver queued notifications (and retry failed ones) in the background.
     state.workflow.notifier.spawn();
+    let _git_sync = git_sync.map(|sync| {
+        let _ = state.git_sync.set(Arc::clone(&sync));
+        sync.spawn(config.publish.git_sync)
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

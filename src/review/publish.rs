@@ -6,7 +6,6 @@
 //! `Reviewed-by:` trailer per reviewer.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value as Json;
 
@@ -233,51 +232,19 @@ fn contained_dir(root: &Path, rel_dir: &Path, path: &str) -> std::io::Result<Pat
 /// commit author and a `Reviewed-by:` trailer per reviewer. Does nothing
 /// when `root` is not in a git work tree.
 pub fn git_commit(
+    tree: &crate::git::WorkTree,
     root: &Path,
     path: &str,
     message: &str,
     credits: &Credits,
 ) -> Result<bool, String> {
-    let inside = Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(["rev-parse", "--is-inside-work-tree"])
-        .output();
-    if !inside.is_ok_and(|o| o.status.success()) {
-        return Ok(false);
-    }
-    let run = |args: &[&str]| -> Result<(), String> {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(root)
-            .args(args)
-            // deflect commits on the agent's behalf: it is the committer.
-            .env("GIT_COMMITTER_NAME", "deflect")
-            .env("GIT_COMMITTER_EMAIL", "deflect@localhost")
-            .output()
-            .map_err(|e| format!("cannot run git: {e}"))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "git {} failed: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim()
-            ))
-        }
-    };
-    run(&["add", "--", path])?;
     let trailers: String = credits
         .reviewers
         .iter()
         .map(|r| format!("Reviewed-by: {} <{}>\n", r.name, r.email))
         .collect();
     let author = format!("{} <{}>", credits.author.name, credits.author.email);
-    let full = format!("{message}\n\n{trailers}");
-    run(&[
-        "commit", "--quiet", "--author", &author, "-m", &full, "--", path,
-    ])?;
-    Ok(true)
+    tree.commit(root, path, &format!("{message}\n\n{trailers}"), &author)
 }
 
 #[cfg(test)]

@@ -62,7 +62,7 @@ impl Workflow {
             library,
             notifier,
             min_approvals: config.review.min_approvals.max(1),
-            git_commit: config.publish.git_commit,
+            git_commit: config.publish.commits(),
         }
     }
 
@@ -462,6 +462,8 @@ impl Workflow {
             &credits,
             previous.as_ref(),
         );
+        // With git, the tree is held from the write to the commit.
+        let tree = self.git_commit.then(crate::git::lock);
         write_atomically(root, &rev.path, &text).map_err(|e| match e.kind() {
             // A path that would leave `articles/` (through a symlink, say).
             std::io::ErrorKind::InvalidInput => {
@@ -469,9 +471,9 @@ impl Workflow {
             }
             _ => WorkflowError::Write(e.to_string()),
         })?;
-        if self.git_commit {
+        if let Some(tree) = tree {
             let message = format!("Publish {}: {}", rev.slug, rev.fields.title);
-            if let Err(e) = git_commit(root, &rev.path, &message, &credits) {
+            if let Err(e) = git_commit(&tree, root, &rev.path, &message, &credits) {
                 tracing::error!("published {} but the git commit failed: {e}", rev.path);
             }
         }

@@ -71,6 +71,8 @@ pub struct Inner {
     pub workers: Arc<tokio::sync::Semaphore>,
     /// Sites whose browsers the CORS settings refused, for `/healthz`.
     pub refused_origins: cors::RefusedOrigins,
+    /// The articles folder's git sync, when `serve` runs one (`/healthz`).
+    pub git_sync: std::sync::OnceLock<Arc<crate::git::Sync>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -130,6 +132,7 @@ impl AppState {
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
             refused_origins: Default::default(),
+            git_sync: Default::default(),
         })))
     }
 

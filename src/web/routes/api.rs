@@ -275,6 +275,9 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
         // Sites whose browsers asked the API and were refused by the CORS
         // settings (add them to `cors_origins` to let a widget there work).
         "cors_refused_origins": state.refused_origins.list(),
+        // With `publish.git_sync_ms`: the last sync round, its error, and
+        // publications not pushed yet (null when sync is off).
+        "git_sync": state.git_sync.get().map(|s| s.status()),
     }))
 }
 
