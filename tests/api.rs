@@ -268,6 +268,8 @@ async fn healthz_reports_articles_and_problems() {
     kb.write("broken.md", "---\ntitle: [oops\n---\n");
     let v = kb.get("/healthz").await.json();
     assert_eq!(v["status"], "ok");
+    assert_eq!(v["store"]["engine"], "sqlite");
+    assert_eq!(v["store"]["reachable"], true);
     assert_eq!(v["articles"], 8);
     let problems = v["problems"].as_array().unwrap();
     assert_eq!(problems.len(), 1);

@@ -94,6 +94,16 @@ impl Store {
         &self.path
     }
 
+    /// The engine behind the store, for `/healthz`.
+    pub fn engine(&self) -> &'static str {
+        "sqlite"
+    }
+
+    /// Whether the database answers a query.
+    pub fn ping(&self) -> Result<()> {
+        self.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
+    }
+
     /// Runs `f` on the connection.
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());

@@ -268,8 +268,23 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
         .iter()
         .map(|p| p.to_string())
         .collect();
+    let store = state.clone();
+    let reachable = match tokio::task::spawn_blocking(move || store.store.ping()).await {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            tracing::error!("the store does not answer: {e}");
+            false
+        }
+        Err(e) => {
+            tracing::error!("the store check failed: {e}");
+            false
+        }
+    };
     Json(json!({
-        "status": "ok",
+        // Search and articles are served either way; without the store the
+        // workspace, the contact form and analytics are not.
+        "status": if reachable { "ok" } else { "degraded" },
+        "store": { "engine": state.store.engine(), "reachable": reachable },
         "articles": state.library.index().len(),
         "problems": problems,
         // Sites whose browsers asked the API and were refused by the CORS
