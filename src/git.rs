@@ -6,14 +6,16 @@
 //! and the watcher re-indexes them like any edit); when this folder has
 //! commits the remote lacks — its publications — push them. A push another
 //! replica beat is retried after taking its commits, so two replicas
-//! publishing at once both land. A real conflict (the same article changed
-//! on both sides) aborts the rebase: the local publication stays committed
-//! here, nothing is overwritten, and the error is reported until someone
-//! resolves it in git.
+//! publishing at once both land. A real conflict (the same lines changed on
+//! both sides, found with `git merge-tree` before the work tree is touched)
+//! or uncommitted changes stop the rebase before it starts: nothing is
+//! overwritten, the local publication stays committed here, and the error
+//! is reported until someone resolves it in git.
 //!
-//! Every git command of this process runs under one lock ([`lock`]), which
-//! a publication holds from writing its file to committing it, so a sync
-//! round never meets a publication half done.
+//! Whatever touches the work tree runs under one lock per process
+//! ([`lock`]), which a publication holds from writing its file to
+//! committing it, so a sync round never rebases under a publication half
+//! done; fetching and pushing run outside it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -38,12 +40,24 @@ fn git(root: &Path, args: &[&str]) -> Result<String, String> {
     let out = Command::new("git")
         .arg("-C")
         .arg(root)
+        // No prompt may stall a sync round: no password, no host key
+        // question, and a transfer slower than 1 KB/s for 30 s gives up.
+        .args([
+            "-c",
+            "http.lowSpeedLimit=1000",
+            "-c",
+            "http.lowSpeedTime=30",
+        ])
         .args(args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env(
+            "GIT_SSH_COMMAND",
+            std::env::var("GIT_SSH_COMMAND").unwrap_or_else(|_| "ssh -o BatchMode=yes".into()),
+        )
         // deflect commits and rebases on the agents' behalf: it is the
         // committer, whatever identity the machine has (or lacks).
         .env("GIT_COMMITTER_NAME", "deflect")
         .env("GIT_COMMITTER_EMAIL", "deflect@localhost")
-        .env("GIT_TERMINAL_PROMPT", "0")
         .output()
         .map_err(|e| format!("cannot run git: {e}"))?;
     if out.status.success() {
@@ -156,13 +170,13 @@ impl Sync {
     /// One round: fetch, take the remote's commits, push ours; the outcome
     /// is also kept for [`Sync::status`].
     pub fn round(&self) -> Result<Round, String> {
-        let (result, unpushed) = {
-            let _one = work_tree();
-            let result = self.round_locked();
-            (result, self.ahead_behind().map_or(0, |(ahead, _)| ahead))
-        };
+        let result = self.round_inner();
+        let unpushed = self.ahead_behind().map(|(ahead, _)| ahead);
         let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
-        status.unpushed = unpushed;
+        // Kept from the last count when this one fails (the upstream gone).
+        if let Ok(unpushed) = unpushed {
+            status.unpushed = unpushed;
+        }
         match &result {
             Ok(round) => {
                 status.last_ok_at = Some(Utc::now());
@@ -175,23 +189,24 @@ impl Sync {
         result
     }
 
-    fn round_locked(&self) -> Result<Round, String> {
+    fn round_inner(&self) -> Result<Round, String> {
         let mut round = Round::default();
         let mut last = String::new();
         for _ in 0..ATTEMPTS {
+            // Fetching and pushing touch refs and objects, never the work
+            // tree: they run without the lock, so a slow remote never holds
+            // up a publication.
             git(&self.root, &["fetch", "--quiet"])?;
-            let (ahead, behind) = self.ahead_behind()?;
-            if behind > 0 {
-                if let Err(e) = git(&self.root, &["rebase", "--autostash", "--quiet", "@{u}"]) {
-                    let _ = git(&self.root, &["rebase", "--abort"]);
-                    return Err(format!(
-                        "the remote changed an article this replica also changed; its publication stays committed here, unpushed, until the conflict is resolved in git ({e})"
-                    ));
+            {
+                let _tree = work_tree();
+                let (ahead, behind) = self.ahead_behind()?;
+                if behind > 0 {
+                    self.take_remote()?;
+                    round.pulled = true;
                 }
-                round.pulled = true;
-            }
-            if ahead == 0 {
-                return Ok(round);
+                if ahead == 0 {
+                    return Ok(round);
+                }
             }
             match git(
                 &self.root,
@@ -206,6 +221,49 @@ impl Sync {
             }
         }
         Err(last)
+    }
+
+    /// Rebases this folder's commits onto the upstream's. Refused before the
+    /// work tree is touched (so the watcher never sees a half-done rebase)
+    /// when files have uncommitted changes or when both sides changed the
+    /// same lines; until then this replica neither takes nor pushes.
+    fn take_remote(&self) -> Result<(), String> {
+        let dirty = git(
+            &self.root,
+            &["status", "--porcelain", "--untracked-files=no"],
+        )?;
+        if let Some(file) = dirty.lines().next() {
+            return Err(format!(
+                "articles/ has uncommitted changes ({}): commit or discard them in git; until then this replica neither takes nor pushes publications",
+                file.get(3..).unwrap_or(file)
+            ));
+        }
+        // Exit 1: the merge would conflict; 0: it would not.
+        let merges = Command::new("git")
+            .arg("-C")
+            .arg(&self.root)
+            .args(["merge-tree", "--write-tree", "--name-only", "HEAD", "@{u}"])
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if merges.status.code() == Some(1) {
+            let out = String::from_utf8_lossy(&merges.stdout);
+            let files: Vec<&str> = out
+                .split("\n\n")
+                .next()
+                .unwrap_or("")
+                .lines()
+                .skip(1)
+                .collect();
+            return Err(format!(
+                "conflict: the remote changed {} that this replica also changed; this replica's publication stays committed here, unpushed, and this replica neither takes nor pushes publications until the conflict is resolved in git",
+                files.join(", ")
+            ));
+        }
+        if let Err(e) = git(&self.root, &["rebase", "--quiet", "@{u}"]) {
+            let _ = git(&self.root, &["rebase", "--abort"]);
+            return Err(format!("cannot take the remote's commits: {e}"));
+        }
+        Ok(())
     }
 
     /// Local commits the upstream lacks, and upstream commits missing here.

@@ -45,6 +45,11 @@ pub fn classify<'a>(events: impl IntoIterator<Item = &'a notify::Event>) -> Vec<
             continue;
         }
         for path in &event.paths {
+            // git's own files (a commit, a fetch, a sync round) are no
+            // articles, and their lock-file renames are no folder moves.
+            if path.components().any(|c| c.as_os_str() == ".git") {
+                continue;
+            }
             let name = path.to_string_lossy();
             if is_article_file(&name.replace('\\', "/")) {
                 out.insert(Change::File(path.clone()));
@@ -256,6 +261,18 @@ mod tests {
                     ev(edit, &["/a/b.md"]),
                 ],
                 vec![Change::Rescan],
+            ),
+            (
+                "git's own files ignored",
+                vec![
+                    ev(rename, &["/a/.git/index.lock", "/a/.git/index"]),
+                    ev(edit, &["/a/.git/FETCH_HEAD"]),
+                    ev(
+                        rename,
+                        &["/a/.git/refs/heads/main.lock", "/a/.git/refs/heads/main"],
+                    ),
+                ],
+                vec![],
             ),
             (
                 "rescan flag",

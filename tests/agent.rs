@@ -923,3 +923,42 @@ async fn a_first_article_from_the_editor_slug_from_title_renamed_then_submitted(
     assert!(live.body.contains("readonly"), "{}", live.body);
     assert!(live.body.contains("customers&#39; links point to it"));
 }
+
+/// A publication never overwrites a live file that changed after its
+/// revision began (another replica's publication arriving through git sync,
+/// or a hand edit): it is refused with a way on, and the file is kept.
+#[tokio::test]
+async fn publishing_over_a_live_article_that_changed_since_is_refused() {
+    let mut kb = TestKb::new();
+    let ana = kb.agent("ana", Role::Agent);
+    let bo = kb.agent("bo", Role::Agent);
+    let fields = [
+        ("title", "Refund policy"),
+        ("category", "billing"),
+        ("tags", "refund"),
+        ("summary", "When and how we refund subscription charges."),
+        ("visibility", "public"),
+        ("body", "We refund every plan within 30 days.\n"),
+    ];
+    let r = kb
+        .post_as("/agent/edit?slug=billing/refunds", &ana, &fields)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = r.revision_id();
+    kb.post_as(&format!("/agent/revisions/{id}/submit"), &ana, &[])
+        .await;
+    kb.post_as(&format!("/agent/revisions/{id}/approve"), &bo, &[])
+        .await;
+    let file = kb.articles().join("billing/refunds.md");
+    let theirs = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("We refund", "We refund (changed elsewhere)");
+    std::fs::write(&file, &theirs).unwrap();
+
+    let r = kb
+        .post_as(&format!("/agent/revisions/{id}/publish"), &ana, &[])
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("live article changed since"), "{}", r.body);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), theirs);
+}

@@ -238,3 +238,39 @@ async fn a_publication_on_one_replica_is_searchable_on_the_other() {
     assert_eq!(sync["unpushed"], 0, "{health}");
     assert!(sync["last_error"].is_null(), "{health}");
 }
+
+#[test]
+fn uncommitted_changes_stop_a_round_before_the_tree_is_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = remote(dir.path());
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    replica(&remote, &a);
+    replica(&remote, &b);
+    std::fs::write(a.join("billing/gift-cards.md"), article("Gift cards")).unwrap();
+    deflect::git::lock()
+        .commit(
+            &a,
+            "billing/gift-cards.md",
+            "Publish gift cards",
+            "ana <ana@example.com>",
+        )
+        .unwrap();
+    Sync::new(&a).unwrap().round().unwrap();
+    // A hand edit on B, never committed.
+    let edited = article("Refunds edited by hand");
+    std::fs::write(b.join("billing/refunds.md"), &edited).unwrap();
+    let sync_b = Sync::new(&b).unwrap();
+    let err = sync_b.round().unwrap_err();
+    assert!(
+        err.contains("uncommitted changes (billing/refunds.md)"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(b.join("billing/refunds.md")).unwrap(),
+        edited
+    );
+    assert!(
+        !b.join("billing/gift-cards.md").exists(),
+        "nothing taken yet"
+    );
+}

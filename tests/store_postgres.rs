@@ -96,7 +96,8 @@ impl PgCluster {
         self.connect(name)
     }
 
-    fn pg(&self, program: &str, args: &[&std::ffi::OsStr]) {
+    /// A server program, run as `postgres` when this process is root.
+    fn command(&self, program: &str) -> Command {
         let program = self.bin.join(program);
         let mut command = if self.as_postgres {
             let mut c = Command::new("runuser");
@@ -105,23 +106,20 @@ impl PgCluster {
         } else {
             Command::new(program)
         };
-        command.args(args).current_dir(self.dir.path());
-        run(&mut command);
+        command.current_dir(self.dir.path());
+        command
+    }
+
+    fn pg(&self, program: &str, args: &[&std::ffi::OsStr]) {
+        run(self.command(program).args(args));
     }
 }
 
 impl Drop for PgCluster {
     fn drop(&mut self) {
         let data = self.dir.path().join("data");
-        let program = self.bin.join("pg_ctl");
-        let mut command = if self.as_postgres {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(program);
-            c
-        } else {
-            Command::new(program)
-        };
-        let _ = command
+        let _ = self
+            .command("pg_ctl")
             .arg("-D")
             .arg(&data)
             .args(["-m", "immediate", "stop"])

@@ -32,6 +32,11 @@ pub fn run(mut config: Config, args: Args) -> Result<ExitCode> {
     let git_sync = if config.publish.git_sync.is_zero() {
         None
     } else {
+        // The watcher is what re-indexes the articles a sync round takes.
+        anyhow::ensure!(
+            config.watch,
+            "publish.git_sync_ms needs the articles watcher to index what it takes from the other replicas: drop --no-watch (or watch = false), or set publish.git_sync_ms = 0"
+        );
         let sync = crate::git::Sync::new(&config.articles).map_err(anyhow::Error::msg)?;
         if let Err(e) = sync.round() {
             tracing::warn!("git sync: {e}");

@@ -59,6 +59,8 @@ pub enum TransitionError {
     ReviewOfLive,
     #[error("publishing needs the revision approved; it is {state} (a change request is open, or it was not approved since)")]
     NotApproved { state: &'static str },
+    #[error("the live article changed since this revision began (published from another revision or replica, or its file edited): publishing would overwrite that change — start a new edit from the live article and carry this one over")]
+    LiveChanged,
 }
 
 /// Everything the approval rule reads about one revision: every verdict on

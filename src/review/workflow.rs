@@ -451,9 +451,19 @@ impl Workflow {
             reviewed_at: &reviewed_at,
         };
         let root = self.library.root();
+        // With git, the work tree is held from reading the live file to
+        // committing the new one, so a sync round cannot slip in between.
+        let tree = self.git_commit.then(crate::git::lock);
+        // The file must still be what the revision started from (none for
+        // a new article): a publication from another revision or replica,
+        // or a hand edit, is never overwritten.
+        let on_disk = read_inside(root, &rev.path);
+        if on_disk.as_deref().map(|t| hash_hex(t.as_bytes())) != rev.base_hash {
+            return Err(TransitionError::LiveChanged.into());
+        }
         let previous = match rev.kind {
             RevisionKind::New => None,
-            _ => read_inside(root, &rev.path).and_then(|text| Previous::read(&text)),
+            _ => on_disk.as_deref().and_then(Previous::read),
         };
         let text = render_file(
             &rev.fields,
@@ -462,8 +472,6 @@ impl Workflow {
             &credits,
             previous.as_ref(),
         );
-        // With git, the tree is held from the write to the commit.
-        let tree = self.git_commit.then(crate::git::lock);
         write_atomically(root, &rev.path, &text).map_err(|e| match e.kind() {
             // A path that would leave `articles/` (through a symlink, say).
             std::io::ErrorKind::InvalidInput => {
