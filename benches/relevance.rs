@@ -119,15 +119,7 @@ fn main() {
     }
     rows.push(("BM25 reference", run_bm25(&golden), run_bm25(&typo_golden)));
     if let Ok(path) = std::env::var("RELEVANCE_DUMP") {
-        let texts: Vec<(String, String, String)> = faqs
-            .iter()
-            .map(|f| {
-                let title = f.question.trim().to_string();
-                let passage = format!("{title}. {}", f.answer.trim());
-                (format!("faq/faq-{}", f.id), title, passage)
-            })
-            .collect();
-        dump(library.index(), model.as_deref(), &texts, &golden, &path);
+        dump(library.index(), model.as_deref(), &faqs, &golden, &path);
     }
     if model.is_some() {
         answers_calibration(library.index(), &golden);
@@ -139,13 +131,7 @@ fn main() {
         golden.len() * 2 * rows.len(),
         started.elapsed().as_secs_f64()
     );
-    println!(
-        "{:<16} {:>6} {:>6} {:>10} {:>10} | {:>9} {:>10} {:>9}",
-        "system", "MRR", "P@1", "Success@5", "Success@10", "typo MRR", "typo S@5", "MRR kept"
-    );
-    for (name, clean, typo) in rows {
-        print_row(name, &clean, &typo);
-    }
+    print_rows(&rows);
     if let Some(model) = model {
         described_support_articles(model);
     }
@@ -278,11 +264,19 @@ fn answers_calibration(index: &deflect::index::SearchIndex, golden: &[GoldenQuer
 fn dump(
     index: &deflect::index::SearchIndex,
     model: Option<&deflect::semantic::Model>,
-    texts: &[(String, String, String)],
+    faqs: &[&Pair],
     golden: &[GoldenQuery],
     path: &str,
 ) {
     use std::io::Write;
+    let texts: Vec<(String, String, String)> = faqs
+        .iter()
+        .map(|f| {
+            let title = f.question.trim().to_string();
+            let passage = format!("{title}. {}", f.answer.trim());
+            (format!("faq/faq-{}", f.id), title, passage)
+        })
+        .collect();
     let embedded: Vec<(Vec<f32>, Vec<f32>)> = match model {
         Some(m) => texts
             .iter()
@@ -326,6 +320,16 @@ fn dump(
             "title_cos": cos(false), "passage_cos": cos(true),
         });
         writeln!(out, "{line}").expect("write dump");
+    }
+}
+
+fn print_rows(rows: &[(&str, Metrics, Metrics)]) {
+    println!(
+        "{:<16} {:>6} {:>6} {:>10} {:>10} | {:>9} {:>10} {:>9}",
+        "system", "MRR", "P@1", "Success@5", "Success@10", "typo MRR", "typo S@5", "MRR kept"
+    );
+    for (name, clean, typo) in rows {
+        print_row(name, clean, typo);
     }
 }
 
