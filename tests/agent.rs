@@ -735,31 +735,10 @@ async fn workflow_events_reach_the_webhook_signed_and_retried() {
 async fn publishing_commits_to_git_with_reviewed_by_trailers() {
     let mut kb = TestKb::new();
     let dir = kb.articles().to_path_buf();
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .arg("-C")
-            .arg(&dir)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let git = |args: &[&str]| crate::harness::git(&dir, args);
     git(&["init", "-q"]);
-    git(&["-c", "user.name=t", "-c", "user.email=t@x", "add", "-A"]);
-    git(&[
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@x",
-        "commit",
-        "-qm",
-        "start",
-    ]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "start"]);
     kb.config.publish.git_commit = true;
     let ana = kb.agent("ana", Role::Agent);
     let bo = kb.agent("bo", Role::Agent);

@@ -13,23 +13,7 @@ use deflect::store::Role;
 use deflect::watch::Watcher;
 use deflect::Library;
 
-use crate::harness::{copy_dir, fixture_dir, wait_until, TestKb};
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use crate::harness::{copy_dir, fixture_dir, git, wait_until, TestKb};
 
 /// A bare remote holding the fixture help center on `main`.
 fn remote(dir: &Path) -> std::path::PathBuf {
@@ -61,6 +45,23 @@ fn replica(remote: &Path, to: &Path) {
     );
 }
 
+/// Two replicas' folders, `a` and `b`, cloned from one remote in `dir`.
+fn two_replicas(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let remote = remote(dir);
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    replica(&remote, &a);
+    replica(&remote, &b);
+    (remote, a, b)
+}
+
+/// Writes `path` in `replica` and commits it as `author`.
+fn publish(replica: &Path, path: &str, text: &str, message: &str, author: &str) {
+    std::fs::write(replica.join(path), text).unwrap();
+    deflect::git::lock()
+        .commit(replica, path, message, author)
+        .unwrap();
+}
+
 fn article(title: &str) -> String {
     format!("---\ntitle: {title}\n---\n{title} explained.\n")
 }
@@ -68,31 +69,24 @@ fn article(title: &str) -> String {
 #[test]
 fn replicas_publishing_at_once_both_land_everywhere() {
     let dir = tempfile::tempdir().unwrap();
-    let remote = remote(dir.path());
-    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    replica(&remote, &a);
-    replica(&remote, &b);
+    let (remote, a, b) = two_replicas(dir.path());
     let (sync_a, sync_b) = (Sync::new(&a).unwrap(), Sync::new(&b).unwrap());
 
     // Both publish before either syncs.
-    std::fs::write(a.join("billing/gift-cards.md"), article("Gift cards")).unwrap();
-    deflect::git::lock()
-        .commit(
-            &a,
-            "billing/gift-cards.md",
-            "Publish gift cards",
-            "ana <ana@example.com>",
-        )
-        .unwrap();
-    std::fs::write(b.join("billing/vouchers.md"), article("Vouchers")).unwrap();
-    deflect::git::lock()
-        .commit(
-            &b,
-            "billing/vouchers.md",
-            "Publish vouchers",
-            "bo <bo@example.com>",
-        )
-        .unwrap();
+    publish(
+        &a,
+        "billing/gift-cards.md",
+        &article("Gift cards"),
+        "Publish gift cards",
+        "ana <ana@example.com>",
+    );
+    publish(
+        &b,
+        "billing/vouchers.md",
+        &article("Vouchers"),
+        "Publish vouchers",
+        "bo <bo@example.com>",
+    );
 
     let round = sync_a.round().unwrap();
     assert!(round.pushed && !round.pulled);
@@ -122,20 +116,23 @@ fn replicas_publishing_at_once_both_land_everywhere() {
 #[test]
 fn a_conflict_keeps_both_versions_and_is_reported() {
     let dir = tempfile::tempdir().unwrap();
-    let remote = remote(dir.path());
-    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    replica(&remote, &a);
-    replica(&remote, &b);
+    let (remote, a, b) = two_replicas(dir.path());
     let (sync_a, sync_b) = (Sync::new(&a).unwrap(), Sync::new(&b).unwrap());
     let path = "billing/refunds.md";
-    std::fs::write(a.join(path), article("Refunds from A")).unwrap();
-    deflect::git::lock()
-        .commit(&a, path, "A's edit", "ana <ana@example.com>")
-        .unwrap();
-    std::fs::write(b.join(path), article("Refunds from B")).unwrap();
-    deflect::git::lock()
-        .commit(&b, path, "B's edit", "bo <bo@example.com>")
-        .unwrap();
+    publish(
+        &a,
+        path,
+        &article("Refunds from A"),
+        "A's edit",
+        "ana <ana@example.com>",
+    );
+    publish(
+        &b,
+        path,
+        &article("Refunds from B"),
+        "B's edit",
+        "bo <bo@example.com>",
+    );
 
     sync_a.round().unwrap();
     let err = sync_b.round().unwrap_err();
@@ -242,19 +239,14 @@ async fn a_publication_on_one_replica_is_searchable_on_the_other() {
 #[test]
 fn uncommitted_changes_stop_a_round_before_the_tree_is_touched() {
     let dir = tempfile::tempdir().unwrap();
-    let remote = remote(dir.path());
-    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    replica(&remote, &a);
-    replica(&remote, &b);
-    std::fs::write(a.join("billing/gift-cards.md"), article("Gift cards")).unwrap();
-    deflect::git::lock()
-        .commit(
-            &a,
-            "billing/gift-cards.md",
-            "Publish gift cards",
-            "ana <ana@example.com>",
-        )
-        .unwrap();
+    let (_, a, b) = two_replicas(dir.path());
+    publish(
+        &a,
+        "billing/gift-cards.md",
+        &article("Gift cards"),
+        "Publish gift cards",
+        "ana <ana@example.com>",
+    );
     Sync::new(&a).unwrap().round().unwrap();
     // A hand edit on B, never committed.
     let edited = article("Refunds edited by hand");

@@ -304,3 +304,20 @@ pub fn queue_mined_drafts(state: &AppState, ranks: &[usize]) -> Vec<i64> {
         })
         .collect()
 }
+
+/// Runs git in `dir` with a test identity; its stdout (fails the test on error).
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

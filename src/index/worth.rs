@@ -146,6 +146,8 @@ const QUESTION_WORDS: &[(&str, &[&str])] = &[
 pub(super) struct Worth<'a> {
     searcher: &'a Searcher,
     words: &'static [&'static str],
+    /// Articles in the index, counted once per query.
+    articles: f64,
 }
 
 impl<'a> Worth<'a> {
@@ -154,7 +156,11 @@ impl<'a> Worth<'a> {
             .iter()
             .find(|(code, _)| *code == language)
             .map_or(&[][..], |(_, words)| *words);
-        Worth { searcher, words }
+        Worth {
+            searcher,
+            words,
+            articles: searcher.num_docs() as f64,
+        }
     }
 
     /// Whether `word` (as the exact analyzer left it) only asks.
@@ -165,7 +171,7 @@ impl<'a> Worth<'a> {
     /// The factor (≤ 1) that brings `term`'s BM25 weight down to what it
     /// would have if [`COMMON_SHARE`] of the articles used it.
     pub fn factor(&self, term: &Term) -> f32 {
-        let n = self.searcher.num_docs() as f64;
+        let n = self.articles;
         let df = self.searcher.doc_freq(term).unwrap_or(0) as f64;
         if df == 0.0 || n == 0.0 {
             return 1.0;
