@@ -136,7 +136,7 @@ fn main() {
     let mut results: Vec<(bool, f64, Duration, Duration)> = Vec::new(); // capture on?, req/s, p50, p99
     for (round, capture) in [true, false, true, false].into_iter().enumerate() {
         config.analytics.enabled = capture;
-        config.store = dir.path().join(format!("store-{round}.db"));
+        config.store = dir.path().join(format!("store-{round}.db")).into();
         let state = AppState::new(
             library.clone(),
             Arc::new(Templates::load(None).unwrap()),

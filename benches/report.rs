@@ -318,7 +318,7 @@ fn generate(path: &Path, target: u64) -> (u64, u64) {
     let mut written = 0u64;
     let flush = |batch: &mut Vec<Event>, conn: &mut rusqlite::Connection| {
         let tx = conn.transaction().expect("transaction");
-        deflect::store::insert_events(&tx, batch).expect("insert");
+        deflect::store::insert_events(&deflect::store::Conn::sqlite(&tx), batch).expect("insert");
         tx.commit().expect("commit");
         batch.clear();
     };
@@ -416,7 +416,7 @@ fn main() {
     let period = Period::new(START, START + DAYS * DAY).expect("period");
     // Where the time goes: reading and decoding the rows alone.
     let started = Instant::now();
-    let conn = report::open_events(&path).expect("open the store");
+    let conn = report::open_events(&path.clone().into()).expect("open the store");
     let mut n = 0u64;
     conn.scan(period.previous().since, period.until, |_| n += 1)
         .expect("scan");
@@ -429,7 +429,7 @@ fn main() {
     let mut times = Vec::new();
     for run in 0..runs {
         let started = Instant::now();
-        let conn = report::open_events(&path).expect("open the store");
+        let conn = report::open_events(&path.clone().into()).expect("open the store");
         let report = report::build(
             &conn,
             ReportOptions {

@@ -14,6 +14,102 @@ pub const CONFIG_FILE: &str = "deflect.toml";
 /// Prefix of environment variables that override config keys (`DEFLECT_ADDR`, ...).
 pub const ENV_PREFIX: &str = "DEFLECT_";
 
+/// Where the store lives. A value starting `postgres://` or
+/// `postgresql://` is a PostgreSQL connection URL; anything else is the
+/// path of a SQLite file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    File(PathBuf),
+    Postgres(String),
+}
+
+impl StoreLocation {
+    pub fn parse(text: &str) -> StoreLocation {
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            StoreLocation::Postgres(text.to_string())
+        } else {
+            StoreLocation::File(PathBuf::from(text))
+        }
+    }
+
+    /// The SQLite file, if the store is one.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            StoreLocation::File(p) => Some(p),
+            StoreLocation::Postgres(_) => None,
+        }
+    }
+
+    /// How messages name it: the path, or the URL without its password.
+    pub fn display(&self) -> String {
+        match self {
+            StoreLocation::File(p) => p.display().to_string(),
+            StoreLocation::Postgres(url) => redact_password(url),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` as `postgres://user:***@host/db`.
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (auth, host) = match rest.rsplit_once('@') {
+        Some(split) => split,
+        None => return url.to_string(),
+    };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+impl From<&Path> for StoreLocation {
+    fn from(p: &Path) -> StoreLocation {
+        StoreLocation::File(p.to_path_buf())
+    }
+}
+impl From<&PathBuf> for StoreLocation {
+    fn from(p: &PathBuf) -> StoreLocation {
+        StoreLocation::File(p.clone())
+    }
+}
+impl From<PathBuf> for StoreLocation {
+    fn from(p: PathBuf) -> StoreLocation {
+        StoreLocation::File(p)
+    }
+}
+impl From<&StoreLocation> for StoreLocation {
+    fn from(l: &StoreLocation) -> StoreLocation {
+        l.clone()
+    }
+}
+
+/// The text the user wrote, for passing on (`DEFLECT_STORE=…`).
+impl AsRef<std::ffi::OsStr> for StoreLocation {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        match self {
+            StoreLocation::File(p) => p.as_os_str(),
+            StoreLocation::Postgres(url) => url.as_ref(),
+        }
+    }
+}
+
+impl Serialize for StoreLocation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            StoreLocation::File(p) => p.serialize(s),
+            StoreLocation::Postgres(url) => url.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for StoreLocation {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(StoreLocation::parse(&String::deserialize(d)?))
+    }
+}
+
 /// Every setting deflect reads. Keys in `deflect.toml` are the field names.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -51,8 +147,10 @@ pub struct Config {
     pub search_cache_mb: usize,
     /// Watch `articles/`, `templates/` and the synonyms file while serving.
     pub watch: bool,
-    /// The SQLite store: accounts, revisions, reviews, audit log, outbox.
-    pub store: PathBuf,
+    /// The store (accounts, revisions, reviews, tickets, outbox, events):
+    /// a SQLite file, or `postgres://…` for a PostgreSQL database that
+    /// several replicas share.
+    pub store: StoreLocation,
     /// Send the session cookie only over HTTPS (set when behind TLS).
     pub secure_cookies: bool,
     /// The review workflow (`[review]`).
@@ -237,7 +335,7 @@ impl Default for Config {
             debounce: Duration::from_millis(100),
             search_cache_mb: 64,
             watch: true,
-            store: PathBuf::from("deflect.db"),
+            store: StoreLocation::File(PathBuf::from("deflect.db")),
             secure_cookies: false,
             review: ReviewConfig::default(),
             publish: PublishConfig::default(),
@@ -342,7 +440,7 @@ impl Config {
     /// it), for tests and benches.
     pub fn for_test(root: &Path) -> Config {
         Config {
-            store: root.join("deflect.db"),
+            store: StoreLocation::File(root.join("deflect.db")),
             articles: root.join("articles"),
             index: root.join("index"),
             templates: root.join("templates"),

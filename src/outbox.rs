@@ -30,6 +30,10 @@ pub struct Notifier {
 /// Longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 const TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a claimed message is left to its worker: three attempts' worth.
+const LEASE: Duration = Duration::from_secs(30);
+/// Messages tried per round before the worker checks for a wake-up again.
+const BATCH: usize = 50;
 
 impl Notifier {
     pub fn new(store: Arc<Store>, webhooks: Vec<String>, secret: String) -> Notifier {
@@ -98,9 +102,16 @@ impl Notifier {
     }
 
     /// Tries every due message once; returns how many were delivered.
+    /// Each is claimed just before its attempt, for longer than an attempt
+    /// can take, so replicas sharing the outbox never send one twice, and a
+    /// replica killed mid-delivery leaves its claim to expire and another
+    /// to retry it.
     pub fn deliver_due(&self) -> crate::store::Result<usize> {
         let mut delivered = 0;
-        for item in self.store.due(50)? {
+        for _ in 0..BATCH {
+            let Some(item) = self.store.claim_due(1, LEASE)?.pop() else {
+                break;
+            };
             match self.deliver(&item) {
                 Ok(()) => {
                     self.store.delivered(item.id)?;

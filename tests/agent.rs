@@ -700,7 +700,7 @@ async fn workflow_events_reach_the_webhook_signed_and_retried() {
         let mut total = 0;
         for _ in 0..3 {
             total += notifier.deliver_due().unwrap();
-            store.read(|c| Ok(c.execute("UPDATE outbox SET next_attempt_at = '2000-01-01T00:00:00.000Z' WHERE delivered_at IS NULL", [])?)).unwrap();
+            store.read(|c| Ok(c.execute("UPDATE outbox SET next_attempt_at = '2000-01-01T00:00:00.000Z' WHERE delivered_at IS NULL", ())?)).unwrap();
         }
         total
     })

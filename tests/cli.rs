@@ -464,7 +464,7 @@ fn review_baseline_adopts_the_folder_by_an_admin_and_a_new_store_imports_it() {
 
     // A clone of the folder with a new store: the first start imports the
     // manifest, and a file edited by hand since is unreviewed again.
-    std::fs::remove_file(&kb.config.store).unwrap();
+    std::fs::remove_file(kb.config.store.path().unwrap()).unwrap();
     let refunds = kb.articles().join("billing/refunds.md");
     let edited = std::fs::read_to_string(&refunds).unwrap() + "\nEdited by hand.\n";
     std::fs::write(&refunds, edited).unwrap();

@@ -400,7 +400,7 @@ async fn a_failing_webhook_gets_each_ticket_exactly_once_when_it_recovers() {
         for _ in 0..4 {
             n += notifier.deliver_due().unwrap();
             // Skip the backoff instead of sleeping through it.
-            store.read(|c| Ok(c.execute("UPDATE outbox SET next_attempt_at = '2000-01-01T00:00:00.000Z' WHERE delivered_at IS NULL", [])?)).unwrap();
+            store.read(|c| Ok(c.execute("UPDATE outbox SET next_attempt_at = '2000-01-01T00:00:00.000Z' WHERE delivered_at IS NULL", ())?)).unwrap();
         }
         n
     })
@@ -694,7 +694,7 @@ fn a_ticket_survives_a_crash_between_storing_and_delivering() {
         .read(|c| {
             Ok(c.execute(
                 "UPDATE outbox SET next_attempt_at = '2000-01-01T00:00:00.000Z'",
-                [],
+                (),
             )?)
         })
         .unwrap();

@@ -358,13 +358,11 @@ async fn assign_solve_and_reopen_need_csrf_and_get_changes_nothing() {
 
     let audit: Vec<String> = store
         .read(|c| {
-            let mut stmt = c.prepare(
+            Ok(c.query_map(
                 "SELECT action || ':' || detail FROM audit WHERE subject = ?1 ORDER BY id",
-            )?;
-            let rows = stmt
-                .query_map([format!("ticket #{id}")], |r| r.get(0))?
-                .collect::<rusqlite::Result<Vec<String>>>()?;
-            Ok(rows)
+                [format!("ticket #{id}")],
+                |r| r.get::<String>(0),
+            )?)
         })
         .unwrap();
     assert_eq!(
@@ -673,7 +671,7 @@ async fn replies_need_smtp_and_go_to_the_customer_by_email() {
 }
 
 /// `deflect mine --from-store --since 90d` with the store at `store`.
-fn mine_from_store(kb: &TestKb, store: &std::path::Path) -> std::process::Output {
+fn mine_from_store(kb: &TestKb, store: &deflect::config::StoreLocation) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_deflect"))
         .args(["mine", "--from-store", "--since", "90d", "--out"])
         .arg(kb.dir.path().join("out"))

@@ -22,5 +22,7 @@ mod search;
 #[cfg(feature = "semantic")]
 mod semantic;
 mod server;
+
+mod store_engines;
 mod store_postgres;
 mod watch;

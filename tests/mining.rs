@@ -330,7 +330,7 @@ async fn drafts_from_mined_topics_are_not_public_and_go_through_review() {
                 .expect("account");
         }
     }
-    let store_path = kb.config.store.to_str().expect("path").to_string();
+    let store_path = kb.config.store.display();
     let mine_drafts = |kb: &TestKb| {
         let (output, _) = mine_with_env(
             kb,

@@ -143,7 +143,7 @@ async fn one_reviewer_approving_twice_is_one_approval() {
         Ok(tx.execute(
             "INSERT INTO reviews (revision_id, reviewer_id, verdict, content_hash, body, created_at)
              VALUES (?1, ?2, 'approved', ?3, '', '2026-01-01T00:00:00Z')",
-            rusqlite::params![id, bo_id, rev.content_hash],
+            &[&id as &dyn deflect::store::sql::ToSql, &bo_id, &rev.content_hash][..],
         )?)
     });
     assert!(raw.is_err(), "one current verdict per reviewer");

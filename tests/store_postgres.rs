@@ -58,12 +58,19 @@ impl PgCluster {
                 "UTF8".as_ref(),
             ],
         );
+        cluster.restart();
+        Some(cluster)
+    }
+
+    /// Starts the server (again) on the cluster's socket.
+    pub fn restart(&self) {
+        let data = self.dir.path().join("data");
         let options = format!(
             "-c listen_addresses='' -k {} -c fsync=off",
-            cluster.dir.path().display()
+            self.dir.path().display()
         );
-        let log = cluster.dir.path().join("log");
-        cluster.pg(
+        let log = self.dir.path().join("log");
+        self.pg(
             "pg_ctl",
             &[
                 "-D".as_ref(),
@@ -76,7 +83,17 @@ impl PgCluster {
                 "start".as_ref(),
             ],
         );
-        Some(cluster)
+    }
+
+    /// Stops the server at once, as a crash would (the cluster stays).
+    pub fn stop(&self) {
+        let data = self.dir.path().join("data");
+        let _ = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(&data)
+            .args(["-m", "immediate", "-w", "stop"])
+            .output();
     }
 
     /// A new connection to `database`.
@@ -86,6 +103,16 @@ impl PgCluster {
             self.dir.path().display()
         );
         postgres::Client::connect(&config, postgres::NoTls).expect("connect to the test cluster")
+    }
+
+    /// The `store` setting of database `name` (created empty), as a
+    /// replica's `deflect.toml` or `DEFLECT_STORE` would give it.
+    pub fn store_url(&self, name: &str) -> String {
+        drop(self.database(name));
+        format!(
+            "postgresql://postgres@localhost/{name}?host={}",
+            self.dir.path().display()
+        )
     }
 
     /// A fresh, empty database.
@@ -117,13 +144,7 @@ impl PgCluster {
 
 impl Drop for PgCluster {
     fn drop(&mut self) {
-        let data = self.dir.path().join("data");
-        let _ = self
-            .command("pg_ctl")
-            .arg("-D")
-            .arg(&data)
-            .args(["-m", "immediate", "stop"])
-            .output();
+        self.stop();
     }
 }
 

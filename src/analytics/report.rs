@@ -13,7 +13,6 @@ mod period;
 pub mod render;
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 
 use serde::Serialize;
 
@@ -329,8 +328,8 @@ pub struct ReportOptions<'a> {
 }
 
 /// The store's events for reading beside a running server.
-pub fn open_events(path: &Path) -> Result<EventReader, ReportError> {
-    Ok(EventReader::open(path)?)
+pub fn open_events(location: &crate::config::StoreLocation) -> Result<EventReader, ReportError> {
+    Ok(EventReader::open(location)?)
 }
 
 /// The report of `opts.period` and the period before it, from the events in

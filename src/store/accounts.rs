@@ -2,10 +2,10 @@
 //! hashes; session tokens are random and only their SHA-256 is stored, so a
 //! copy of the database signs nobody in.
 
+use super::sql::{params, OptionalExt, Row};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::{now, Error, Result, Store};
@@ -65,14 +65,14 @@ pub struct Session {
 const SESSION_DAYS: i64 = 14;
 const MIN_PASSWORD: usize = 10;
 
-fn account(row: &Row) -> rusqlite::Result<Account> {
+fn account(row: &Row) -> super::sql::Result<Account> {
     let role: String = row.get("role")?;
     Ok(Account {
         id: row.get("id")?,
         name: row.get("name")?,
         email: row.get("email")?,
         role: Role::parse(&role).unwrap_or(Role::Agent),
-        disabled: row.get::<_, i64>("disabled")? != 0,
+        disabled: row.get::<i64>("disabled")? != 0,
         created_at: row.get("created_at")?,
     })
 }
@@ -118,7 +118,7 @@ impl Store {
         self.write(|tx| {
             let taken: Option<String> = tx
                 .query_row(
-                    "SELECT name FROM accounts WHERE name = ?1 OR email = ?2",
+                    "SELECT name FROM accounts WHERE lower(name) = lower(?1) OR lower(email) = lower(?2)",
                     params![name, email],
                     |r| r.get(0),
                 )
@@ -126,11 +126,10 @@ impl Store {
             if let Some(existing) = taken {
                 return Err(Error::Conflict(format!("an account with that name or email exists already ({existing})")));
             }
-            tx.execute(
+            let id = tx.insert(
                 "INSERT INTO accounts (name, email, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![name, email, role.as_str(), hash, now()],
             )?;
-            let id = tx.last_insert_rowid();
             Store::audit(tx, None, "account.create", name, role.as_str())?;
             Ok(tx.query_row(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"), [id], account)?)
         })
@@ -139,12 +138,11 @@ impl Store {
     /// Every account, by name.
     pub fn accounts(&self) -> Result<Vec<Account>> {
         self.read(|c| {
-            let mut stmt = c.prepare(&format!(
-                "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY name"
-            ))?;
-            let rows = stmt
-                .query_map([], account)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let rows = c.query_map(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY name"),
+                (),
+                account,
+            )?;
             Ok(rows)
         })
     }
@@ -153,7 +151,7 @@ impl Store {
     pub fn account_by_name(&self, name: &str) -> Result<Option<Account>> {
         self.read(|c| {
             Ok(c.query_row(
-                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE name = ?1 OR email = ?1"),
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE lower(name) = lower(?1) OR lower(email) = lower(?1)"),
                 [name.trim()],
                 account,
             )
@@ -178,7 +176,9 @@ impl Store {
         self.write(|tx| {
             let acc = tx
                 .query_row(
-                    &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE name = ?1"),
+                    &format!(
+                        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE lower(name) = lower(?1)"
+                    ),
                     [name],
                     account,
                 )
@@ -198,9 +198,9 @@ impl Store {
     pub fn verify_password(&self, name: &str, password: &str) -> Result<Option<Account>> {
         let found: Option<(Account, String)> = self.read(|c| {
             Ok(c.query_row(
-                &format!("SELECT {ACCOUNT_COLUMNS}, password_hash FROM accounts WHERE name = ?1 OR email = ?1"),
+                &format!("SELECT {ACCOUNT_COLUMNS}, password_hash FROM accounts WHERE lower(name) = lower(?1) OR lower(email) = lower(?1)"),
                 [name.trim()],
-                |r| Ok((account(r)?, r.get::<_, String>("password_hash")?)),
+                |r| Ok((account(r)?, r.get::<String>("password_hash")?)),
             )
             .optional()?)
         })?;
@@ -296,7 +296,11 @@ mod tests {
             Err(Error::Invalid(_))
         ));
         let hash: String = store
-            .read(|c| Ok(c.query_row("SELECT password_hash FROM accounts", [], |r| r.get(0))?))
+            .read(|c| {
+                Ok(c.query_row("SELECT password_hash FROM accounts", (), |r| {
+                    r.get::<String>(0)
+                })?)
+            })
             .unwrap();
         assert!(hash.starts_with("$argon2"), "stored hashed: {hash}");
 

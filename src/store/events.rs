@@ -1,12 +1,18 @@
 //! Analytics events in the store: what an event is (the records
 //! `analytics` captures and reports on), batch inserts (from the capture
 //! thread's own connection), a streaming scan in time order for reports, and
-//! purging by age.
+//! purging by age. On PostgreSQL every replica's events land in one table,
+//! so reports and mining see them all.
 
-use rusqlite::{params, Connection, Transaction};
+use std::path::Path;
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
+use super::pool::Pool;
+use super::sql::{self, params, Conn, Row};
 use super::{Result, Store};
+use crate::config::StoreLocation;
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -144,33 +150,33 @@ impl Event {
 }
 
 /// Inserts `events` in the caller's transaction.
-pub fn insert(tx: &Transaction, events: &[Event]) -> rusqlite::Result<()> {
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO events (at, session, kind, source, query, slug, rank, results, locale, helpful, reason, comment)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    )?;
+pub fn insert(tx: &Conn, events: &[Event]) -> sql::Result<()> {
     for e in events {
-        stmt.execute(params![
-            e.at,
-            e.session,
-            e.kind.as_str(),
-            e.source.as_str(),
-            e.query,
-            e.slug,
-            e.rank,
-            e.results,
-            e.locale,
-            e.helpful,
-            e.reason,
-            e.comment
-        ])?;
+        tx.execute(
+            "INSERT INTO events (at, session, kind, source, query, slug, rank, results, locale, helpful, reason, comment)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                e.at,
+                e.session,
+                e.kind.as_str(),
+                e.source.as_str(),
+                e.query,
+                e.slug,
+                e.rank,
+                e.results,
+                e.locale,
+                e.helpful,
+                e.reason,
+                e.comment
+            ],
+        )?;
     }
     Ok(())
 }
 
 /// An event row read in [`EVENT_COLUMNS`] order (`None`: a kind this
 /// version does not know).
-fn event(r: &rusqlite::Row) -> rusqlite::Result<Option<Event>> {
+fn event(r: &Row) -> sql::Result<Option<Event>> {
     let kind: String = r.get(2)?;
     let Some(kind) = EventKind::parse(&kind) else {
         return Ok(None);
@@ -196,23 +202,19 @@ const EVENT_COLUMNS: &str =
     "at, session, kind, source, query, slug, rank, results, locale, helpful, reason, comment";
 
 /// Calls `f` with every event in `[from, to)` (ms), oldest first.
-pub fn scan(
-    conn: &Connection,
-    from: i64,
-    to: i64,
-    mut f: impl FnMut(Event),
-) -> rusqlite::Result<u64> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {EVENT_COLUMNS} FROM events WHERE at >= ?1 AND at < ?2 ORDER BY at, id"
-    ))?;
-    let mut rows = stmt.query(params![from, to])?;
+fn scan(conn: &Conn, from: i64, to: i64, mut f: impl FnMut(Event)) -> sql::Result<u64> {
     let mut n = 0;
-    while let Some(r) = rows.next()? {
-        if let Some(e) = event(r)? {
-            f(e);
-            n += 1;
-        }
-    }
+    conn.for_each(
+        &format!("SELECT {EVENT_COLUMNS} FROM events WHERE at >= ?1 AND at < ?2 ORDER BY at, id"),
+        params![from, to],
+        |r| {
+            if let Some(e) = event(r)? {
+                f(e);
+                n += 1;
+            }
+            Ok(())
+        },
+    )?;
     Ok(n)
 }
 
@@ -226,21 +228,20 @@ impl Store {
     /// a customer searched and read before writing a ticket.
     pub fn session_events(&self, session: &str, limit: usize) -> Result<Vec<Event>> {
         self.read(|c| {
-            let mut stmt = c.prepare(&format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE session = ?1 ORDER BY at, id LIMIT ?2"
-            ))?;
-            let mut rows = stmt.query(params![session, limit as i64])?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next()? {
-                out.extend(event(r)?);
-            }
-            Ok(out)
+            let rows = c.query_map(
+                &format!(
+                    "SELECT {EVENT_COLUMNS} FROM events WHERE session = ?1 ORDER BY at, id LIMIT ?2"
+                ),
+                params![session, limit as i64],
+                event,
+            )?;
+            Ok(rows.into_iter().flatten().collect())
         })
     }
 
     /// Every event in `[from, to)` (ms), oldest first, to `f`.
-    pub fn scan_events(&self, from: i64, to: i64, f: impl FnMut(Event)) -> Result<u64> {
-        self.read(|c| Ok(scan(c, from, to, f)?))
+    pub fn scan_events(&self, from: i64, to: i64, mut f: impl FnMut(Event)) -> Result<u64> {
+        self.read(|c| Ok(scan(c, from, to, &mut f)?))
     }
 
     /// Deletes events older than `before` (ms); returns how many.
@@ -249,45 +250,102 @@ impl Store {
     }
 }
 
+/// A connection of a long-running job's own (the event writer, a report),
+/// so it neither waits for the request path nor holds it up.
+enum Own {
+    Sqlite(rusqlite::Connection),
+    Postgres(Arc<Pool>),
+}
+
+impl Own {
+    fn read<T>(&self, f: impl FnOnce(&Conn) -> sql::Result<T>) -> Result<T> {
+        match self {
+            Own::Sqlite(c) => Ok(f(&Conn::sqlite(c))?),
+            Own::Postgres(pool) => {
+                let mut pc = pool.get()?;
+                let conn = Conn::postgres(&mut pc, true)?;
+                let out = f(&conn)?;
+                conn.commit()?;
+                Ok(out)
+            }
+        }
+    }
+
+    fn write<T>(&mut self, f: impl FnOnce(&Conn) -> sql::Result<T>) -> Result<T> {
+        match self {
+            Own::Sqlite(c) => {
+                let tx = c.transaction()?;
+                let out = f(&Conn::sqlite(&tx))?;
+                tx.commit()?;
+                Ok(out)
+            }
+            Own::Postgres(pool) => {
+                let mut pc = pool.get()?;
+                let conn = Conn::postgres(&mut pc, false)?;
+                let out = f(&conn)?;
+                conn.commit()?;
+                Ok(out)
+            }
+        }
+    }
+}
+
 /// The analytics writer's own connection to the store: batches of events
 /// go in without waiting for the store's request-path connection, and the
 /// request path never waits for a batch.
 pub struct EventWriter {
-    conn: Connection,
+    conn: Own,
 }
 
 impl Store {
-    /// A second connection for the event writer thread.
+    /// A connection of its own for the event writer thread (PostgreSQL:
+    /// the store's pool, which the writer takes one connection from).
     pub fn event_writer(&self) -> Result<EventWriter> {
-        let err = |source| super::Error::Open {
-            path: self.path().to_path_buf(),
-            source,
+        let conn = match &self.engine {
+            super::Engine::Postgres(pool) => Own::Postgres(Arc::clone(pool)),
+            super::Engine::Sqlite(_) => {
+                let path = self.path().unwrap_or(Path::new(""));
+                let err = |source: rusqlite::Error| super::Error::Open {
+                    location: path.display().to_string(),
+                    source: source.into(),
+                };
+                let conn = rusqlite::Connection::open(path).map_err(err)?;
+                // Events are analytics: a batch lost to a power cut costs
+                // less than a full sync per batch.
+                conn.execute_batch(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
+                )
+                .map_err(err)?;
+                Own::Sqlite(conn)
+            }
         };
-        let conn = Connection::open(self.path()).map_err(err)?;
-        // Events are analytics: a batch lost to a power cut costs less than
-        // a full sync per batch.
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
-        )
-        .map_err(err)?;
         Ok(EventWriter { conn })
+    }
+}
+
+impl Store {
+    /// A reader of this store's events for a report (PostgreSQL: from the
+    /// store's pool).
+    pub fn event_reader(&self) -> Result<EventReader> {
+        match &self.engine {
+            super::Engine::Postgres(pool) => Ok(EventReader {
+                conn: Own::Postgres(Arc::clone(pool)),
+            }),
+            super::Engine::Sqlite(_) => EventReader::open(&self.location),
+        }
     }
 }
 
 impl EventWriter {
     /// Inserts `events` in one transaction.
     pub fn insert(&mut self, events: &[Event]) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        insert(&tx, events)?;
-        tx.commit()?;
-        Ok(())
+        self.conn.write(|tx| insert(tx, events))
     }
 
     /// Deletes events older than `before` (ms); returns how many.
     pub fn purge(&mut self, before: i64) -> Result<usize> {
-        Ok(self
-            .conn
-            .execute("DELETE FROM events WHERE at < ?1", [before])?)
+        self.conn
+            .write(|tx| tx.execute("DELETE FROM events WHERE at < ?1", [before]))
     }
 }
 
@@ -334,54 +392,65 @@ impl<'a> From<&'a Event> for EventRef<'a> {
 }
 
 /// A read-only connection for reports: its own, so a long scan reads beside
-/// a running server (WAL) without holding the store's connection.
+/// a running server (SQLite's WAL; one PostgreSQL snapshot) without holding
+/// the store's connection.
 pub struct EventReader {
-    conn: Connection,
+    conn: Own,
 }
 
 impl EventReader {
-    /// Opens the store file at `path` for reading; it must exist.
-    pub fn open(path: &std::path::Path) -> Result<EventReader> {
-        let err = |source| super::Error::Open {
-            path: path.to_path_buf(),
+    /// Opens the store at `location` for reading; it must exist (a report
+    /// never creates or migrates one).
+    pub fn open(location: &StoreLocation) -> Result<EventReader> {
+        let err = |source: sql::Error| super::Error::Open {
+            location: location.display(),
             source,
         };
-        if !path.is_file() {
-            return Err(err(rusqlite::Error::InvalidPath(path.to_path_buf())));
-        }
-        let conn = Connection::open(path).map_err(err)?;
-        // Memory-mapped reads spare a copy of every page a long scan touches.
-        conn.execute_batch(
-            "PRAGMA query_only = ON; PRAGMA busy_timeout = 5000; PRAGMA mmap_size = 4294967296;",
-        )
-        .map_err(err)?;
+        let conn = match location {
+            StoreLocation::Postgres(url) => {
+                Own::Postgres(Arc::new(Pool::new(url, 1).map_err(err)?))
+            }
+            StoreLocation::File(path) => {
+                if !path.is_file() {
+                    return Err(err(sql::Error::new(sql::Kind::Unavailable, "no such file")));
+                }
+                let conn = rusqlite::Connection::open(path).map_err(|e| err(e.into()))?;
+                // Memory-mapped reads spare a copy of every page a long scan
+                // touches.
+                conn.execute_batch(
+                    "PRAGMA query_only = ON; PRAGMA busy_timeout = 5000; PRAGMA mmap_size = 4294967296;",
+                )
+                .map_err(|e| err(e.into()))?;
+                Own::Sqlite(conn)
+            }
+        };
         Ok(EventReader { conn })
     }
 
     /// Every event in `[from, to)` (ms), oldest first, to `f`.
     pub fn scan(&self, from: i64, to: i64, f: impl FnMut(Event)) -> Result<u64> {
-        Ok(scan(&self.conn, from, to, f)?)
+        self.conn.read(|c| scan(c, from, to, f))
     }
 
     /// The newest `limit` comments left with "No" votes in `[from, to)`
     /// (ms), newest first.
     pub fn vote_comments(&self, from: i64, to: i64, limit: usize) -> Result<Vec<VoteComment>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT at, slug, locale, reason, comment FROM events
-             WHERE comment IS NOT NULL AND at >= ?1 AND at < ?2 ORDER BY at DESC, id DESC LIMIT ?3",
-        )?;
-        let rows = stmt
-            .query_map(params![from, to, limit as i64], |r| {
-                Ok(VoteComment {
-                    at: r.get(0)?,
-                    slug: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                    locale: r.get(2)?,
-                    reason: r.get(3)?,
-                    comment: r.get(4)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        self.conn.read(|c| {
+            c.query_map(
+                "SELECT at, slug, locale, reason, comment FROM events
+                 WHERE comment IS NOT NULL AND at >= ?1 AND at < ?2 ORDER BY at DESC, id DESC LIMIT ?3",
+                params![from, to, limit as i64],
+                |r| {
+                    Ok(VoteComment {
+                        at: r.get(0)?,
+                        slug: r.get::<Option<String>>(1)?.unwrap_or_default(),
+                        locale: r.get(2)?,
+                        reason: r.get(3)?,
+                        comment: r.get(4)?,
+                    })
+                },
+            )
+        })
     }
 
     /// Calls `f` with every event in `[from, to)` (ms), oldest first,
@@ -389,37 +458,32 @@ impl EventReader {
     /// its strings per column, which cost more than SQLite itself over
     /// millions of events. Rows of an unknown kind are skipped, as there.
     pub fn scan_refs(&self, from: i64, to: i64, mut f: impl FnMut(EventRef)) -> Result<u64> {
-        let mut stmt = self.conn.prepare(
-            "SELECT at, session, kind, query, slug, results, locale, helpful, reason
-             FROM events WHERE at >= ?1 AND at < ?2 ORDER BY at, id",
-        )?;
-        let mut rows = stmt.query(params![from, to])?;
         let mut n = 0;
-        while let Some(r) = rows.next()? {
-            let Some(kind) = text(r, 2)?.and_then(EventKind::parse) else {
-                continue;
-            };
-            f(EventRef {
-                at: r.get(0)?,
-                session: text(r, 1)?.unwrap_or_default(),
-                kind,
-                query: text(r, 3)?,
-                slug: text(r, 4)?,
-                results: r.get(5)?,
-                locale: text(r, 6)?,
-                helpful: r.get(7)?,
-                reason: text(r, 8)?,
-            });
-            n += 1;
-        }
+        self.conn.read(|c| {
+            c.for_each(
+                "SELECT at, session, kind, query, slug, results, locale, helpful, reason
+                 FROM events WHERE at >= ?1 AND at < ?2 ORDER BY at, id",
+                params![from, to],
+                |r| {
+                    let Some(kind) = r.text(2)?.and_then(EventKind::parse) else {
+                        return Ok(());
+                    };
+                    f(EventRef {
+                        at: r.get(0)?,
+                        session: r.text(1)?.unwrap_or_default(),
+                        kind,
+                        query: r.text(3)?,
+                        slug: r.text(4)?,
+                        results: r.get(5)?,
+                        locale: r.text(6)?,
+                        helpful: r.get(7)?,
+                        reason: r.text(8)?,
+                    });
+                    n += 1;
+                    Ok(())
+                },
+            )
+        })?;
         Ok(n)
     }
-}
-
-/// A text column, borrowed; anything else (or invalid UTF-8) is none.
-fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
-    Ok(match row.get_ref(i)? {
-        rusqlite::types::ValueRef::Text(b) => std::str::from_utf8(b).ok(),
-        _ => None,
-    })
 }

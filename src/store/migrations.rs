@@ -201,6 +201,19 @@ pub const MIGRATIONS: &[&str] = &[
     // masked; few events have one, so the report finds them by index.
     "ALTER TABLE events ADD COLUMN comment TEXT;
     CREATE INDEX events_with_comment ON events (at) WHERE comment IS NOT NULL;",
+    // 8: rate-limit attempts kept in the store, so replicas sharing one
+    // database count them together (see `limits`), and keys every replica
+    // signs with (a ticket's confirmation link works on any of them).
+    "CREATE TABLE rate_hits (
+        id INTEGER PRIMARY KEY,
+        bucket TEXT NOT NULL,
+        at_ms INTEGER NOT NULL
+    );
+    CREATE INDEX rate_hits_by_bucket ON rate_hits (bucket, at_ms);
+    CREATE TABLE secrets (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );",
 ];
 
 /// Applies the migrations the database has not seen, each in a transaction.

@@ -3,7 +3,7 @@
 //! run found; the store does not interpret it. Drafts nobody was assigned to
 //! belong to the disabled [`UNASSIGNED`] account until an agent claims them.
 
-use rusqlite::{params, OptionalExtension};
+use super::sql::{params, OptionalExt};
 use serde::Serialize;
 
 use super::{now, random_token, Account, Error, Result, Role, Store};
@@ -47,11 +47,10 @@ impl Store {
     /// Stores a run's report; returns the run id.
     pub fn save_mining_run(&self, report_json: &str) -> Result<i64> {
         self.write(|tx| {
-            tx.execute(
+            let id = tx.insert(
                 "INSERT INTO mining_runs (created_at, report) VALUES (?1, ?2)",
                 params![now(), report_json],
             )?;
-            let id = tx.last_insert_rowid();
             tx.execute("DELETE FROM mining_runs WHERE id <= ?1", [id - KEEP_RUNS])?;
             Store::audit(tx, None, "mining.run", "", &format!("run {id}"))?;
             Ok(id)
@@ -63,7 +62,7 @@ impl Store {
         self.read(|c| {
             Ok(c.query_row(
                 "SELECT id, created_at, report FROM mining_runs ORDER BY id DESC LIMIT 1",
-                [],
+                (),
                 |r| {
                     Ok(MiningRun {
                         id: r.get(0)?,
@@ -87,7 +86,8 @@ impl Store {
     ) -> Result<()> {
         self.write(|tx| {
             tx.execute(
-                "INSERT OR REPLACE INTO mining_drafts (run_id, topic_id, revision_id, rank) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO mining_drafts (run_id, topic_id, revision_id, rank) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (run_id, topic_id) DO UPDATE SET revision_id = excluded.revision_id, rank = excluded.rank",
                 params![run, topic, revision, rank as i64],
             )?;
             Ok(())
@@ -97,17 +97,12 @@ impl Store {
     /// The drafts made from a run, by topic.
     pub fn mined_drafts(&self, run: i64) -> Result<Vec<MinedDraft>> {
         self.read(|c| {
-            let mut stmt = c.prepare(
-                "SELECT topic_id, revision_id FROM mining_drafts WHERE run_id = ?1 ORDER BY topic_id",
-            )?;
-            let rows = stmt
-                .query_map([run], |r| {
+            let rows = c.query_map("SELECT topic_id, revision_id FROM mining_drafts WHERE run_id = ?1 ORDER BY topic_id", [run], |r| {
                     Ok(MinedDraft {
                         topic_id: r.get(0)?,
                         revision_id: r.get(1)?,
                     })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                })?;
             Ok(rows)
         })
     }
@@ -150,17 +145,12 @@ impl Store {
                 params![UNASSIGNED, UNASSIGNED_EMAIL],
                 |r| r.get(0),
             )?;
-            let mut stmt = c.prepare(&format!(
+            let rows = c.query_map(&format!(
                 "SELECT r.id, MIN(m.rank), MAX(m.run_id) {WAITING}
                  GROUP BY r.id ORDER BY MIN(m.rank) IS NULL, MIN(m.rank), MAX(m.run_id) DESC, r.id DESC
                  LIMIT ?3 OFFSET ?4"
-            ))?;
-            let rows = stmt
-                .query_map(
-                    params![UNASSIGNED, UNASSIGNED_EMAIL, limit as i64, offset as i64],
-                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, Option<i64>>(2)?)),
-                )?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+            ), params![UNASSIGNED, UNASSIGNED_EMAIL, limit as i64, offset as i64],
+                    |r| Ok((r.get::<i64>(0)?, r.get::<Option<i64>>(1)?, r.get::<Option<i64>>(2)?)),)?;
             let mut out = Vec::with_capacity(rows.len());
             for (id, rank, run) in rows {
                 out.push(Queued {
@@ -217,7 +207,7 @@ mod tests {
         let last = store.last_mining_run().unwrap().unwrap();
         assert_eq!(last.report, format!("{{\"n\":{}}}", KEEP_RUNS + 2));
         let kept: i64 = store
-            .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM mining_runs", [], |r| r.get(0))?))
+            .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM mining_runs", (), |r| r.get::<i64>(0))?))
             .unwrap();
         assert_eq!(kept, KEEP_RUNS);
     }

@@ -1,30 +1,40 @@
-//! The store: one SQLite file (WAL mode, foreign keys on) holding what is not
-//! Markdown — accounts and sessions, revisions with their reviews and
-//! comments, verifications, the audit log and the notification outbox. It is
+//! The store: everything that is not Markdown — accounts and sessions,
+//! revisions with their reviews and comments, verifications, the audit log,
+//! tickets and the outbox, analytics events, mining runs and shared rate
+//! limits — and the only code that touches the database. Two engines sit
+//! behind one interface ([`sql`]): an embedded SQLite file (the default; WAL
+//! mode, foreign keys on, one connection behind a mutex since SQLite
+//! serialises writers anyway) and PostgreSQL (`store = "postgres://…"`), which
+//! several replicas share through a connection pool each. The store is
 //! created and migrated on open; writes that belong together run in one
-//! transaction. One connection behind a mutex: agent traffic is light, and
-//! SQLite serialises writers anyway.
+//! transaction, serialisable on PostgreSQL so a check-then-write holds across
+//! replicas as it does under SQLite's single writer.
 
 mod accounts;
 mod events;
+mod limits;
 mod migrations;
 pub mod migrations_postgres;
 mod mining;
-
-pub use migrations::migrate;
 mod outbox;
+mod pool;
 mod revisions;
+pub mod sql;
 mod tickets;
 
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+pub use migrations::migrate;
 
-use rusqlite::{Connection, Transaction};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use crate::config::StoreLocation;
+pub use sql::Conn;
+use sql::Kind;
 
 pub use accounts::{random_token, Account, Role, Session};
 pub use events::{
-    insert as insert_events, scan as scan_events, Event, EventKind, EventReader, EventRef,
-    EventWriter, Source, VoteComment,
+    insert as insert_events, Event, EventKind, EventReader, EventRef, EventWriter, Source,
+    VoteComment,
 };
 pub use mining::{MinedDraft, MiningRun, Queued, UNASSIGNED};
 pub use outbox::OutboxItem;
@@ -39,13 +49,16 @@ pub use tickets::{
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("database {path}: {source}")]
+    #[error("database {location}: {source}")]
     Open {
-        path: PathBuf,
-        source: rusqlite::Error,
+        location: String,
+        source: sql::Error,
     },
+    /// The database cannot be reached: the caller answers 503, not 500.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     #[error("database error: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(sql::Error),
     #[error("{0}")]
     Invalid(String),
     #[error("not found: {0}")]
@@ -56,73 +69,186 @@ pub enum Error {
     Hash(String),
 }
 
-pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// The SQLite store.
-pub struct Store {
-    path: PathBuf,
-    conn: Mutex<Connection>,
+impl From<sql::Error> for Error {
+    fn from(e: sql::Error) -> Error {
+        match e.kind {
+            Kind::Unavailable => Error::Unavailable(e.message),
+            _ => Error::Sql(e),
+        }
+    }
 }
 
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        sql::Error::from(e).into()
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The store, on either engine.
+pub struct Store {
+    location: StoreLocation,
+    engine: Engine,
+}
+
+enum Engine {
+    /// One connection behind a mutex: SQLite serialises writers anyway.
+    Sqlite(Mutex<rusqlite::Connection>),
+    /// A pool shared by the request path, the event writer and readers.
+    Postgres(Arc<pool::Pool>),
+}
+
+/// Times a PostgreSQL write is tried when a concurrent one made it
+/// unserialisable (each retry runs the whole transaction again).
+const WRITE_TRIES: usize = 8;
+
 impl Store {
-    /// Opens (creating and migrating as needed) the database at `path`.
-    pub fn open(path: &Path) -> Result<Store> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| Error::Invalid(format!("cannot create {}: {e}", dir.display())))?;
-        }
-        let err = |source| Error::Open {
-            path: path.to_path_buf(),
-            source,
+    /// Opens the store at `at` (a SQLite path, or a [`StoreLocation`]),
+    /// creating and migrating it as needed. Several replicas may open one
+    /// PostgreSQL database at once: the migrations take a lock.
+    pub fn open(at: impl Into<StoreLocation>) -> Result<Store> {
+        let location = at.into();
+        let engine = match &location {
+            StoreLocation::File(path) => Engine::Sqlite(Mutex::new(open_sqlite(path)?)),
+            StoreLocation::Postgres(url) => {
+                let pool = pool::Pool::new(url, pool::SIZE).map_err(|e| Error::Open {
+                    location: location.display(),
+                    source: e,
+                })?;
+                pool.migrate().map_err(|e| match e.kind {
+                    Kind::Unavailable => Error::Unavailable(e.message),
+                    _ => Error::Open {
+                        location: location.display(),
+                        source: e,
+                    },
+                })?;
+                Engine::Postgres(Arc::new(pool))
+            }
         };
-        let mut conn = Connection::open(path).map_err(err)?;
-        // WAL lets readers run beside the writer; FULL sync makes a stored
-        // ticket or approval survive a power cut, not only a crash.
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
-        )
-        .map_err(err)?;
-        migrations::migrate(&mut conn).map_err(err)?;
-        Ok(Store {
-            path: path.to_path_buf(),
-            conn: Mutex::new(conn),
-        })
+        Ok(Store { location, engine })
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Where the store lives.
+    pub fn location(&self) -> &StoreLocation {
+        &self.location
+    }
+
+    /// The SQLite file (`None` on PostgreSQL).
+    pub fn path(&self) -> Option<&Path> {
+        self.location.path()
     }
 
     /// The engine behind the store, for `/healthz`.
     pub fn engine(&self) -> &'static str {
-        "sqlite"
+        match self.engine {
+            Engine::Sqlite(_) => "sqlite",
+            Engine::Postgres(_) => "postgres",
+        }
     }
 
-    /// Whether the database answers a query that reads its file (the
-    /// header's schema version; `SELECT 1` would not touch the file).
+    /// Whether the database answers a query that reaches its data (SQLite:
+    /// the file header's schema version; `SELECT 1` would not touch it).
     pub fn ping(&self) -> Result<()> {
-        self.read(|c| Ok(c.query_row("PRAGMA user_version", [], |_| Ok(()))?))
+        let sql = match self.engine {
+            Engine::Sqlite(_) => "PRAGMA user_version",
+            Engine::Postgres(_) => "SELECT 1",
+        };
+        self.read(|c| Ok(c.query_row(sql, (), |_| Ok(()))?))
     }
 
-    /// Runs `f` on the connection.
-    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        f(&conn)
+    /// Runs `f` on a connection (PostgreSQL: in a read-only transaction,
+    /// so several queries see one snapshot).
+    pub fn read<T>(&self, f: impl FnOnce(&Conn) -> Result<T>) -> Result<T> {
+        match &self.engine {
+            Engine::Sqlite(conn) => {
+                let conn = conn.lock().unwrap_or_else(|e| e.into_inner());
+                let c = Conn::sqlite(&conn);
+                f(&c)
+            }
+            Engine::Postgres(pool) => {
+                let mut pc = pool.get()?;
+                let conn = Conn::postgres(&mut pc, true)?;
+                let out = f(&conn)?;
+                conn.commit()?;
+                Ok(out)
+            }
+        }
     }
 
-    /// Runs `f` in a transaction, committed when `f` succeeds.
-    pub fn write<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
-        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        let tx = conn.transaction()?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+    /// Runs `f` in a transaction, committed when `f` succeeds. On
+    /// PostgreSQL the transaction is serialisable (the checks-then-writes in
+    /// `f` hold across replicas as they do under SQLite's single writer)
+    /// and runs again when a concurrent transaction made it fail.
+    pub fn write<T>(&self, mut f: impl FnMut(&Conn) -> Result<T>) -> Result<T> {
+        match &self.engine {
+            Engine::Sqlite(conn) => {
+                let mut conn = conn.lock().unwrap_or_else(|e| e.into_inner());
+                let tx = conn.transaction()?;
+                let out = f(&Conn::sqlite(&tx))?;
+                tx.commit()?;
+                Ok(out)
+            }
+            Engine::Postgres(pool) => {
+                let mut tries = 0;
+                loop {
+                    tries += 1;
+                    let mut pc = pool.get()?;
+                    let attempt = Conn::postgres_serializable(&mut pc)
+                        .map_err(Error::from)
+                        .and_then(|conn| {
+                            let out = f(&conn)?;
+                            conn.commit()?;
+                            Ok(out)
+                        });
+                    match attempt {
+                        Err(Error::Sql(e)) if e.kind == Kind::Retry && tries < WRITE_TRIES => {
+                            std::thread::sleep(std::time::Duration::from_millis(2 * tries as u64));
+                        }
+                        other => return other,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs `f` in a transaction that first takes a lock named `key`, held
+    /// until it ends: writers of one key (a rate-limit bucket) go one at a
+    /// time across replicas, and each reads what the previous one committed.
+    /// SQLite's single writer already does this.
+    pub fn write_locked<T>(&self, key: &str, f: impl FnMut(&Conn) -> Result<T>) -> Result<T> {
+        self.write_committed(Some(key), f)
+    }
+
+    /// [`Store::write`] without PostgreSQL's serialisable isolation (for a
+    /// write that locks what it needs itself, such as an outbox claim's
+    /// `FOR UPDATE SKIP LOCKED`), under advisory lock `lock` if given.
+    fn write_committed<T>(
+        &self,
+        lock: Option<&str>,
+        mut f: impl FnMut(&Conn) -> Result<T>,
+    ) -> Result<T> {
+        match &self.engine {
+            Engine::Sqlite(_) => self.write(f),
+            Engine::Postgres(pool) => {
+                let mut pc = pool.get()?;
+                let conn = Conn::postgres(&mut pc, false)?;
+                if let Some(key) = lock {
+                    conn.execute(
+                        "SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))",
+                        [key],
+                    )?;
+                }
+                let out = f(&conn)?;
+                conn.commit()?;
+                Ok(out)
+            }
+        }
     }
 
     /// Appends to the audit log (inside the caller's transaction).
     pub fn audit(
-        tx: &Transaction,
+        tx: &Conn,
         actor: Option<i64>,
         action: &str,
         subject: &str,
@@ -130,10 +256,31 @@ impl Store {
     ) -> Result<()> {
         tx.execute(
             "INSERT INTO audit (at, account_id, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-            rusqlite::params![now(), actor, action, subject, detail],
+            sql::params![now(), actor, action, subject, detail],
         )?;
         Ok(())
     }
+}
+
+/// Opens (creating and migrating) the SQLite file at `path`.
+fn open_sqlite(path: &Path) -> Result<rusqlite::Connection> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::Invalid(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let err = |source: rusqlite::Error| Error::Open {
+        location: path.display().to_string(),
+        source: source.into(),
+    };
+    let mut conn = rusqlite::Connection::open(path).map_err(err)?;
+    // WAL lets readers run beside the writer; FULL sync makes a stored
+    // ticket or approval survive a power cut, not only a crash.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+    )
+    .map_err(err)?;
+    migrations::migrate(&mut conn).map_err(err)?;
+    Ok(conn)
 }
 
 /// Now, RFC 3339 in UTC (what every timestamp column holds).
@@ -151,11 +298,11 @@ mod tests {
         let path = dir.path().join("sub/deflect.db");
         let store = Store::open(&path).unwrap();
         let version: i64 = store
-            .read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+            .read(|c| Ok(c.query_row("PRAGMA user_version", (), |r| r.get::<i64>(0))?))
             .unwrap();
         assert_eq!(version as usize, migrations::MIGRATIONS.len());
         let mode: String = store
-            .read(|c| Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?))
+            .read(|c| Ok(c.query_row("PRAGMA journal_mode", (), |r| r.get(0))?))
             .unwrap();
         assert_eq!(mode, "wal");
         drop(store);

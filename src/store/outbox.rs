@@ -2,7 +2,7 @@
 //! delivery is tried, then delivered and retried with backoff until they
 //! succeed — so a failing receiver or a crash never loses one.
 
-use rusqlite::{params, Row};
+use super::sql::{params, Row};
 use serde::Serialize;
 
 use super::{now, Result, Store};
@@ -23,7 +23,7 @@ pub struct OutboxItem {
     pub last_error: Option<String>,
 }
 
-fn item(r: &Row) -> rusqlite::Result<OutboxItem> {
+fn item(r: &Row) -> super::sql::Result<OutboxItem> {
     Ok(OutboxItem {
         id: r.get(0)?,
         kind: r.get(1)?,
@@ -54,13 +54,35 @@ impl Store {
         })
     }
 
-    /// Undelivered messages due by now, oldest first.
-    pub fn due(&self, limit: usize) -> Result<Vec<OutboxItem>> {
-        self.read(|c| {
-            let mut stmt = c.prepare(&format!(
-                "SELECT {COLUMNS} FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2"
-            ))?;
-            let rows = stmt.query_map(params![now(), limit as i64], item)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    /// Claims up to `limit` undelivered messages due by now, oldest first,
+    /// for `lease`: their next attempt moves to the lease's end, so no other
+    /// worker (on this replica or another) takes them meanwhile, and one a
+    /// worker never finishes (a replica killed mid-delivery) is due again
+    /// when the lease ends. On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets
+    /// replicas claim side by side without waiting for each other.
+    pub fn claim_due(&self, limit: usize, lease: std::time::Duration) -> Result<Vec<OutboxItem>> {
+        let now = chrono::Utc::now();
+        let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
+        let stamp = |t: chrono::DateTime<chrono::Utc>| {
+            t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        };
+        self.write_committed(None, |tx| {
+            let lock = if tx.is_postgres() {
+                " FOR UPDATE SKIP LOCKED"
+            } else {
+                ""
+            };
+            let mut rows = tx.query_map(
+                &format!(
+                    "UPDATE outbox SET next_attempt_at = ?1 WHERE id IN (
+                       SELECT id FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= ?2
+                       ORDER BY id LIMIT ?3{lock})
+                     RETURNING {COLUMNS}"
+                ),
+                params![stamp(until), stamp(now), limit as i64],
+                item,
+            )?;
+            rows.sort_by_key(|i| i.id);
             Ok(rows)
         })
     }
@@ -68,12 +90,11 @@ impl Store {
     /// Every undelivered message.
     pub fn undelivered(&self) -> Result<Vec<OutboxItem>> {
         self.read(|c| {
-            let mut stmt = c.prepare(&format!(
-                "SELECT {COLUMNS} FROM outbox WHERE delivered_at IS NULL ORDER BY id"
-            ))?;
-            let rows = stmt
-                .query_map([], item)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let rows = c.query_map(
+                &format!("SELECT {COLUMNS} FROM outbox WHERE delivered_at IS NULL ORDER BY id"),
+                (),
+                item,
+            )?;
             Ok(rows)
         })
     }
@@ -83,8 +104,8 @@ impl Store {
         self.read(|c| {
             Ok(c.query_row(
                 "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL",
-                [],
-                |r| r.get::<_, i64>(0),
+                (),
+                |r| r.get::<i64>(0),
             )? as u64)
         })
     }

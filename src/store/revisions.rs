@@ -2,7 +2,7 @@
 //! content hash they approved), comments, requested reviewers, the hashes of
 //! content that went live approved, and "still accurate" verifications.
 
-use rusqlite::{params, OptionalExtension, Row, Transaction};
+use super::sql::{params, OptionalExt, Row};
 use serde::{Deserialize, Serialize};
 
 use super::{now, Error, Result, Store};
@@ -170,29 +170,28 @@ const COLUMNS: &str = "r.id, r.kind, r.slug, r.locale, r.path, r.author_id, a.na
 
 /// A column holding one of an enum's words; another word is a read error
 /// rather than a silent default (only deflect writes these columns).
-fn parsed<T: std::str::FromStr<Err = String>>(row: &Row, column: &str) -> rusqlite::Result<T> {
+fn parsed<T: std::str::FromStr<Err = String>>(row: &Row, column: &str) -> super::sql::Result<T> {
     let text: String = row.get(column)?;
     text.parse().map_err(|m: String| {
-        rusqlite::Error::FromSqlConversionFailure(
-            0,
-            rusqlite::types::Type::Text,
-            format!("revisions.{column}: {m}").into(),
+        super::sql::Error::new(
+            super::sql::Kind::Conversion,
+            format!("revisions.{column}: {m}"),
         )
     })
 }
 
-fn revision(row: &Row) -> rusqlite::Result<Revision> {
+fn revision(row: &Row) -> super::sql::Result<Revision> {
     let tags: String = row.get("tags")?;
     let extra: String = row.get("extra")?;
     Ok(Revision {
         id: row.get("id")?,
-        kind: RevisionKind::parse(&row.get::<_, String>("kind")?),
+        kind: RevisionKind::parse(&row.get::<String>("kind")?),
         slug: row.get("slug")?,
         locale: row.get("locale")?,
         path: row.get("path")?,
         author_id: row.get("author_id")?,
         author: row.get("author")?,
-        state: RevisionState::parse(&row.get::<_, String>("state")?),
+        state: RevisionState::parse(&row.get::<String>("state")?),
         fields: RevisionFields {
             title: row.get("title")?,
             category: row.get("category")?,
@@ -212,7 +211,7 @@ fn revision(row: &Row) -> rusqlite::Result<Revision> {
     })
 }
 
-pub(super) fn get(tx: &rusqlite::Connection, id: i64) -> Result<Revision> {
+pub(super) fn get(tx: &super::Conn, id: i64) -> Result<Revision> {
     tx.query_row(
         &format!("SELECT {COLUMNS} FROM revisions r JOIN accounts a ON a.id = r.author_id WHERE r.id = ?1"),
         [id],
@@ -223,16 +222,13 @@ pub(super) fn get(tx: &rusqlite::Connection, id: i64) -> Result<Revision> {
 }
 
 pub(super) fn list(
-    c: &rusqlite::Connection,
+    c: &super::Conn,
     filter: &str,
-    params: impl rusqlite::Params,
+    params: impl super::sql::Params,
 ) -> Result<Vec<Revision>> {
-    let mut stmt = c.prepare(&format!(
+    let rows = c.query_map(&format!(
         "SELECT {COLUMNS} FROM revisions r JOIN accounts a ON a.id = r.author_id WHERE {filter} ORDER BY r.updated_at DESC, r.id DESC LIMIT 200"
-    ))?;
-    let rows = stmt
-        .query_map(params, revision)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    ), params, revision)?;
     Ok(rows)
 }
 
@@ -262,7 +258,7 @@ impl Store {
             }
             let f = &new.fields;
             let at = now();
-            tx.execute(
+            let id = tx.insert(
                 "INSERT INTO revisions (kind, slug, locale, path, author_id, state, title, category, tags, summary, visibility,
                  status, extra, body, content_hash, base_hash, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'draft', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)",
@@ -285,7 +281,6 @@ impl Store {
                     at
                 ],
             )?;
-            let id = tx.last_insert_rowid();
             add_contributor(tx, id, new.author_id)?;
             Store::audit(tx, Some(new.author_id), "revision.create", &new.slug, &format!("revision {id}"))?;
             get(tx, id)
@@ -381,7 +376,7 @@ impl Store {
         self.write(|tx| {
             tx.execute("DELETE FROM review_requests WHERE revision_id = ?1", [id])?;
             for r in reviewers {
-                tx.execute("INSERT OR IGNORE INTO review_requests (revision_id, reviewer_id) VALUES (?1, ?2)", [id, *r])?;
+                tx.execute("INSERT INTO review_requests (revision_id, reviewer_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING", [id, *r])?;
             }
             set_state(tx, id, RevisionState::InReview, actor)?;
             Ok(())
@@ -391,10 +386,7 @@ impl Store {
     /// Names of the reviewers requested for a revision.
     pub fn requested_reviewers(&self, id: i64) -> Result<Vec<String>> {
         self.read(|c| {
-            let mut stmt = c.prepare(
-                "SELECT a.name FROM review_requests q JOIN accounts a ON a.id = q.reviewer_id WHERE q.revision_id = ?1 ORDER BY a.name",
-            )?;
-            let names = stmt.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+            let names = c.query_map("SELECT a.name FROM review_requests q JOIN accounts a ON a.id = q.reviewer_id WHERE q.revision_id = ?1 ORDER BY a.name", [id], |r| r.get(0))?;
             Ok(names)
         })
     }
@@ -426,7 +418,7 @@ impl Store {
             );
             match inserted {
                 // The schema's backstop: one current verdict per reviewer.
-                Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+                Err(e) if e.kind == super::sql::Kind::Constraint => {
                     return Err(Error::Conflict("this reviewer has a verdict on this revision already".into()));
                 }
                 other => other?,
@@ -439,10 +431,7 @@ impl Store {
     /// whose save changed it.
     pub fn contributors(&self, id: i64) -> Result<Vec<i64>> {
         self.read(|c| {
-            let mut stmt = c.prepare(
-                "SELECT account_id FROM revision_contributors WHERE revision_id = ?1 ORDER BY account_id",
-            )?;
-            let ids = stmt.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
+            let ids = c.query_map("SELECT account_id FROM revision_contributors WHERE revision_id = ?1 ORDER BY account_id", [id], |r| r.get(0))?;
             Ok(ids)
         })
     }
@@ -452,8 +441,9 @@ impl Store {
     pub fn copy_contributors(&self, from: i64, to: i64) -> Result<()> {
         self.write(|tx| {
             tx.execute(
-                "INSERT OR IGNORE INTO revision_contributors (revision_id, account_id)
-                 SELECT ?2, account_id FROM revision_contributors WHERE revision_id = ?1",
+                "INSERT INTO revision_contributors (revision_id, account_id)
+                 SELECT CAST(?2 AS BIGINT), account_id FROM revision_contributors WHERE revision_id = ?1
+                 ON CONFLICT DO NOTHING",
                 params![from, to],
             )?;
             Ok(())
@@ -463,22 +453,17 @@ impl Store {
     /// Every verdict on a revision, oldest first.
     pub fn reviews(&self, id: i64) -> Result<Vec<Review>> {
         self.read(|c| {
-            let mut stmt = c.prepare(
-                "SELECT v.reviewer_id, a.name, v.verdict, v.content_hash, v.body, v.created_at FROM reviews v
-                 JOIN accounts a ON a.id = v.reviewer_id WHERE v.revision_id = ?1 ORDER BY v.id",
-            )?;
-            let rows = stmt
-                .query_map([id], |r| {
+            let rows = c.query_map("SELECT v.reviewer_id, a.name, v.verdict, v.content_hash, v.body, v.created_at FROM reviews v
+                 JOIN accounts a ON a.id = v.reviewer_id WHERE v.revision_id = ?1 ORDER BY v.id", [id], |r| {
                     Ok(Review {
                         reviewer_id: r.get(0)?,
                         reviewer: r.get(1)?,
-                        verdict: if r.get::<_, String>(2)? == "approved" { Verdict::Approved } else { Verdict::ChangesRequested },
+                        verdict: if r.get::<String>(2)? == "approved" { Verdict::Approved } else { Verdict::ChangesRequested },
                         content_hash: r.get(3)?,
                         body: r.get(4)?,
                         created_at: r.get(5)?,
                     })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                })?;
             Ok(rows)
         })
     }
@@ -497,13 +482,8 @@ impl Store {
     /// Comments on a revision, oldest first.
     pub fn comments(&self, id: i64) -> Result<Vec<Comment>> {
         self.read(|c| {
-            let mut stmt = c.prepare(
-                "SELECT a.name, m.line, m.body, m.created_at FROM comments m JOIN accounts a ON a.id = m.author_id
-                 WHERE m.revision_id = ?1 ORDER BY m.id",
-            )?;
-            let rows = stmt
-                .query_map([id], |r| Ok(Comment { author: r.get(0)?, line: r.get(1)?, body: r.get(2)?, created_at: r.get(3)? }))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let rows = c.query_map("SELECT a.name, m.line, m.body, m.created_at FROM comments m JOIN accounts a ON a.id = m.author_id
+                 WHERE m.revision_id = ?1 ORDER BY m.id", [id], |r| Ok(Comment { author: r.get(0)?, line: r.get(1)?, body: r.get(2)?, created_at: r.get(3)? }))?;
             Ok(rows)
         })
     }
@@ -537,10 +517,12 @@ impl Store {
     /// Which of `hashes` were approved (published through review, or reviewed live).
     pub fn approved_hashes(&self, hashes: &[&str]) -> Result<std::collections::HashSet<String>> {
         self.read(|c| {
-            let mut stmt = c.prepare("SELECT 1 FROM approved_content WHERE content_hash = ?1")?;
             let mut out = std::collections::HashSet::new();
             for h in hashes {
-                if stmt.exists([h])? {
+                if c.exists(
+                    "SELECT 1 FROM approved_content WHERE content_hash = ?1",
+                    [h],
+                )? {
                     out.insert(h.to_string());
                 }
             }
@@ -550,10 +532,7 @@ impl Store {
 
     /// Whether any content has been approved yet (by review or baseline).
     pub fn has_approvals(&self) -> Result<bool> {
-        self.read(|c| {
-            Ok(c.prepare("SELECT 1 FROM approved_content LIMIT 1")?
-                .exists([])?)
-        })
+        self.read(|c| Ok(c.exists("SELECT 1 FROM approved_content LIMIT 1", ())?))
     }
 
     /// Records articles' current content as approved without a revision
@@ -569,7 +548,8 @@ impl Store {
             let mut added = 0;
             for a in articles {
                 added += tx.execute(
-                    "INSERT OR IGNORE INTO approved_content (content_hash, slug, locale, revision_id, at) VALUES (?1, ?2, ?3, NULL, ?4)",
+                    "INSERT INTO approved_content (content_hash, slug, locale, revision_id, at) VALUES (?1, ?2, ?3, NULL, ?4)
+                     ON CONFLICT DO NOTHING",
                     params![a.content_hash, a.slug, a.locale, now()],
                 )?;
                 let subject = format!("{} ({})", a.slug, a.locale);
@@ -641,17 +621,17 @@ impl Store {
         &self,
     ) -> Result<std::collections::HashMap<(String, String), String>> {
         self.read(|c| {
-            let mut stmt =
-                c.prepare("SELECT locale, slug, MAX(at) FROM verifications GROUP BY locale, slug")?;
-            let rows = stmt
-                .query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?
-                .collect::<rusqlite::Result<std::collections::HashMap<_, _>>>()?;
-            Ok(rows)
+            let rows = c.query_map(
+                "SELECT locale, slug, MAX(at) FROM verifications GROUP BY locale, slug",
+                (),
+                |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)),
+            )?;
+            Ok(rows.into_iter().collect())
         })
     }
 }
 
-fn set_state(tx: &Transaction, id: i64, state: RevisionState, actor: i64) -> Result<Revision> {
+fn set_state(tx: &super::Conn, id: i64, state: RevisionState, actor: i64) -> Result<Revision> {
     tx.execute(
         "UPDATE revisions SET state = ?2, updated_at = ?3 WHERE id = ?1",
         params![id, state.as_str(), now()],
@@ -668,23 +648,24 @@ fn set_state(tx: &Transaction, id: i64, state: RevisionState, actor: i64) -> Res
 }
 
 /// Records that `account` put content into revision `id`.
-pub(super) fn add_contributor(tx: &Transaction, id: i64, account: i64) -> Result<()> {
+pub(super) fn add_contributor(tx: &super::Conn, id: i64, account: i64) -> Result<()> {
     tx.execute(
-        "INSERT OR IGNORE INTO revision_contributors (revision_id, account_id) VALUES (?1, ?2)",
+        "INSERT INTO revision_contributors (revision_id, account_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         params![id, account],
     )?;
     Ok(())
 }
 
 fn approve_content(
-    tx: &Transaction,
+    tx: &super::Conn,
     hash: &str,
     slug: &str,
     locale: &str,
     revision: i64,
 ) -> Result<()> {
     tx.execute(
-        "INSERT OR IGNORE INTO approved_content (content_hash, slug, locale, revision_id, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO approved_content (content_hash, slug, locale, revision_id, at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT DO NOTHING",
         params![hash, slug, locale, revision, now()],
     )?;
     Ok(())

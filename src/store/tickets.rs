@@ -5,7 +5,7 @@
 //! changes, assignment and replies (each reply queued as an email in the
 //! same transaction), every change audited.
 
-use rusqlite::{params, OptionalExtension, Row};
+use super::sql::{params, OptionalExt, Row, Value};
 use serde::Serialize;
 
 use super::{now, Error, Result, Store};
@@ -71,7 +71,7 @@ pub struct Ticket {
     pub solved_at: Option<String>,
 }
 
-fn ticket(r: &Row) -> rusqlite::Result<Ticket> {
+fn ticket(r: &Row) -> super::sql::Result<Ticket> {
     let status: String = r.get(10)?;
     Ok(Ticket {
         id: r.get(0)?,
@@ -181,16 +181,19 @@ impl Store {
     ) -> Result<(Ticket, bool)> {
         let inserted = self.write(|tx| {
             let at = now();
-            let insert = tx.execute(
-                "INSERT INTO tickets (created_at, subject, description, email, category, locale, session, source, article, idempotency_key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (idempotency_key) DO NOTHING",
-                params![at, new.subject, new.description, new.email, new.category, new.locale, new.session, new.source, new.article, idempotency_key],
-            )?;
-            if insert == 0 {
+            let id = tx
+                .insert(
+                    "INSERT INTO tickets (created_at, subject, description, email, category, locale, session, source, article, idempotency_key)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (idempotency_key) DO NOTHING",
+                    params![at, new.subject, new.description, new.email, new.category, new.locale, new.session, new.source, new.article, idempotency_key],
+                )
+                .optional()?;
+            // No row: the key made a ticket already.
+            let Some(id) = id else {
                 return Ok(None);
-            }
+            };
             let t = Ticket {
-                id: tx.last_insert_rowid(),
+                id,
                 created_at: at.clone(),
                 fields: new.clone(),
                 status: TicketStatus::New,
@@ -231,28 +234,28 @@ impl Store {
     /// selects in all.
     pub fn tickets(&self, q: &TicketQuery) -> Result<(Vec<Ticket>, i64)> {
         let mut clauses = Vec::new();
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        let mut args: Vec<Value> = Vec::new();
         if let Some(s) = q.status {
-            args.push(s.as_str().to_string().into());
+            args.push(Value::Text(s.as_str().to_string()));
             clauses.push(format!("t.status = ?{}", args.len()));
         }
         match q.assignee {
             Some(AssigneeFilter::Nobody) => clauses.push("t.assignee_id IS NULL".into()),
             Some(AssigneeFilter::Account(id)) => {
-                args.push(id.into());
+                args.push(Value::Int(id));
                 clauses.push(format!("t.assignee_id = ?{}", args.len()));
             }
             None => {}
         }
         if let Some(c) = &q.category {
-            args.push(c.clone().into());
+            args.push(Value::Text(c.clone()));
             clauses.push(format!("t.category = ?{}", args.len()));
         }
         if let Some(text) = q.text.as_deref().filter(|t| !t.trim().is_empty()) {
-            args.push(like_pattern(text.trim()).into());
+            args.push(Value::Text(like_pattern(text.trim())));
             let n = args.len();
             clauses.push(format!(
-                "(t.subject LIKE ?{n} ESCAPE '\\' OR t.description LIKE ?{n} ESCAPE '\\' OR t.email LIKE ?{n} ESCAPE '\\')"
+                "(lower(t.subject) LIKE lower(?{n}) ESCAPE '\\' OR lower(t.description) LIKE lower(?{n}) ESCAPE '\\' OR lower(t.email) LIKE lower(?{n}) ESCAPE '\\')"
             ));
         }
         let filter = if clauses.is_empty() {
@@ -263,20 +266,21 @@ impl Store {
         self.read(|c| {
             let total: i64 = c.query_row(
                 &format!("SELECT COUNT(*) FROM tickets t{filter}"),
-                rusqlite::params_from_iter(&args),
+                args.as_slice(),
                 |r| r.get(0),
             )?;
             let mut page_args = args.clone();
-            page_args.push((q.limit as i64).into());
-            page_args.push((q.offset as i64).into());
+            page_args.push(Value::Int(q.limit as i64));
+            page_args.push(Value::Int(q.offset as i64));
             let n = page_args.len();
-            let mut stmt = c.prepare(&format!(
-                "{SELECT}{filter} ORDER BY t.id DESC LIMIT ?{} OFFSET ?{n}",
-                n - 1
-            ))?;
-            let rows = stmt
-                .query_map(rusqlite::params_from_iter(&page_args), ticket)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let rows = c.query_map(
+                &format!(
+                    "{SELECT}{filter} ORDER BY t.id DESC LIMIT ?{} OFFSET ?{n}",
+                    n - 1
+                ),
+                page_args.as_slice(),
+                ticket,
+            )?;
             Ok((rows, total))
         })
     }
@@ -296,12 +300,11 @@ impl Store {
     /// what `deflect mine --from-store` reads.
     pub fn solved_tickets_since(&self, since: &str) -> Result<Vec<Ticket>> {
         self.read(|c| {
-            let mut stmt = c.prepare(&format!(
-                "{SELECT} WHERE t.status = 'solved' AND t.created_at >= ?1 ORDER BY t.id"
-            ))?;
-            let rows = stmt
-                .query_map([since], ticket)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let rows = c.query_map(
+                &format!("{SELECT} WHERE t.status = 'solved' AND t.created_at >= ?1 ORDER BY t.id"),
+                [since],
+                ticket,
+            )?;
             Ok(rows)
         })
     }
@@ -361,7 +364,7 @@ impl Store {
             };
             let n = tx.execute(
                 "UPDATE tickets SET assignee_id = ?2,
-                   status = CASE WHEN status = 'new' AND ?2 IS NOT NULL THEN 'open' ELSE status END
+                   status = CASE WHEN status = 'new' AND CAST(?2 AS BIGINT) IS NOT NULL THEN 'open' ELSE status END
                  WHERE id = ?1",
                 params![id, assignee],
             )?;
@@ -397,16 +400,14 @@ impl Store {
             if n == 0 {
                 return Err(Error::NotFound(format!("ticket #{id}")));
             }
-            tx.execute(
+            let outbox = tx.insert(
                 "INSERT INTO outbox (kind, destination, payload, next_attempt_at, created_at, ticket_id) VALUES ('reply', ?1, ?2, ?3, ?3, ?4)",
                 params![destination, payload, at, id],
             )?;
-            let outbox = tx.last_insert_rowid();
-            tx.execute(
+            let reply = tx.insert(
                 "INSERT INTO ticket_replies (ticket_id, author_id, body, created_at, outbox_id) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![id, author, body, at, outbox],
             )?;
-            let reply = tx.last_insert_rowid();
             Store::audit(tx, Some(author), "ticket_replied", &format!("ticket #{id}"), &format!("reply {reply}"))?;
             Ok(reply)
         })
@@ -415,14 +416,13 @@ impl Store {
     /// A ticket's replies, oldest first.
     pub fn ticket_replies(&self, id: i64) -> Result<Vec<TicketReply>> {
         self.read(|c| {
-            let mut stmt = c.prepare(
+            let rows = c.query_map(
                 "SELECT r.id, a.name, r.body, r.created_at, o.delivered_at, o.last_error
                  FROM ticket_replies r JOIN accounts a ON a.id = r.author_id
                  LEFT JOIN outbox o ON o.id = r.outbox_id
                  WHERE r.ticket_id = ?1 ORDER BY r.id",
-            )?;
-            let rows = stmt
-                .query_map([id], |r| {
+                [id],
+                |r| {
                     Ok(TicketReply {
                         id: r.get(0)?,
                         author: r.get(1)?,
@@ -431,26 +431,22 @@ impl Store {
                         delivered_at: r.get(4)?,
                         last_error: r.get(5)?,
                     })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                },
+            )?;
             Ok(rows)
         })
     }
 
     /// Number of tickets stored.
     pub fn ticket_count(&self) -> Result<i64> {
-        self.read(|c| Ok(c.query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0))?))
+        self.read(|c| Ok(c.query_row("SELECT COUNT(*) FROM tickets", (), |r| r.get(0))?))
     }
 
     /// Tickets with a delivery still pending, with its attempts and last error.
     pub fn undelivered_tickets(&self) -> Result<Vec<(Ticket, super::OutboxItem)>> {
         let items: Vec<(i64, super::OutboxItem)> = self.read(|c| {
-            let mut stmt = c.prepare(
-                "SELECT ticket_id, id, kind, destination, payload, attempts, next_attempt_at, delivered_at, last_error
-                 FROM outbox WHERE kind = 'ticket' AND delivered_at IS NULL ORDER BY id",
-            )?;
-            let rows = stmt
-                .query_map([], |r| {
+            let rows = c.query_map("SELECT ticket_id, id, kind, destination, payload, attempts, next_attempt_at, delivered_at, last_error
+                 FROM outbox WHERE kind = 'ticket' AND delivered_at IS NULL ORDER BY id", (), |r| {
                     Ok((
                         r.get(0)?,
                         super::OutboxItem {
@@ -464,8 +460,7 @@ impl Store {
                             last_error: r.get(8)?,
                         },
                     ))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                })?;
             Ok(rows)
         })?;
         let mut out = Vec::new();

@@ -6,14 +6,14 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::http::{header, HeaderMap};
 
 use super::{AppError, AppState};
 use crate::index::Audience;
-use crate::store::{Role, Session};
+use crate::store::{Role, Session, Store};
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "deflect_session";
@@ -110,11 +110,15 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// window; a key that reached the limit waits until the window has passed.
 /// Checking and counting are one step under one lock ([`Limiter::try_acquire`]),
 /// so requests racing in parallel cannot all pass a check made before any of
-/// them was counted. Used for sign-ins and for ticket submissions.
+/// them was counted. Used for sign-ins and for ticket submissions. Replicas
+/// sharing a PostgreSQL store count in it instead ([`Limiter::shared`]).
 pub struct Limiter {
     max: usize,
     window: Duration,
     hits: Mutex<HashMap<String, Vec<Instant>>>,
+    /// Counting in the store instead (replicas sharing PostgreSQL), under
+    /// this name.
+    shared: Option<(&'static str, Arc<Store>)>,
 }
 
 /// Past this many keys, keys with no attempt in the window are dropped, so
@@ -128,12 +132,32 @@ impl Limiter {
             max,
             window,
             hits: Mutex::new(HashMap::new()),
+            shared: None,
         }
+    }
+
+    /// Counts in `store` (when given) as `name`, so every replica sharing
+    /// it counts the same attempts, atomically ([`Store::try_acquire_limit`]).
+    pub fn shared(mut self, name: &'static str, store: Option<Arc<Store>>) -> Limiter {
+        self.shared = store.map(|s| (name, s));
+        self
     }
 
     /// Counts an attempt for `key` and returns `true` when it is within the
     /// limit; returns `false`, counting nothing, when the limit is reached.
     pub fn try_acquire(&self, key: &str) -> bool {
+        if let Some((name, store)) = &self.shared {
+            let window = self.window.as_millis() as i64;
+            // A store that cannot count lets the attempt through: the
+            // action behind the limit needs the store too, and fails there
+            // with a 503 rather than a misleading "too many attempts".
+            return store
+                .try_acquire_limit(&format!("{name}|{key}"), self.max, window)
+                .unwrap_or_else(|e| {
+                    tracing::warn!("rate limit {name} not counted: {e}");
+                    true
+                });
+        }
         let mut map = self.hits.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() > MAX_KEYS {
             let window = self.window;
@@ -151,6 +175,12 @@ impl Limiter {
     /// Takes back the latest attempt counted for `key`: one that turned out
     /// not to count (a successful sign-in, a form refused for a field error).
     pub fn release(&self, key: &str) {
+        if let Some((name, store)) = &self.shared {
+            if let Err(e) = store.release_limit(&format!("{name}|{key}")) {
+                tracing::warn!("rate limit {name} not released: {e}");
+            }
+            return;
+        }
         let mut map = self.hits.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(hits) = map.get_mut(key) {
             hits.pop();
@@ -162,6 +192,12 @@ impl Limiter {
 
     /// Forgets every attempt of `key` (after a successful sign-in).
     pub fn clear(&self, key: &str) {
+        if let Some((name, store)) = &self.shared {
+            if let Err(e) = store.clear_limit(&format!("{name}|{key}")) {
+                tracing::warn!("rate limit {name} not cleared: {e}");
+            }
+            return;
+        }
         self.hits
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -26,6 +26,8 @@ pub enum AppError {
     TooMany(String),
     /// 500: our fault; the cause is logged.
     Internal(String),
+    /// 503: the database cannot be reached; search and articles still work.
+    Unavailable(String),
 }
 
 impl AppError {
@@ -37,6 +39,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -48,6 +51,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::TooMany(_) => "too_many_requests",
             AppError::Internal(_) => "internal",
+            AppError::Unavailable(_) => "unavailable",
         }
     }
 
@@ -61,19 +65,29 @@ impl AppError {
             | AppError::Conflict(m)
             | AppError::TooMany(m) => m.clone(),
             AppError::Internal(_) => "Something went wrong on our side. Please try again.".into(),
+            AppError::Unavailable(_) => {
+                "This part of the help center is briefly unavailable: our database cannot be reached. \
+                 Searching and reading articles still work; please try again in a minute."
+                    .into()
+            }
         }
     }
 
     fn log(&self) {
-        if let AppError::Internal(cause) = self {
-            tracing::error!(cause = %cause, "request failed");
+        match self {
+            AppError::Internal(cause) => tracing::error!(cause = %cause, "request failed"),
+            AppError::Unavailable(cause) => tracing::warn!(cause = %cause, "store unavailable"),
+            _ => {}
         }
     }
 }
 
 impl<E: Into<crate::Error>> From<E> for AppError {
     fn from(e: E) -> Self {
-        AppError::Internal(e.into().to_string())
+        match e.into() {
+            crate::Error::Store(crate::store::Error::Unavailable(m)) => AppError::Unavailable(m),
+            e => AppError::Internal(e.to_string()),
+        }
     }
 }
 

@@ -107,10 +107,21 @@ impl AppState {
         } else {
             EventSink::disabled()
         };
-        let contact_limiter = auth::Limiter::new(
+        // Replicas sharing a PostgreSQL store count attempts there, so a
+        // limit holds across them; one SQLite process counts in memory.
+        let shared = (store.engine() == "postgres").then(|| Arc::clone(&store));
+        let limiter = |name: &'static str, max: usize, window: Duration| {
+            auth::Limiter::new(max, window).shared(name, shared.clone())
+        };
+        let contact_limiter = limiter(
+            "contact",
             config.tickets.per_ip_per_hour.max(1),
             Duration::from_secs(3600),
         );
+        let login_limiter = limiter("login", LOGIN_FAILURES_PER_ACCOUNT, LOGIN_WINDOW);
+        let login_address_limiter =
+            limiter("login_address", LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW);
+        let receipt_key = store.secret("contact_receipts")?;
         let workflow = Arc::new(Workflow::from_config(
             &config,
             Arc::clone(&store),
@@ -122,12 +133,12 @@ impl AppState {
             config,
             store,
             workflow,
-            login_limiter: auth::Limiter::new(LOGIN_FAILURES_PER_ACCOUNT, LOGIN_WINDOW),
-            login_address_limiter: auth::Limiter::new(LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW),
+            login_limiter,
+            login_address_limiter,
             contact_limiter,
             events,
             http_metrics: Default::default(),
-            receipt_key: crate::store::random_token(),
+            receipt_key,
             workers: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),

@@ -210,9 +210,9 @@ async fn submit(
 
 /// `{id}-{proof}`: the confirmation page of ticket `id`, valid only in the
 /// browser whose form token made it (the page shows the customer's email),
-/// and only with this process's key: a client who picks its own cookie still
-/// cannot compute another ticket's link. After a restart the link is gone;
-/// the page then says the request was saved.
+/// and only with the store's key (one for every replica, kept across
+/// restarts): a client who picks its own cookie still cannot compute another
+/// ticket's link.
 fn sent_token(key: &str, form_token: &str, id: i64) -> String {
     let mac = crate::outbox::sign(
         &format!("{key}:{form_token}"),

@@ -122,7 +122,7 @@ fn build_report(s: &AppState, period: Period) -> Result<Report, AppError> {
         chrono::Utc::now(),
     )
     .map_err(internal)?;
-    let conn = report::open_events(s.store.path()).map_err(internal)?;
+    let conn = s.store.event_reader().map_err(|e| internal(e.into()))?;
     report::build(
         &conn,
         ReportOptions {
