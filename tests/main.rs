@@ -16,13 +16,13 @@ mod layers;
 mod mining;
 mod pages;
 mod properties;
+mod replicas;
 mod reports;
 mod review;
 mod search;
 #[cfg(feature = "semantic")]
 mod semantic;
 mod server;
-
 mod store_engines;
 mod store_postgres;
 mod watch;

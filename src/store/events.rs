@@ -261,13 +261,13 @@ impl Own {
     fn read<T>(&self, f: impl FnOnce(&Conn) -> sql::Result<T>) -> Result<T> {
         match self {
             Own::Sqlite(c) => Ok(f(&Conn::sqlite(c))?),
-            Own::Postgres(pool) => {
+            Own::Postgres(pool) => sql::blocking(|| {
                 let mut pc = pool.get()?;
                 let conn = Conn::postgres(&mut pc, true)?;
                 let out = f(&conn)?;
                 conn.commit()?;
                 Ok(out)
-            }
+            }),
         }
     }
 
@@ -279,13 +279,13 @@ impl Own {
                 tx.commit()?;
                 Ok(out)
             }
-            Own::Postgres(pool) => {
+            Own::Postgres(pool) => sql::blocking(|| {
                 let mut pc = pool.get()?;
                 let conn = Conn::postgres(&mut pc, false)?;
                 let out = f(&conn)?;
                 conn.commit()?;
                 Ok(out)
-            }
+            }),
         }
     }
 }

@@ -166,13 +166,15 @@ impl Store {
                 let c = Conn::sqlite(&conn);
                 f(&c)
             }
-            Engine::Postgres(pool) => {
+            // Inside `blocking` whole: an unfinished transaction or a broken
+            // connection is dropped there, and their drops block too.
+            Engine::Postgres(pool) => sql::blocking(|| {
                 let mut pc = pool.get()?;
                 let conn = Conn::postgres(&mut pc, true)?;
                 let out = f(&conn)?;
                 conn.commit()?;
                 Ok(out)
-            }
+            }),
         }
     }
 
@@ -189,7 +191,7 @@ impl Store {
                 tx.commit()?;
                 Ok(out)
             }
-            Engine::Postgres(pool) => {
+            Engine::Postgres(pool) => sql::blocking(|| {
                 let mut tries = 0;
                 loop {
                     tries += 1;
@@ -208,7 +210,7 @@ impl Store {
                         other => return other,
                     }
                 }
-            }
+            }),
         }
     }
 
@@ -230,7 +232,7 @@ impl Store {
     ) -> Result<T> {
         match &self.engine {
             Engine::Sqlite(_) => self.write(f),
-            Engine::Postgres(pool) => {
+            Engine::Postgres(pool) => sql::blocking(|| {
                 let mut pc = pool.get()?;
                 let conn = Conn::postgres(&mut pc, false)?;
                 if let Some(key) = lock {
@@ -242,7 +244,7 @@ impl Store {
                 let out = f(&conn)?;
                 conn.commit()?;
                 Ok(out)
-            }
+            }),
         }
     }
 

@@ -78,6 +78,7 @@ impl Pool {
                     });
                 }
                 state.open -= 1;
+                blocking(|| drop(conn));
             }
             if state.open < self.size {
                 state.open += 1;
@@ -114,6 +115,14 @@ impl Pool {
     }
 }
 
+impl Drop for Pool {
+    fn drop(&mut self) {
+        let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        let idle = std::mem::take(&mut state.idle);
+        blocking(|| drop(idle));
+    }
+}
+
 /// A connection taken from the pool; it goes back when dropped (or is
 /// closed for good when it broke).
 pub struct Pooled<'a> {
@@ -140,6 +149,8 @@ impl Drop for Pooled<'_> {
             return;
         };
         if conn.client.is_closed() {
+            // Closing a client blocks on its runtime, like every call.
+            blocking(|| drop(conn));
             self.pool.release_slot();
             return;
         }

@@ -56,16 +56,23 @@ fn cookie_flags(state: &AppState) -> &'static str {
     }
 }
 
-/// The signed-in agent's session, if any.
+/// The signed-in agent's session, if any; a store that cannot be asked is
+/// an error (503 when the database is unreachable), for pages that need
+/// the session rather than a guess.
+pub fn lookup(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, AppError> {
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    Ok(state.store.session(token)?)
+}
+
+/// The signed-in agent's session, if any (a failed lookup counts as signed
+/// out: the customer-facing pages that ask still serve).
 pub fn session(state: &AppState, headers: &HeaderMap) -> Option<Session> {
-    let token = cookie(headers, SESSION_COOKIE)?;
-    match state.store.session(token) {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::error!("session lookup failed: {e}");
-            None
-        }
-    }
+    lookup(state, headers).unwrap_or_else(|e| {
+        tracing::error!("session lookup failed: {e:?}");
+        None
+    })
 }
 
 /// Customers see public articles; signed-in agents internal ones too.
@@ -79,7 +86,7 @@ pub fn audience(state: &AppState, headers: &HeaderMap) -> Audience {
 
 /// The session, or 403 (for requests that are not page loads).
 pub fn require(state: &AppState, headers: &HeaderMap, role: Role) -> Result<Session, AppError> {
-    let s = session(state, headers)
+    let s = lookup(state, headers)?
         .ok_or_else(|| AppError::Forbidden("Sign in to the agent workspace first.".into()))?;
     if s.account.role < role {
         return Err(AppError::Forbidden(format!(

@@ -143,7 +143,8 @@ fn signed_in(
     next: &str,
     role: Role,
 ) -> Result<Session, Box<Response>> {
-    match auth::session(state, headers) {
+    let session = auth::lookup(state, headers).map_err(|e| Box::new(e.into_response()))?;
+    match session {
         Some(s) if s.account.role >= role => Ok(s),
         Some(_) => Err(Box::new(
             AppError::Forbidden(format!("This page needs the {} role.", role.as_str()))
