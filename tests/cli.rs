@@ -378,7 +378,7 @@ fn agent_accounts_from_the_command_line() {
         "{}",
         text(&out.stdout)
     );
-    let store = deflect::store::Store::open(&kb.dir.path().join("team.db")).unwrap();
+    let store = deflect::store::Store::open(kb.dir.path().join("team.db")).unwrap();
     assert!(
         store
             .verify_password("ana", "correct horse battery")

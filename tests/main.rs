@@ -15,6 +15,7 @@ mod inputs;
 mod layers;
 mod mining;
 mod pages;
+mod pg_cluster;
 mod properties;
 mod replicas;
 mod reports;

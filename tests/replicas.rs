@@ -19,7 +19,7 @@ use deflect::config::StoreLocation;
 use deflect::store::{Role, Store};
 
 use crate::harness::{wait_until, TestKb};
-use crate::store_postgres::PgCluster;
+use crate::pg_cluster::PgCluster;
 
 /// A `deflect serve` child, killed on drop.
 struct Replica {
@@ -315,6 +315,36 @@ fn two_replicas_act_as_one_deflect() {
         "shared folder → searchable on both in {:?}",
         started.elapsed()
     );
+
+    // Both replicas' events land in one table, and `deflect report` reads
+    // them from PostgreSQL.
+    let searched = |store: &Store| {
+        let mut n = 0;
+        store
+            .scan_events(0, i64::MAX, |e| {
+                n += (e.query.as_deref() == Some("wallabypass")) as usize
+            })
+            .unwrap();
+        n
+    };
+    assert!(
+        wait_until(Duration::from_secs(10), || searched(&store) >= 2),
+        "searches on A and B recorded"
+    );
+    let report = Command::new(env!("CARGO_BIN_EXE_deflect"))
+        .args(["report", "--format", "json", "--since", "1d"])
+        .current_dir(kb.dir.path())
+        .env("DEFLECT_STORE", &url)
+        .env_remove("DEFLECT_LOG")
+        .output()
+        .expect("run deflect report");
+    let json = String::from_utf8_lossy(&report.stdout);
+    assert!(
+        report.status.success(),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    assert!(json.contains("wallabypass"), "{json}");
 
     // Health names the shared engine.
     let (_, _, health) = get(&b.addr, "/healthz", "");

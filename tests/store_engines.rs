@@ -13,13 +13,13 @@ use deflect::store::{
     RevisionState, Role, Source, Store, TicketQuery, TicketStatus, Verdict,
 };
 
-use crate::store_postgres::PgCluster;
+use crate::pg_cluster::PgCluster;
 
 /// Runs `scenario` on a SQLite store, then on a PostgreSQL one when a
 /// cluster can be started.
 fn on_both_engines(scenario: impl Fn(&Store)) {
     let dir = tempfile::tempdir().unwrap();
-    scenario(&Store::open(&dir.path().join("deflect.db")).expect("SQLite store"));
+    scenario(&Store::open(dir.path().join("deflect.db")).expect("SQLite store"));
     if let Some(cluster) = PgCluster::start() {
         let url = cluster.store_url("deflect");
         let store = Store::open(deflect::config::StoreLocation::parse(&url)).expect("PG store");

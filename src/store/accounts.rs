@@ -272,7 +272,7 @@ mod tests {
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let store = Store::open(dir.path().join("db.sqlite")).unwrap();
         (dir, store)
     }
 

@@ -89,7 +89,7 @@ mod tests {
     #[test]
     fn a_secret_is_made_once() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        let store = Store::open(dir.path().join("t.db")).unwrap();
         let key = store.secret("receipts").unwrap();
         assert_eq!(key.len(), 64);
         assert_eq!(store.secret("receipts").unwrap(), key);
@@ -99,7 +99,7 @@ mod tests {
     #[test]
     fn counts_releases_and_clears() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        let store = Store::open(dir.path().join("t.db")).unwrap();
         let key = "login|1.2.3.4|ana";
         for _ in 0..3 {
             assert!(store.try_acquire_limit(key, 3, 60_000).unwrap());

@@ -193,7 +193,7 @@ mod tests {
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        let store = Store::open(dir.path().join("t.db")).unwrap();
         (dir, store)
     }
 
