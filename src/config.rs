@@ -151,6 +151,8 @@ pub struct Config {
     /// a SQLite file, or `postgres://…` for a PostgreSQL database that
     /// several replicas share.
     pub store: StoreLocation,
+    /// Connections each replica keeps to a PostgreSQL store (at most).
+    pub store_connections: usize,
     /// Send the session cookie only over HTTPS (set when behind TLS).
     pub secure_cookies: bool,
     /// The review workflow (`[review]`).
@@ -336,6 +338,7 @@ impl Default for Config {
             search_cache_mb: 64,
             watch: true,
             store: StoreLocation::File(PathBuf::from("deflect.db")),
+            store_connections: 8,
             secure_cookies: false,
             review: ReviewConfig::default(),
             publish: PublishConfig::default(),

@@ -40,6 +40,7 @@ impl Replica {
             .env("DEFLECT_TICKETS__WEBHOOK", webhook)
             .env("DEFLECT_TICKETS__PER_IP_PER_HOUR", "100000")
             .env("DEFLECT_DEBOUNCE_MS", "50")
+            .env("DEFLECT_STORE_CONNECTIONS", "4")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -283,6 +284,25 @@ fn two_replicas_act_as_one_deflect() {
     );
     let solved = store.ticket(ids[0]).unwrap().unwrap();
     assert_eq!(solved.status, deflect::store::TicketStatus::Solved);
+    // `deflect mine --from-store` reads the solved tickets from PostgreSQL.
+    let mined = Command::new(env!("CARGO_BIN_EXE_deflect"))
+        .args(["mine", "--from-store", "--since", "1d", "--out"])
+        .arg(kb.dir.path().join("mined"))
+        .arg("--articles")
+        .arg(kb.articles())
+        .arg("--index")
+        .arg(index("a"))
+        .current_dir(kb.dir.path())
+        .env("DEFLECT_STORE", &url)
+        .env_remove("DEFLECT_LOG")
+        .output()
+        .expect("run deflect mine");
+    let said = String::from_utf8_lossy(&mined.stdout);
+    assert!(
+        said.contains("read 1 solved tickets from the store"),
+        "{said}{}",
+        String::from_utf8_lossy(&mined.stderr)
+    );
 
     // Failed sign-ins count across replicas: five on A and B together, then
     // both refuse.

@@ -108,11 +108,16 @@ impl Store {
     /// creating and migrating it as needed. Several replicas may open one
     /// PostgreSQL database at once: the migrations take a lock.
     pub fn open(at: impl Into<StoreLocation>) -> Result<Store> {
+        Store::open_with(at, pool::SIZE)
+    }
+
+    /// [`Store::open`] with at most `connections` to PostgreSQL.
+    pub fn open_with(at: impl Into<StoreLocation>, connections: usize) -> Result<Store> {
         let location = at.into();
         let engine = match &location {
             StoreLocation::File(path) => Engine::Sqlite(Mutex::new(open_sqlite(path)?)),
             StoreLocation::Postgres(url) => {
-                let pool = pool::Pool::new(url, pool::SIZE).map_err(|e| Error::Open {
+                let pool = pool::Pool::new(url, connections).map_err(|e| Error::Open {
                     location: location.display(),
                     source: e,
                 })?;

@@ -13,9 +13,10 @@ use std::time::Duration;
 
 use super::sql::{blocking, Error, Kind, PgConn, Result};
 
-/// Connections per replica. A replica's store work is short (a session
-/// lookup, a ticket insert); more connections than cores buy little, and a
-/// PostgreSQL server allows 100 in all by default.
+/// Connections per replica unless configured (`store_connections`). A
+/// replica's store work is short (a session lookup, a ticket insert); more
+/// connections than cores buy little, and a PostgreSQL server allows 100 in
+/// all by default.
 pub const SIZE: usize = 8;
 
 /// How long a connection attempt (and a wait for a free connection) may

@@ -101,7 +101,7 @@ impl AppState {
         templates: Arc<Templates>,
         config: Config,
     ) -> Result<AppState, crate::store::Error> {
-        let store = Arc::new(Store::open(&config.store)?);
+        let store = Arc::new(Store::open_with(&config.store, config.store_connections)?);
         let events = if config.analytics.enabled {
             EventSink::start(&store, config.analytics.retention)?
         } else {
