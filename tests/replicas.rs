@@ -376,6 +376,12 @@ fn two_replicas_act_as_one_deflect() {
     let (status, _, page) = get(&b.addr, "/agent/tickets", &cookie);
     assert_eq!(status, 503, "{page}");
     assert!(page.contains("database cannot be reached"), "{page}");
+    // The agent is not signed out: the page offers itself again, not a sign-in.
+    assert!(
+        page.contains(r#"href="/agent/tickets">Try again"#),
+        "{page}"
+    );
+    assert!(!page.contains(r#"href="/agent/login""#), "{page}");
     let ticket = r#"{"subject":"Down","description":"Is it down?","email":"d@example.com"}"#;
     let (status, _, reply) = post(&a.addr, "/api/v1/tickets", "", "application/json", ticket);
     assert_eq!(status, 503, "{reply}");

@@ -279,13 +279,7 @@ impl Own {
     fn read<T>(&self, f: impl FnOnce(&Conn) -> sql::Result<T>) -> Result<T> {
         match self {
             Own::Sqlite(c) => Ok(f(&Conn::sqlite(c))?),
-            Own::Postgres(pool) => sql::blocking(|| {
-                let mut pc = pool.get()?;
-                let conn = Conn::postgres(&mut pc, true)?;
-                let out = f(&conn)?;
-                conn.commit()?;
-                Ok(out)
-            }),
+            Own::Postgres(pool) => super::pg_transaction(pool, true, |c| Ok(f(c)?)),
         }
     }
 
@@ -297,13 +291,7 @@ impl Own {
                 tx.commit()?;
                 Ok(out)
             }
-            Own::Postgres(pool) => sql::blocking(|| {
-                let mut pc = pool.get()?;
-                let conn = Conn::postgres(&mut pc, false)?;
-                let out = f(&conn)?;
-                conn.commit()?;
-                Ok(out)
-            }),
+            Own::Postgres(pool) => super::pg_transaction(pool, false, |c| Ok(f(c)?)),
         }
     }
 }

@@ -171,15 +171,7 @@ impl Store {
                 let c = Conn::sqlite(&conn);
                 f(&c)
             }
-            // Inside `blocking` whole: an unfinished transaction or a broken
-            // connection is dropped there, and their drops block too.
-            Engine::Postgres(pool) => sql::blocking(|| {
-                let mut pc = pool.get()?;
-                let conn = Conn::postgres(&mut pc, true)?;
-                let out = f(&conn)?;
-                conn.commit()?;
-                Ok(out)
-            }),
+            Engine::Postgres(pool) => pg_transaction(pool, true, f),
         }
     }
 
@@ -237,18 +229,14 @@ impl Store {
     ) -> Result<T> {
         match &self.engine {
             Engine::Sqlite(_) => self.write(f),
-            Engine::Postgres(pool) => sql::blocking(|| {
-                let mut pc = pool.get()?;
-                let conn = Conn::postgres(&mut pc, false)?;
+            Engine::Postgres(pool) => pg_transaction(pool, false, |conn| {
                 if let Some(key) = lock {
                     conn.execute(
                         "SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))",
                         [key],
                     )?;
                 }
-                let out = f(&conn)?;
-                conn.commit()?;
-                Ok(out)
+                f(conn)
             }),
         }
     }
@@ -267,6 +255,24 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+/// Runs `f` in a transaction on a pooled PostgreSQL connection, committed
+/// when `f` succeeds. All of it runs inside [`sql::blocking`]: an unfinished
+/// transaction or a broken connection is dropped there, and their drops
+/// block on the client's runtime too.
+fn pg_transaction<T>(
+    pool: &pool::Pool,
+    read_only: bool,
+    f: impl FnOnce(&Conn) -> Result<T>,
+) -> Result<T> {
+    sql::blocking(|| {
+        let mut pc = pool.get()?;
+        let conn = Conn::postgres(&mut pc, read_only)?;
+        let out = f(&conn)?;
+        conn.commit()?;
+        Ok(out)
+    })
 }
 
 /// Opens (creating and migrating) the SQLite file at `path`.

@@ -242,6 +242,14 @@ async fn error_pages(State(state): State<AppState>, req: Request, next: Next) ->
     let path = req.uri().path();
     let workspace =
         (path == "/agent" || path.starts_with("/agent/")).then(|| req.headers().clone());
+    // A page load can be tried again as it was; a form's way back is the
+    // page it came from (only forms copy their referrer).
+    let retry = (req.method() == axum::http::Method::GET)
+        .then(|| req.uri().path_and_query().map(|p| p.as_str().to_string()))
+        .flatten();
+    let referer = (req.method() != axum::http::Method::GET)
+        .then(|| req.headers().get(header::REFERER).cloned())
+        .flatten();
     let res = next.run(req).await;
     let Some(page) = res.extensions().get::<error::ErrorPage>().cloned() else {
         return res;
@@ -258,6 +266,7 @@ async fn error_pages(State(state): State<AppState>, req: Request, next: Next) ->
                 let mut ctx =
                     routes::page::base_context(s, &routes::page::PageLocale::default_for(s), "");
                 ctx.insert("categories", &routes::page::category_links(s, &locale)?);
+                ctx.insert("back", &referer.as_ref().and_then(same_site_path));
                 let template = if page.status == StatusCode::NOT_FOUND {
                     "404.html"
                 } else {
@@ -265,6 +274,7 @@ async fn error_pages(State(state): State<AppState>, req: Request, next: Next) ->
                 };
                 (template, ctx)
             };
+            ctx.insert("retry", &retry);
             ctx.insert("status", &page.status.as_u16());
             ctx.insert("message", &as_sentence(&page.message));
             s.templates
@@ -285,10 +295,15 @@ async fn error_pages(State(state): State<AppState>, req: Request, next: Next) ->
 /// `Referer`), for a way back that keeps what the agent was doing; none when
 /// the referrer is not a workspace page.
 fn workspace_referer(headers: &axum::http::HeaderMap) -> Option<String> {
-    let referer = headers.get(header::REFERER)?.to_str().ok()?;
-    let uri: axum::http::Uri = referer.parse().ok()?;
+    let path = same_site_path(headers.get(header::REFERER)?)?;
+    (path == "/agent" || path.starts_with("/agent/") || path.starts_with("/agent?")).then_some(path)
+}
+
+/// The path and query of a `Referer` (a link back never leaves the site).
+fn same_site_path(referer: &axum::http::HeaderValue) -> Option<String> {
+    let uri: axum::http::Uri = referer.to_str().ok()?.parse().ok()?;
     let path = uri.path_and_query()?.as_str();
-    (uri.path() == "/agent" || uri.path().starts_with("/agent/")).then(|| path.to_string())
+    (path.starts_with('/') && !path.starts_with("//")).then(|| path.to_string())
 }
 
 /// A message as a sentence on a page of its own: the workflow's refusals are

@@ -7,7 +7,7 @@
  *   - what was typed is kept in sessionStorage, so following a suggestion and
  *     coming back does not lose the draft.
  * On pages marked [data-contact-done] (request sent, question answered), the
- * saved draft is forgotten.
+ * saved draft is forgotten, and only there.
  *
  * Without JavaScript the form simply posts to the server.
  * Vanilla ES2017, no dependencies.
@@ -128,10 +128,9 @@
 
     form.addEventListener('input', save);
     form.addEventListener('change', save);
-    form.addEventListener('submit', function () {
-      // The browser only fires submit once its own validation passed.
-      clearDraft();
-    });
+    // The draft is kept through the submission: a request the server could
+    // not store (its database briefly unreachable) comes back to the form
+    // with everything still typed. The confirmation page forgets it.
 
     // Server-side errors: move focus to the summary so it is read first.
     const summary = document.getElementById('contact-error-summary');
