@@ -1,7 +1,8 @@
 //! Two `deflect serve` processes against one PostgreSQL database and one
 //! articles folder (a shared volume), as a load balancer would see them: a
 //! sign-in on one is valid on the other, a rate limit counts across both,
-//! a change on the shared folder is searchable on both, and 200 tickets
+//! an article written on one and approved on the other is published and
+//! searchable on both, a change on the shared folder is searchable on both, and 200 tickets
 //! submitted to both while their webhook fails, with one replica killed
 //! (`kill -9`) in the middle of a delivery and restarted, each reach the
 //! receiver exactly once.
@@ -109,6 +110,26 @@ fn post(addr: &str, path: &str, cookie: &str, kind: &str, body: &str) -> (u16, S
             body.len()
         ),
     )
+}
+
+/// The CSRF token a workspace page carries for its forms.
+fn csrf_of(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a CSRF token on the page")
+        .to_string()
+}
+
+/// The `Location` of a redirect.
+fn location(head: &str) -> String {
+    head.lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("location")
+                .then(|| v.trim().to_string())
+        })
+        .unwrap_or_default()
 }
 
 /// Signs in on `addr` (the sign-in form's double-submit token is any value
@@ -220,12 +241,7 @@ fn two_replicas_act_as_one_deflect() {
     let cookie = sign_in(&a.addr, "ana", "correct horse battery").expect("signed in on A");
     let (status, _, page) = get(&b.addr, "/agent/tickets", &cookie);
     assert_eq!(status, 200, "B knows A's session: {page}");
-    let csrf = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("a CSRF token on B's page")
-        .to_string();
+    let csrf = csrf_of(&page);
 
     // 200 tickets, alternately to A and B, while the webhook fails.
     let mut ids = Vec::new();
@@ -302,6 +318,54 @@ fn two_replicas_act_as_one_deflect() {
         said.contains("read 1 solved tickets from the store"),
         "{said}{}",
         String::from_utf8_lossy(&mined.stderr)
+    );
+
+    // A publication through the review workflow, written on A and
+    // approved on B, is searchable on both.
+    store
+        .create_account("bo", "bo@example.com", Role::Agent, "correct horse battery")
+        .unwrap();
+    let bo = sign_in(&b.addr, "bo", "correct horse battery").expect("bo signed in on B");
+    let form = |addr: &str, path: &str, cookie: &str, fields: &str| {
+        let token = csrf_of(&get(addr, "/agent", cookie).2);
+        post(
+            addr,
+            path,
+            cookie,
+            "application/x-www-form-urlencoded",
+            &format!("csrf={token}&{fields}"),
+        )
+    };
+    let (status, head, body) = form(
+        &a.addr,
+        "/agent/articles/new",
+        &cookie,
+        "title=Gift+cards&slug=billing%2Fgift-cards&category=billing&summary=Buy+and+redeem.&visibility=public&body=Redeem+a+wallabycard+at+checkout.",
+    );
+    assert_eq!(status, 303, "{body}");
+    let id = location(&head)
+        .strip_prefix("/agent/revisions/")
+        .and_then(|r| r.split(['/', '?']).next())
+        .and_then(|n| n.parse::<i64>().ok())
+        .expect("revision id");
+    for (addr, who, action) in [
+        (&a.addr, &cookie, "submit"),
+        (&b.addr, &bo, "approve"),
+        (&a.addr, &cookie, "publish"),
+    ] {
+        let (status, _, body) = form(addr, &format!("/agent/revisions/{id}/{action}"), who, "");
+        assert_eq!(status, 303, "{action}: {body}");
+    }
+    let published = Instant::now();
+    let found = wait_until(Duration::from_secs(10), || {
+        get(&b.addr, "/api/v1/search?q=wallabycard", "")
+            .2
+            .contains("billing/gift-cards")
+    });
+    assert!(found, "published on A, searchable on B");
+    eprintln!(
+        "publish on A → searchable on B in {:?}",
+        published.elapsed()
     );
 
     // Failed sign-ins count across replicas: five on A and B together, then
