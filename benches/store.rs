@@ -105,7 +105,7 @@ fn bench(name: &str, store: &Store) {
                 .expect("claim")
                 .pop()
                 .expect("a due message");
-            store.delivered(item.id).expect("delivered");
+            store.delivered(&item).expect("delivered");
         }),
     );
     line(

@@ -13,6 +13,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 pub const CONFIG_FILE: &str = "deflect.toml";
 /// Prefix of environment variables that override config keys (`DEFLECT_ADDR`, ...).
 pub const ENV_PREFIX: &str = "DEFLECT_";
+/// Connections per replica to a PostgreSQL store unless configured
+/// (`store_connections`). A replica's store work is short (a session
+/// lookup, a ticket insert); more connections than cores buy little, and a
+/// PostgreSQL server allows 100 in all by default.
+pub const STORE_CONNECTIONS: usize = 8;
 
 /// Where the store lives. A value starting `postgres://` or
 /// `postgresql://` is a PostgreSQL connection URL; anything else is the
@@ -49,18 +54,110 @@ impl StoreLocation {
     }
 }
 
-/// `postgres://user:secret@host/db` as `postgres://user:***@host/db`.
+/// `postgres://user:secret@host/db?password=secret` as
+/// `postgres://user:***@host/db?password=***`.
 fn redact_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
-    let (auth, host) = match rest.rsplit_once('@') {
-        Some(split) => split,
-        None => return url.to_string(),
+    let (rest, query) = match rest.split_once('?') {
+        Some((rest, query)) => (rest, Some(query)),
+        None => (rest, None),
     };
-    match auth.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_string(),
+    let mut out = match rest
+        .rsplit_once('@')
+        .map(|(auth, host)| (auth.split_once(':'), host))
+    {
+        Some((Some((user, _)), host)) => format!("{scheme}://{user}:***@{host}"),
+        _ => format!("{scheme}://{rest}"),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => pair.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
+    }
+    out
+}
+
+/// The proxies (addresses, or networks as `10.0.0.0/8`) whose
+/// `X-Forwarded-For` names the client: behind a load balancer every
+/// request comes from the balancer, and per-client limits would otherwise
+/// count every client as one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<(std::net::IpAddr, u8)>);
+
+impl TrustedProxies {
+    /// Parses addresses and networks; the error names the bad entry.
+    pub fn parse(items: &[String]) -> std::result::Result<TrustedProxies, String> {
+        let bad = |item: &str| {
+            format!(
+                "trusted_proxies: `{item}` is not an IP address or a network such as 10.0.0.0/8"
+            )
+        };
+        let nets = items
+            .iter()
+            .map(|item| {
+                let (addr, bits) = match item.split_once('/') {
+                    Some((addr, bits)) => (addr, Some(bits)),
+                    None => (item.as_str(), None),
+                };
+                let addr: std::net::IpAddr = addr.trim().parse().map_err(|_| bad(item))?;
+                let max = if addr.is_ipv4() { 32 } else { 128 };
+                let bits = match bits {
+                    Some(b) => b
+                        .trim()
+                        .parse::<u8>()
+                        .ok()
+                        .filter(|b| *b <= max)
+                        .ok_or_else(|| bad(item))?,
+                    None => max,
+                };
+                Ok((addr, bits))
+            })
+            .collect::<std::result::Result<_, String>>()?;
+        Ok(TrustedProxies(nets))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether `ip` is one of the proxies.
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.0.iter().any(|&(net, bits)| match (net, ip) {
+            (std::net::IpAddr::V4(n), std::net::IpAddr::V4(a)) => prefix(
+                u128::from(u32::from(n)) << 96,
+                u128::from(u32::from(a)) << 96,
+                bits,
+            ),
+            (std::net::IpAddr::V6(n), std::net::IpAddr::V6(a)) => prefix(n.into(), a.into(), bits),
+            _ => false,
+        })
+    }
+}
+
+/// Whether `a` and `b` share their first `bits` bits.
+fn prefix(a: u128, b: u128, bits: u8) -> bool {
+    bits == 0 || (a ^ b) >> (128 - u32::from(bits)) == 0
+}
+
+impl Serialize for TrustedProxies {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let items: Vec<String> = self.0.iter().map(|(a, b)| format!("{a}/{b}")).collect();
+        items.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for TrustedProxies {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        TrustedProxies::parse(&string_or_list(d)?).map_err(serde::de::Error::custom)
     }
 }
 
@@ -155,6 +252,8 @@ pub struct Config {
     pub store_connections: usize,
     /// Send the session cookie only over HTTPS (set when behind TLS).
     pub secure_cookies: bool,
+    /// Load balancers whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
     /// The review workflow (`[review]`).
     pub review: ReviewConfig,
     /// Publishing (`[publish]`).
@@ -338,8 +437,9 @@ impl Default for Config {
             search_cache_mb: 64,
             watch: true,
             store: StoreLocation::File(PathBuf::from("deflect.db")),
-            store_connections: 8,
+            store_connections: STORE_CONNECTIONS,
             secure_cookies: false,
+            trusted_proxies: TrustedProxies::default(),
             review: ReviewConfig::default(),
             publish: PublishConfig::default(),
             notify: NotifyConfig::default(),
@@ -672,5 +772,39 @@ mod tests {
             let err = format!("{:#}", Config::load(Some(&path), []).unwrap_err());
             assert!(err.contains(needle), "{toml}: {err}");
         }
+    }
+
+    #[test]
+    fn store_urls_are_shown_without_passwords() {
+        let shown = |u: &str| StoreLocation::parse(u).display();
+        assert_eq!(
+            shown("postgres://ana:s3cret@db/deflect"),
+            "postgres://ana:***@db/deflect"
+        );
+        assert_eq!(
+            shown("postgresql://ana@db/deflect?host=/run/pg&password=s3cret&sslmode=disable"),
+            "postgresql://ana@db/deflect?host=/run/pg&password=***&sslmode=disable"
+        );
+        assert_eq!(shown("postgres://db/deflect"), "postgres://db/deflect");
+    }
+
+    #[test]
+    fn trusted_proxies_take_addresses_and_networks() {
+        let p = |items: &[&str]| {
+            TrustedProxies::parse(&items.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        };
+        let proxies = p(&["127.0.0.1", "10.0.0.0/8", "fd00::/8"]).unwrap();
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        assert!(proxies.contains(ip("127.0.0.1")));
+        assert!(proxies.contains(ip("::ffff:127.0.0.1")));
+        assert!(proxies.contains(ip("10.20.30.40")));
+        assert!(proxies.contains(ip("fd12::1")));
+        assert!(!proxies.contains(ip("127.0.0.2")));
+        assert!(!proxies.contains(ip("11.0.0.1")));
+        assert!(!proxies.contains(ip("fe80::1")));
+        assert!(p(&["0.0.0.0/0"]).unwrap().contains(ip("8.8.8.8")));
+        let err = p(&["10.0.0.0/33"]).unwrap_err();
+        assert!(err.contains("`10.0.0.0/33`"), "{err}");
+        assert!(p(&["proxy.internal"]).is_err());
     }
 }

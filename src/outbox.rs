@@ -14,7 +14,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::config::SmtpSecurity;
-use crate::store::{OutboxItem, Store};
+use crate::store::{Lease, OutboxItem, Store};
 
 /// Queues and delivers notifications and tickets.
 #[derive(Clone)]
@@ -30,8 +30,15 @@ pub struct Notifier {
 /// Longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 const TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a claimed message is left to its worker: three attempts' worth.
-const LEASE: Duration = Duration::from_secs(30);
+/// How long a claimed message is left to its worker, for one attempt: a
+/// webhook's is bounded by [`TIMEOUT`] as a whole; an email's by
+/// [`TIMEOUT`] for each SMTP step (connect, TLS, greeting, each command),
+/// a dozen at most. A replica killed mid-attempt leaves its message to be
+/// retried by another when the lease ends.
+const LEASE: Lease = Lease {
+    webhook: Duration::from_secs(30),
+    email: Duration::from_secs(300),
+};
 /// Messages tried per round before the worker checks for a wake-up again.
 const BATCH: usize = 50;
 
@@ -103,24 +110,25 @@ impl Notifier {
 
     /// Tries every due message once; returns how many were delivered.
     /// Each is claimed just before its attempt, for longer than an attempt
-    /// can take, so replicas sharing the outbox never send one twice, and a
-    /// replica killed mid-delivery leaves its claim to expire and another
-    /// to retry it.
+    /// can take, so replicas sharing the outbox do not send one at the same
+    /// time, and a replica killed mid-delivery leaves its claim to expire
+    /// and another to retry it. Delivery is at least once: a replica killed
+    /// after the receiver took a message but before it was recorded leaves
+    /// it to be sent again, so each carries its outbox id for the receiver
+    /// to drop a repeat (`X-Deflect-Delivery`, an email's `Message-ID`).
     pub fn deliver_due(&self) -> crate::store::Result<usize> {
         let mut delivered = 0;
         for _ in 0..BATCH {
             let Some(item) = self.store.claim_due(1, LEASE)?.pop() else {
                 break;
             };
-            match self.deliver(&item) {
+            let recorded = match self.deliver(&item) {
                 Ok(()) => {
-                    self.store.delivered(item.id)?;
                     delivered += 1;
+                    self.store.delivered(&item)?
                 }
                 Err(e) => {
                     let wait = backoff(item.attempts as u32);
-                    let retry =
-                        chrono::Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
                     tracing::warn!(
                         id = item.id,
                         attempts = item.attempts + 1,
@@ -128,12 +136,15 @@ impl Notifier {
                         item.destination,
                         wait.as_secs()
                     );
-                    self.store.failed(
-                        item.id,
-                        &e,
-                        &retry.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                    )?;
+                    self.store.failed(&item, &e, wait)?
                 }
+            };
+            if !recorded {
+                tracing::warn!(
+                    id = item.id,
+                    "delivery to {} outlasted its claim; another worker may send it again",
+                    item.destination
+                );
             }
         }
         Ok(delivered)
@@ -184,8 +195,12 @@ impl Notifier {
         };
         let id = ticket.get("id").and_then(|v| v.as_i64()).unwrap_or(0);
         let mailbox = |a: &str| a.parse::<Mailbox>().map_err(|e| format!("`{a}`: {e}"));
+        let from = mailbox(&smtp.smtp_from)?;
+        // The outbox id, for a receiver to drop a repeated delivery.
+        let message_id = format!("<deflect-delivery-{}@{}>", item.id, from.email.domain());
         let message = lettre::Message::builder()
-            .from(mailbox(&smtp.smtp_from)?)
+            .message_id(Some(message_id))
+            .from(from)
             .to(mailbox(to)?)
             .header(ContentType::TEXT_PLAIN);
         // An agent's reply from the inbox goes to the customer; a new ticket

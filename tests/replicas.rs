@@ -446,6 +446,8 @@ fn two_replicas_act_as_one_deflect() {
         "{page}"
     );
     assert!(!page.contains(r#"href="/agent/login""#), "{page}");
+    // A sign-in can be neither checked nor counted: 503, not a refusal.
+    assert_eq!(sign_in(&a.addr, "ana", "correct horse battery"), Err(503));
     let ticket = r#"{"subject":"Down","description":"Is it down?","email":"d@example.com"}"#;
     let (status, _, reply) = post(&a.addr, "/api/v1/tickets", "", "application/json", ticket);
     assert_eq!(status, 503, "{reply}");

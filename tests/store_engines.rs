@@ -253,18 +253,25 @@ fn tickets_and_the_outbox_behave_alike() {
             .claim_due(5, Duration::from_secs(60))
             .unwrap()
             .is_empty());
-        store.delivered(first[0].id).unwrap();
-        store
-            .failed(first[1].id, "502", "2000-01-01T00:00:00.000Z")
-            .unwrap();
+        assert!(store.delivered(&first[0]).unwrap());
+        assert!(store.failed(&first[1], "502", Duration::ZERO).unwrap());
         let retried = store.claim_due(5, Duration::ZERO).unwrap();
         assert_eq!(
             retried.iter().map(|i| i.id).collect::<Vec<_>>(),
             vec![first[1].id]
         );
         assert_eq!(retried[0].attempts, 1);
-        // A zero lease is over at once: the message is due again.
-        assert_eq!(store.claim_due(5, Duration::ZERO).unwrap().len(), 1);
+        // A zero lease is over at once: another worker claims the message,
+        // and the lapsed claim can no longer record an outcome.
+        std::thread::sleep(Duration::from_millis(5));
+        let again = store.claim_due(5, Duration::from_secs(60)).unwrap();
+        assert_eq!(again.len(), 1);
+        assert!(!store.delivered(&retried[0]).unwrap(), "lapsed claim");
+        assert!(!store.failed(&retried[0], "late", Duration::ZERO).unwrap());
+        assert!(store
+            .failed(&again[0], "503", Duration::from_secs(60))
+            .unwrap());
+        assert!(store.claim_due(5, Duration::ZERO).unwrap().is_empty());
         assert_eq!(store.undelivered_tickets().unwrap().len(), 1);
     });
 }
@@ -380,7 +387,7 @@ fn replicas_claim_each_message_once_and_share_limits() {
                         store.claim_due(1, Duration::from_secs(60)).unwrap().pop()
                     {
                         mine.push(item.id);
-                        store.delivered(item.id).unwrap();
+                        assert!(store.delivered(&item).unwrap());
                     }
                     mine
                 })

@@ -268,8 +268,10 @@ impl Store {
     }
 }
 
-/// A connection of a long-running job's own (the event writer, a report),
-/// so it neither waits for the request path nor holds it up.
+/// The connection of a long-running job (the event writer, a report). On
+/// SQLite it is a connection of its own, so a batch neither waits for the
+/// request path's connection nor holds it; on PostgreSQL it is the store's
+/// pool, where a batch takes one connection like any request.
 enum Own {
     Sqlite(rusqlite::Connection),
     Postgres(Arc<Pool>),
@@ -279,11 +281,11 @@ impl Own {
     fn read<T>(&self, f: impl FnOnce(&Conn) -> sql::Result<T>) -> Result<T> {
         match self {
             Own::Sqlite(c) => Ok(f(&Conn::sqlite(c))?),
-            Own::Postgres(pool) => super::pg_transaction(pool, true, |c| Ok(f(c)?)),
+            Own::Postgres(pool) => super::pg_read(pool, |c| Ok(f(c)?)),
         }
     }
 
-    fn write<T>(&mut self, f: impl FnOnce(&Conn) -> sql::Result<T>) -> Result<T> {
+    fn write<T>(&mut self, mut f: impl FnMut(&Conn) -> sql::Result<T>) -> Result<T> {
         match self {
             Own::Sqlite(c) => {
                 let tx = c.transaction()?;
@@ -291,7 +293,9 @@ impl Own {
                 tx.commit()?;
                 Ok(out)
             }
-            Own::Postgres(pool) => super::pg_transaction(pool, false, |c| Ok(f(c)?)),
+            Own::Postgres(pool) => {
+                super::pg_transaction(pool, super::Isolation::ReadCommitted, |c| Ok(f(c)?))
+            }
         }
     }
 }

@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::config::StoreLocation;
 pub use sql::Conn;
-use sql::Kind;
+use sql::{Isolation, Kind};
 
 pub use accounts::{random_token, Account, Role, Session};
 pub use events::{
@@ -37,7 +37,7 @@ pub use events::{
     VoteComment,
 };
 pub use mining::{MinedDraft, MiningRun, Queued, UNASSIGNED};
-pub use outbox::OutboxItem;
+pub use outbox::{Lease, OutboxItem};
 pub use revisions::{
     Adopted, Comment, NewRevision, Review, Revision, RevisionFields, RevisionKind, RevisionState,
     Verdict,
@@ -108,7 +108,7 @@ impl Store {
     /// creating and migrating it as needed. Several replicas may open one
     /// PostgreSQL database at once: the migrations take a lock.
     pub fn open(at: impl Into<StoreLocation>) -> Result<Store> {
-        Store::open_with(at, pool::SIZE)
+        Store::open_with(at, crate::config::STORE_CONNECTIONS)
     }
 
     /// [`Store::open`] with at most `connections` to PostgreSQL.
@@ -171,7 +171,7 @@ impl Store {
                 let c = Conn::sqlite(&conn);
                 f(&c)
             }
-            Engine::Postgres(pool) => pg_transaction(pool, true, f),
+            Engine::Postgres(pool) => pg_read(pool, f),
         }
     }
 
@@ -188,26 +188,7 @@ impl Store {
                 tx.commit()?;
                 Ok(out)
             }
-            Engine::Postgres(pool) => sql::blocking(|| {
-                let mut tries = 0;
-                loop {
-                    tries += 1;
-                    let mut pc = pool.get()?;
-                    let attempt = Conn::postgres_serializable(&mut pc)
-                        .map_err(Error::from)
-                        .and_then(|conn| {
-                            let out = f(&conn)?;
-                            conn.commit()?;
-                            Ok(out)
-                        });
-                    match attempt {
-                        Err(Error::Sql(e)) if e.kind == Kind::Retry && tries < WRITE_TRIES => {
-                            std::thread::sleep(std::time::Duration::from_millis(2 * tries as u64));
-                        }
-                        other => return other,
-                    }
-                }
-            }),
+            Engine::Postgres(pool) => pg_transaction(pool, Isolation::Serializable, f),
         }
     }
 
@@ -229,7 +210,7 @@ impl Store {
     ) -> Result<T> {
         match &self.engine {
             Engine::Sqlite(_) => self.write(f),
-            Engine::Postgres(pool) => pg_transaction(pool, false, |conn| {
+            Engine::Postgres(pool) => pg_transaction(pool, Isolation::ReadCommitted, |conn| {
                 if let Some(key) = lock {
                     conn.execute(
                         "SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))",
@@ -258,20 +239,52 @@ impl Store {
 }
 
 /// Runs `f` in a transaction on a pooled PostgreSQL connection, committed
-/// when `f` succeeds. All of it runs inside [`sql::blocking`]: an unfinished
-/// transaction or a broken connection is dropped there, and their drops
-/// block on the client's runtime too.
+/// when `f` succeeds, and again when PostgreSQL aborted it for a concurrent
+/// transaction (a serialisation failure or deadlock), up to
+/// [`WRITE_TRIES`] times. A connection the server dropped while it sat idle
+/// (a database restart) shows only when used; its `BEGIN` fails before
+/// anything ran, so the idle connections are closed and a fresh one is
+/// taken, once. All of it runs inside
+/// [`sql::blocking`]: an unfinished transaction or a broken connection is
+/// dropped there, and their drops block on the client's runtime too.
 fn pg_transaction<T>(
     pool: &pool::Pool,
-    read_only: bool,
-    f: impl FnOnce(&Conn) -> Result<T>,
+    isolation: Isolation,
+    mut f: impl FnMut(&Conn) -> Result<T>,
 ) -> Result<T> {
     sql::blocking(|| {
-        let mut pc = pool.get()?;
-        let conn = Conn::postgres(&mut pc, read_only)?;
-        let out = f(&conn)?;
-        conn.commit()?;
-        Ok(out)
+        let mut tries = 0;
+        let mut reconnected = false;
+        loop {
+            tries += 1;
+            let mut pc = pool.get()?;
+            let conn = match Conn::postgres(&mut pc, isolation) {
+                Ok(conn) => conn,
+                Err(e) if e.kind == Kind::Unavailable && !reconnected => {
+                    reconnected = true;
+                    pool.discard_idle();
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let attempt = f(&conn).and_then(|out| Ok(conn.commit().map(|()| out)?));
+            match attempt {
+                Err(Error::Sql(e)) if e.kind == Kind::Retry && tries < WRITE_TRIES => {
+                    std::thread::sleep(std::time::Duration::from_millis(2 * tries as u64));
+                }
+                other => return other,
+            }
+        }
+    })
+}
+
+/// [`pg_transaction`] for a read: one snapshot, read-only, which PostgreSQL
+/// never aborts for a concurrent transaction, so `f` runs once.
+fn pg_read<T>(pool: &pool::Pool, f: impl FnOnce(&Conn) -> Result<T>) -> Result<T> {
+    let mut f = Some(f);
+    pg_transaction(pool, Isolation::ReadOnly, |conn| match f.take() {
+        Some(f) => f(conn),
+        None => Err(Error::Invalid("a read ran twice".into())),
     })
 }
 

@@ -2,10 +2,12 @@
 //! delivery is tried, then delivered and retried with backoff until they
 //! succeed — so a failing receiver or a crash never loses one.
 
+use std::time::Duration;
+
 use super::sql::{params, Row};
 use serde::Serialize;
 
-use super::{now, Result, Store};
+use super::{Result, Store};
 
 /// A message waiting for (or past) delivery.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -43,7 +45,7 @@ impl Store {
     /// Queues `payload` for each destination, due at once.
     pub fn enqueue(&self, kind: &str, destinations: &[String], payload: &str) -> Result<()> {
         self.write(|tx| {
-            let at = now();
+            let at = stamp(tx.clock()?);
             for d in destinations {
                 tx.execute(
                     "INSERT INTO outbox (kind, destination, payload, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)",
@@ -58,15 +60,18 @@ impl Store {
     /// for `lease`: their next attempt moves to the lease's end, so no other
     /// worker (on this replica or another) takes them meanwhile, and one a
     /// worker never finishes (a replica killed mid-delivery) is due again
-    /// when the lease ends. On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets
-    /// replicas claim side by side without waiting for each other.
-    pub fn claim_due(&self, limit: usize, lease: std::time::Duration) -> Result<Vec<OutboxItem>> {
-        let now = chrono::Utc::now();
-        let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
-        let stamp = |t: chrono::DateTime<chrono::Utc>| {
-            t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-        };
+    /// when the lease ends. The lease's end, returned as the item's
+    /// `next_attempt_at`, is the claim: [`Store::delivered`] and
+    /// [`Store::failed`] record an outcome only while it holds. Times come
+    /// from the database's clock, so replicas whose clocks disagree still
+    /// agree on when a lease ends. On PostgreSQL, `FOR UPDATE SKIP LOCKED`
+    /// lets replicas claim side by side without waiting for each other.
+    pub fn claim_due(&self, limit: usize, lease: impl Into<Lease>) -> Result<Vec<OutboxItem>> {
+        let lease = lease.into();
         self.write_committed(None, |tx| {
+            let now = tx.clock()?;
+            let until =
+                |d: Duration| stamp(now + chrono::Duration::from_std(d).unwrap_or_default());
             let lock = if tx.is_postgres() {
                 " FOR UPDATE SKIP LOCKED"
             } else {
@@ -74,12 +79,19 @@ impl Store {
             };
             let mut rows = tx.query_map(
                 &format!(
-                    "UPDATE outbox SET next_attempt_at = ?1 WHERE id IN (
+                    "UPDATE outbox SET next_attempt_at =
+                       CASE WHEN destination LIKE 'mailto:%' THEN ?4 ELSE ?1 END
+                     WHERE id IN (
                        SELECT id FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= ?2
                        ORDER BY id LIMIT ?3{lock})
                      RETURNING {COLUMNS}"
                 ),
-                params![stamp(until), stamp(now), limit as i64],
+                params![
+                    until(lease.webhook),
+                    stamp(now),
+                    limit as i64,
+                    until(lease.email)
+                ],
                 item,
             )?;
             rows.sort_by_key(|i| i.id);
@@ -110,22 +122,61 @@ impl Store {
         })
     }
 
-    /// Records a delivery.
-    pub fn delivered(&self, id: i64) -> Result<()> {
+    /// Records the delivery of a claimed message; `false` when its claim
+    /// had already ended (the lease ran out, so another worker may be
+    /// delivering it too) and nothing was recorded.
+    pub fn delivered(&self, claimed: &OutboxItem) -> Result<bool> {
         self.write(|tx| {
-            tx.execute("UPDATE outbox SET delivered_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1", params![id, now()])?;
-            Ok(())
+            let now = stamp(tx.clock()?);
+            let changed = tx.execute(
+                "UPDATE outbox SET delivered_at = ?2, attempts = attempts + 1, last_error = NULL
+                 WHERE id = ?1 AND next_attempt_at = ?3 AND delivered_at IS NULL",
+                params![claimed.id, now, claimed.next_attempt_at.as_str()],
+            )?;
+            Ok(changed == 1)
         })
     }
 
-    /// Records a failed attempt and when to try again.
-    pub fn failed(&self, id: i64, error: &str, retry_at: &str) -> Result<()> {
+    /// Records a failed attempt of a claimed message, due again after
+    /// `wait`; `false` when its claim had already ended.
+    pub fn failed(&self, claimed: &OutboxItem, error: &str, wait: Duration) -> Result<bool> {
         self.write(|tx| {
-            tx.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
-                params![id, error, retry_at],
+            let retry = tx.clock()? + chrono::Duration::from_std(wait).unwrap_or_default();
+            let changed = tx.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3
+                 WHERE id = ?1 AND next_attempt_at = ?4 AND delivered_at IS NULL",
+                params![
+                    claimed.id,
+                    error,
+                    stamp(retry),
+                    claimed.next_attempt_at.as_str()
+                ],
             )?;
-            Ok(())
+            Ok(changed == 1)
         })
     }
+}
+
+/// How long a claim lasts, by destination: longer than one attempt can
+/// take, so two workers never hold one message at once.
+#[derive(Debug, Clone, Copy)]
+pub struct Lease {
+    pub webhook: Duration,
+    /// SMTP bounds each step of a send (connect, TLS, each command), not
+    /// the whole, so an email's lease is longer.
+    pub email: Duration,
+}
+
+impl From<Duration> for Lease {
+    fn from(d: Duration) -> Lease {
+        Lease {
+            webhook: d,
+            email: d,
+        }
+    }
+}
+
+/// A timestamp as the outbox stores it (RFC 3339, milliseconds, UTC).
+fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }

@@ -1,27 +1,34 @@
-//! A small pool of PostgreSQL connections: a replica opens up to [`SIZE`]
-//! and reuses them, so a request does not pay for a connection. A broken
-//! connection is dropped when it comes back and a new one is made on
-//! demand, so the store recovers by itself when the database returns. When
-//! the database cannot be reached, taking a connection fails within the
-//! connect timeout with [`Kind::Unavailable`] (the web layer's 503) instead
-//! of hanging the request.
+//! A small pool of PostgreSQL connections: a replica opens up to
+//! `store_connections` and reuses them, so a request does not pay for a
+//! connection. A broken connection is dropped when it comes back and a new
+//! one is made on demand, so the store recovers by itself when the
+//! database returns. When the database cannot be reached, taking a
+//! connection fails with [`Kind::Unavailable`] (the web layer's 503)
+//! within the connect timeout, and at once for a moment after a failed
+//! connect, so requests do not queue up behind a dead database; a statement
+//! timeout and TCP keepalives bound a connection whose server went silent.
 
 use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
 use std::sync::{Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::sql::{blocking, Error, Kind, PgConn, Result};
-
-/// Connections per replica unless configured (`store_connections`). A
-/// replica's store work is short (a session lookup, a ticket insert); more
-/// connections than cores buy little, and a PostgreSQL server allows 100 in
-/// all by default.
-pub const SIZE: usize = 8;
 
 /// How long a connection attempt (and a wait for a free connection) may
 /// take before the store reports the database unavailable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// After a failed connect, how long new connects are not tried: each
+/// request would otherwise wait out its own connect timeout.
+const BACKOFF: Duration = Duration::from_secs(2);
+/// The longest a statement may run: the store's statements take
+/// milliseconds, so one that runs this long is stuck (a lock, a silent
+/// server), and its request answers 503 rather than hang.
+const STATEMENT_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a silent server may leave sent data unacknowledged, and an idle
+/// connection unprobed, before the socket is given up (instead of the
+/// system's two hours).
+const SILENCE: Duration = Duration::from_secs(20);
 
 pub struct Pool {
     config: postgres::Config,
@@ -33,6 +40,8 @@ pub struct Pool {
 struct State {
     idle: Vec<PgConn>,
     open: usize,
+    /// When the last connect failed, and why.
+    failed: Option<(Instant, String)>,
 }
 
 impl Pool {
@@ -47,12 +56,20 @@ impl Pool {
             config.application_name("deflect");
         }
         config.keepalives(true);
+        config.keepalives_idle(SILENCE);
+        config.tcp_user_timeout(SILENCE);
+        let options = config.get_options().unwrap_or_default();
+        if !options.contains("statement_timeout") {
+            let ms = STATEMENT_TIMEOUT.as_millis();
+            config.options(format!("{options} -c statement_timeout={ms}").trim_start());
+        }
         Ok(Pool {
             config,
             size: size.max(1),
             state: Mutex::new(State {
                 idle: Vec::new(),
                 open: 0,
+                failed: None,
             }),
             freed: Condvar::new(),
         })
@@ -69,6 +86,7 @@ impl Pool {
     /// A connection: an idle one, a new one while fewer than `size` are
     /// open, or the first one freed within the connect timeout.
     pub fn get(&self) -> Result<Pooled<'_>> {
+        let deadline = Instant::now() + CONNECT_TIMEOUT;
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             while let Some(conn) = state.idle.pop() {
@@ -81,37 +99,65 @@ impl Pool {
                 state.open -= 1;
                 blocking(|| drop(conn));
             }
+            if let Some((at, why)) = &state.failed {
+                if at.elapsed() < BACKOFF {
+                    return Err(Error::new(Kind::Unavailable, why.clone()));
+                }
+            }
             if state.open < self.size {
                 state.open += 1;
                 drop(state);
                 return match blocking(|| self.config.connect(postgres::NoTls)) {
-                    Ok(client) => Ok(Pooled {
-                        pool: self,
-                        conn: Some(PgConn::new(client)),
-                    }),
+                    Ok(client) => {
+                        self.lock().failed = None;
+                        Ok(Pooled {
+                            pool: self,
+                            conn: Some(PgConn::new(client)),
+                        })
+                    }
                     Err(e) => {
-                        self.release_slot();
-                        Err(Error::new(Kind::Unavailable, e.to_string()))
+                        let e = Error::from(e);
+                        let mut state = self.lock();
+                        state.failed = Some((Instant::now(), e.message.clone()));
+                        state.open -= 1;
+                        self.freed.notify_one();
+                        Err(Error::new(Kind::Unavailable, e.message))
                     }
                 };
             }
-            let (next, timeout) = self
-                .freed
-                .wait_timeout(state, CONNECT_TIMEOUT)
-                .unwrap_or_else(|e| e.into_inner());
-            state = next;
-            if timeout.timed_out() && state.idle.is_empty() && state.open >= self.size {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
                 return Err(Error::new(
                     Kind::Unavailable,
                     format!("all {} database connections stayed busy", self.size),
                 ));
             }
+            state = self
+                .freed
+                .wait_timeout(state, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
         }
     }
 
+    /// Closes every idle connection: after one was found dead (a database
+    /// restart), the others, idle as long, are too.
+    pub fn discard_idle(&self) {
+        let idle = {
+            let mut state = self.lock();
+            let idle = std::mem::take(&mut state.idle);
+            state.open -= idle.len();
+            idle
+        };
+        blocking(|| drop(idle));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn release_slot(&self) {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.open -= 1;
+        self.lock().open -= 1;
         self.freed.notify_one();
     }
 }
@@ -155,8 +201,7 @@ impl Drop for Pooled<'_> {
             self.pool.release_slot();
             return;
         }
-        let mut state = self.pool.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.idle.push(conn);
+        self.pool.lock().idle.push(conn);
         self.pool.freed.notify_one();
     }
 }

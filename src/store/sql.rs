@@ -196,10 +196,16 @@ impl From<postgres::Error> for Error {
             }
             None => Kind::Other,
         };
-        // `Display` of a server error leaves out its detail; say it all.
-        let message = match e.as_db_error() {
-            Some(db) => format!("{}: {}", db.severity(), db.message()),
-            None => e.to_string(),
+        // `Display` says "db error" or "error connecting to server" and
+        // stops; the server's message and detail, or the cause (refused,
+        // timed out, wrong password), are what an operator needs.
+        let message = match (e.as_db_error(), std::error::Error::source(&e)) {
+            (Some(db), _) => match db.detail() {
+                Some(detail) => format!("{}: {} ({detail})", db.severity(), db.message()),
+                None => format!("{}: {}", db.severity(), db.message()),
+            },
+            (None, Some(cause)) => format!("{e}: {cause}"),
+            (None, None) => e.to_string(),
         };
         Error::new(kind, message)
     }
@@ -422,6 +428,18 @@ impl PgConn {
     }
 }
 
+/// How a PostgreSQL transaction sees others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    /// Reads only, from one snapshot.
+    ReadOnly,
+    /// Writes that lock what they need themselves (advisory or row locks).
+    ReadCommitted,
+    /// Checks-then-writes that must hold across replicas (retried on
+    /// conflict by the caller).
+    Serializable,
+}
+
 /// A connection (or transaction) to run the store's SQL on.
 pub struct Conn<'a> {
     inner: Inner<'a>,
@@ -446,23 +464,21 @@ impl<'a> Conn<'a> {
     }
 
     /// A transaction on a PostgreSQL connection; [`Conn::commit`] ends it.
-    pub fn postgres(c: &'a mut PgConn, read_only: bool) -> Result<Conn<'a>> {
-        let tx = blocking(|| c.client.build_transaction().read_only(read_only).start())?;
-        Ok(Conn {
-            inner: Inner::Postgres(RefCell::new(PgTx {
-                tx,
-                statements: &mut c.statements,
-            })),
-        })
-    }
-
-    /// A serialisable read-write transaction on a PostgreSQL connection.
-    pub fn postgres_serializable(c: &'a mut PgConn) -> Result<Conn<'a>> {
+    pub fn postgres(c: &'a mut PgConn, isolation: Isolation) -> Result<Conn<'a>> {
         let tx = blocking(|| {
-            c.client
-                .build_transaction()
-                .isolation_level(postgres::IsolationLevel::Serializable)
-                .start()
+            let mut b = c.client.build_transaction();
+            b = match isolation {
+                // One snapshot for every query of the read (a count and the
+                // page it counts agree).
+                Isolation::ReadOnly => b
+                    .read_only(true)
+                    .isolation_level(postgres::IsolationLevel::RepeatableRead),
+                Isolation::ReadCommitted => b,
+                Isolation::Serializable => {
+                    b.isolation_level(postgres::IsolationLevel::Serializable)
+                }
+            };
+            b.start()
         })?;
         Ok(Conn {
             inner: Inner::Postgres(RefCell::new(PgTx {
@@ -478,6 +494,22 @@ impl<'a> Conn<'a> {
             Inner::Sqlite(_) => Ok(()),
             Inner::Postgres(pg) => Ok(blocking(|| pg.into_inner().tx.commit())?),
         }
+    }
+
+    /// The database's clock: PostgreSQL's, which every replica shares
+    /// (their own clocks may disagree), or this machine's for SQLite.
+    pub fn clock(&self) -> Result<chrono::DateTime<chrono::Utc>> {
+        if !self.is_postgres() {
+            return Ok(chrono::Utc::now());
+        }
+        let at: String = self.query_row(
+            r#"SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"#,
+            (),
+            |r| r.get(0),
+        )?;
+        chrono::DateTime::parse_from_rfc3339(&at)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .map_err(|e| Error::new(Kind::Conversion, format!("database clock `{at}`: {e}")))
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -679,28 +711,37 @@ fn bind(v: Value, ty: &Type) -> Result<Box<dyn PgToSql + Sync>> {
     })
 }
 
-/// `?N` (and a bare `?`) as PostgreSQL's `$N`, outside quoted text.
+/// `?N` (and a bare `?`, numbered as SQLite does: one past the highest
+/// so far) as PostgreSQL's `$N`, outside quoted text and comments.
 pub fn dollar_params(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
     let mut chars = sql.chars().peekable();
     let mut quote: Option<char> = None;
-    let mut next = 0;
+    let mut highest = 0u32;
     while let Some(c) = chars.next() {
         match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
+            (Some('-'), '\n') => quote = None,
+            (Some('*'), '*') if chars.peek() == Some(&'/') => {
+                out.push(c);
+                quote = None;
+                chars.next();
+                out.push('/');
+                continue;
+            }
+            (Some(q), c) if c == q && q != '-' && q != '*' => quote = None,
             (None, '\'' | '"') => quote = Some(c),
+            (None, '-') if chars.peek() == Some(&'-') => quote = Some('-'),
+            (None, '/') if chars.peek() == Some(&'*') => quote = Some('*'),
             (None, '?') => {
                 let mut digits = String::new();
                 while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
                     digits.push(*d);
                     chars.next();
                 }
-                if digits.is_empty() {
-                    next += 1;
-                    digits = next.to_string();
-                }
+                let n = digits.parse().unwrap_or(highest + 1);
+                highest = highest.max(n);
                 out.push('$');
-                out.push_str(&digits);
+                out.push_str(&n.to_string());
                 continue;
             }
             _ => {}
@@ -731,7 +772,11 @@ mod tests {
     fn parameters_become_dollars_outside_quotes() {
         assert_eq!(
             dollar_params("SELECT ?1, '?2', \"a?\" FROM t WHERE a = ?12 AND b = ?"),
-            "SELECT $1, '?2', \"a?\" FROM t WHERE a = $12 AND b = $1"
+            "SELECT $1, '?2', \"a?\" FROM t WHERE a = $12 AND b = $13"
+        );
+        assert_eq!(
+            dollar_params("SELECT ? -- a ?3 here\n, ? /* and ?4 */ FROM t"),
+            "SELECT $1 -- a ?3 here\n, $2 /* and ?4 */ FROM t"
         );
     }
 

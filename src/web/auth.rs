@@ -152,18 +152,13 @@ impl Limiter {
 
     /// Counts an attempt for `key` and returns `true` when it is within the
     /// limit; returns `false`, counting nothing, when the limit is reached.
-    pub fn try_acquire(&self, key: &str) -> bool {
+    /// A shared limiter whose store cannot count returns the store's error
+    /// (a 503): letting the attempt through uncounted would let a flood that
+    /// exhausts the store's connections check passwords without limit.
+    pub fn try_acquire(&self, key: &str) -> Result<bool, crate::store::Error> {
         if let Some((name, store)) = &self.shared {
             let window = self.window.as_millis() as i64;
-            // A store that cannot count lets the attempt through: the
-            // action behind the limit needs the store too, and fails there
-            // with a 503 rather than a misleading "too many attempts".
-            return store
-                .try_acquire_limit(&format!("{name}|{key}"), self.max, window)
-                .unwrap_or_else(|e| {
-                    tracing::warn!("rate limit {name} not counted: {e}");
-                    true
-                });
+            return store.try_acquire_limit(&format!("{name}|{key}"), self.max, window);
         }
         let mut map = self.hits.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() > MAX_KEYS {
@@ -173,10 +168,10 @@ impl Limiter {
         let hits = map.entry(key.to_string()).or_default();
         hits.retain(|t| t.elapsed() < self.window);
         if hits.len() >= self.max {
-            return false;
+            return Ok(false);
         }
         hits.push(Instant::now());
-        true
+        Ok(true)
     }
 
     /// Takes back the latest attempt counted for `key`: one that turned out
@@ -212,6 +207,40 @@ impl Limiter {
     }
 }
 
+/// The client's address: the connection's peer, or, when the peer is one
+/// of the configured `trusted_proxies`, the nearest address in
+/// `X-Forwarded-For` that is not a trusted proxy (hops are read from the
+/// right, since a client can write anything on the left of the list).
+pub fn client_ip(
+    proxies: &crate::config::TrustedProxies,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+) -> Option<IpAddr> {
+    let mut client = peer?;
+    if !proxies.contains(client) {
+        return Some(client);
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    for hop in hops.iter().rev() {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !proxies.contains(ip) {
+                    break;
+                }
+            }
+            // A garbled hop ends what can be believed.
+            Err(_) => break,
+        }
+    }
+    Some(client)
+}
+
 /// The key of a client, and optionally a name typed, for a [`Limiter`].
 pub fn limit_key(ip: Option<IpAddr>, name: &str) -> String {
     let ip = ip.map_or_else(|| "-".to_string(), |i| i.to_string());
@@ -221,6 +250,41 @@ pub fn limit_key(ip: Option<IpAddr>, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn behind_a_trusted_proxy_the_client_is_the_nearest_untrusted_hop() {
+        let proxies =
+            crate::config::TrustedProxies::parse(&["127.0.0.1".into(), "10.0.0.0/8".into()])
+                .unwrap();
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        let forwarded = |v: &'static str| {
+            let mut h = HeaderMap::new();
+            h.append("x-forwarded-for", v.parse().unwrap());
+            h
+        };
+        // A client's own claim on the left is not believed.
+        let h = forwarded("6.6.6.6, 203.0.113.7, 10.1.2.3");
+        assert_eq!(client_ip(&proxies, &h, ip("127.0.0.1")), ip("203.0.113.7"));
+        // Not from a trusted proxy: the header is the client's to invent.
+        assert_eq!(
+            client_ip(&proxies, &h, ip("198.51.100.1")),
+            ip("198.51.100.1")
+        );
+        // Only proxies, or a garbled hop: the nearest address believed.
+        assert_eq!(
+            client_ip(&proxies, &forwarded("10.0.0.9"), ip("127.0.0.1")),
+            ip("10.0.0.9")
+        );
+        assert_eq!(
+            client_ip(&proxies, &forwarded("203.0.113.7, junk"), ip("127.0.0.1")),
+            ip("127.0.0.1")
+        );
+        assert_eq!(
+            client_ip(&proxies, &HeaderMap::new(), ip("127.0.0.1")),
+            ip("127.0.0.1")
+        );
+        assert_eq!(client_ip(&proxies, &h, None), None);
+    }
 
     #[test]
     fn cookies_are_found_among_others() {
@@ -236,21 +300,21 @@ mod tests {
     fn limiter_counts_in_the_same_step_it_checks() {
         let l = Limiter::new(5, Duration::from_secs(60));
         for _ in 0..5 {
-            assert!(l.try_acquire(&limit_key(None, "ana")));
+            assert!(l.try_acquire(&limit_key(None, "ana")).unwrap());
         }
-        assert!(!l.try_acquire(&limit_key(None, "ANA")));
+        assert!(!l.try_acquire(&limit_key(None, "ANA")).unwrap());
         assert!(
-            l.try_acquire(&limit_key(None, "bo")),
+            l.try_acquire(&limit_key(None, "bo")).unwrap(),
             "other keys are not affected"
         );
         l.release(&limit_key(None, "ana"));
         assert!(
-            l.try_acquire(&limit_key(None, "ana")),
+            l.try_acquire(&limit_key(None, "ana")).unwrap(),
             "a released attempt is free again"
         );
-        assert!(!l.try_acquire(&limit_key(None, "ana")));
+        assert!(!l.try_acquire(&limit_key(None, "ana")).unwrap());
         l.clear(&limit_key(None, "ana"));
-        assert!(l.try_acquire(&limit_key(None, "ana")));
+        assert!(l.try_acquire(&limit_key(None, "ana")).unwrap());
     }
 
     #[test]
@@ -259,7 +323,7 @@ mod tests {
         let passed: usize = (0..40)
             .map(|_| {
                 let l = std::sync::Arc::clone(&l);
-                std::thread::spawn(move || l.try_acquire("k"))
+                std::thread::spawn(move || l.try_acquire("k").unwrap())
             })
             .collect::<Vec<_>>()
             .into_iter()

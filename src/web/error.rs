@@ -66,7 +66,7 @@ impl AppError {
             | AppError::TooMany(m) => m.clone(),
             AppError::Internal(_) => "Something went wrong on our side. Please try again.".into(),
             AppError::Unavailable(_) => {
-                "Our database cannot be reached just now, so nothing from this request was saved. \
+                "Our database cannot be reached just now, so this request could not be completed. \
                  Searching and reading articles still work; please try again in a minute."
                     .into()
             }

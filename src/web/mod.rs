@@ -245,7 +245,11 @@ async fn error_pages(State(state): State<AppState>, req: Request, next: Next) ->
     // A page load can be tried again as it was; a form's way back is the
     // page it came from (only forms copy their referrer).
     let retry = (req.method() == axum::http::Method::GET)
-        .then(|| req.uri().path_and_query().map(|p| p.as_str().to_string()))
+        .then(|| {
+            req.uri()
+                .path_and_query()
+                .and_then(|p| local_path(p.as_str()))
+        })
         .flatten();
     let referer = (req.method() != axum::http::Method::GET)
         .then(|| req.headers().get(header::REFERER).cloned())
@@ -258,7 +262,11 @@ async fn error_pages(State(state): State<AppState>, req: Request, next: Next) ->
     let rendered = state
         .run(move |s| {
             let (template, mut ctx) = if let Some(headers) = &workspace {
-                let session = auth::session(s, headers);
+                // With the store down, looking the session up again would
+                // only wait for it a second time.
+                let session = (page.status != StatusCode::SERVICE_UNAVAILABLE)
+                    .then(|| auth::session(s, headers))
+                    .flatten();
                 let mut ctx = routes::agent::context(s, session.as_ref(), None);
                 ctx.insert("back", &workspace_referer(headers));
                 ("agent/error.html", ctx)
@@ -302,8 +310,14 @@ fn workspace_referer(headers: &axum::http::HeaderMap) -> Option<String> {
 /// The path and query of a `Referer` (a link back never leaves the site).
 fn same_site_path(referer: &axum::http::HeaderValue) -> Option<String> {
     let uri: axum::http::Uri = referer.to_str().ok()?.parse().ok()?;
-    let path = uri.path_and_query()?.as_str();
-    (path.starts_with('/') && !path.starts_with("//")).then(|| path.to_string())
+    local_path(uri.path_and_query()?.as_str())
+}
+
+/// `path` when a link to it stays on this site: browsers read `//host` and
+/// `/\host` as another site.
+fn local_path(path: &str) -> Option<String> {
+    let rest = path.strip_prefix('/')?;
+    (!rest.starts_with(['/', '\\'])).then(|| path.to_string())
 }
 
 /// A message as a sentence on a page of its own: the workflow's refusals are
@@ -318,4 +332,35 @@ fn as_sentence(message: &str) -> String {
         out.push('.');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_back_stay_on_the_site() {
+        assert_eq!(
+            local_path("/agent/tickets?q=a").as_deref(),
+            Some("/agent/tickets?q=a")
+        );
+        assert_eq!(local_path("/"), Some("/".to_string()));
+        for elsewhere in [
+            "//evil.example/x",
+            "/\\evil.example",
+            "https://evil.example/",
+            "",
+        ] {
+            assert_eq!(local_path(elsewhere), None, "{elsewhere}");
+        }
+        let referer = |s: &'static str| axum::http::HeaderValue::from_static(s);
+        assert_eq!(
+            same_site_path(&referer("https://help.example/contact?x=1")).as_deref(),
+            Some("/contact?x=1")
+        );
+        assert_eq!(
+            same_site_path(&referer("https://help.example//evil.example")),
+            None
+        );
+    }
 }

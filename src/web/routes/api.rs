@@ -424,7 +424,8 @@ async fn create_ticket(
     body: String,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     check_origin(&state, &headers)?;
-    let client = connect.as_ref().map(|Extension(ConnectInfo(p))| p.ip());
+    let peer = connect.map(|Extension(ConnectInfo(p))| p.ip());
+    let client = auth::client_ip(&state.config.trusted_proxies, &headers, peer);
     let idempotency_key = idempotency_key(&headers, client)?;
     let form: TicketForm = serde_json::from_str(&body)
         .map_err(|e| AppError::BadRequest(format!("The request is not a ticket: {e}.")))?;
@@ -445,9 +446,13 @@ async fn create_ticket(
             ));
         }
     }
-    let key = auth::limit_key(connect.map(|Extension(ConnectInfo(p))| p.ip()), "contact");
+    let key = auth::limit_key(client, "contact");
     // Checked and counted in one step: parallel requests cannot all pass.
-    if !state.contact_limiter.try_acquire(&key) {
+    if !state
+        .contact_limiter
+        .try_acquire(&key)
+        .map_err(AppError::from)?
+    {
         return Err(AppError::TooMany(
             "You have sent several requests already. Please wait an hour.".into(),
         )

@@ -157,10 +157,11 @@ async fn submit(
             "Your request could not be sent.".into(),
         ));
     }
-    let ip = connect.map(|Extension(ConnectInfo(p))| p.ip());
+    let peer = connect.map(|Extension(ConnectInfo(p))| p.ip());
+    let ip = auth::client_ip(&state.config.trusted_proxies, &headers, peer);
     let key = auth::limit_key(ip, "contact");
     // Checked and counted in one step: parallel submissions cannot all pass.
-    if !state.contact_limiter.try_acquire(&key) {
+    if !state.contact_limiter.try_acquire(&key)? {
         return Err(AppError::TooMany(
             "You have sent several requests already. Please wait an hour, or reply to our email."
                 .into(),

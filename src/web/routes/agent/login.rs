@@ -78,16 +78,19 @@ struct SignInKeys {
 }
 
 impl SignInKeys {
-    /// Counts the attempt against both keys, or neither when one is locked.
-    fn acquire(&self, state: &AppState) -> bool {
-        if !state.login_limiter.try_acquire(&self.account) {
-            return false;
+    /// Counts the attempt against both keys, or neither when one is locked
+    /// (or cannot be counted: then the error).
+    fn acquire(&self, state: &AppState) -> Result<bool, AppError> {
+        if !state.login_limiter.try_acquire(&self.account)? {
+            return Ok(false);
         }
-        if !state.login_address_limiter.try_acquire(&self.address) {
-            state.login_limiter.release(&self.account);
-            return false;
+        match state.login_address_limiter.try_acquire(&self.address) {
+            Ok(true) => Ok(true),
+            other => {
+                state.login_limiter.release(&self.account);
+                Ok(other?)
+            }
         }
-        true
     }
 
     /// Takes the attempt back: it was not a password check.
@@ -135,12 +138,13 @@ pub async fn submit(
         ));
     }
     // Behind the real server the peer address is known; in-process tests have none.
-    let ip = connect.map(|Extension(ConnectInfo(peer))| peer.ip());
+    let peer = connect.map(|Extension(ConnectInfo(peer))| peer.ip());
+    let ip = auth::client_ip(&state.config.trusted_proxies, &headers, peer);
     let keys = SignInKeys {
         account: account_key(&state, &name)?,
         address: auth::limit_key(ip, ""),
     };
-    if !keys.acquire(&state) {
+    if !keys.acquire(&state)? {
         return Err(AppError::TooMany(
             "Too many failed sign-ins. Wait 15 minutes and try again.".into(),
         ));

@@ -113,7 +113,12 @@ pub async fn page(
 
 /// The report of `period` with everything the server knows.
 fn build_report(s: &AppState, period: Period) -> Result<Report, AppError> {
-    let internal = |e: report::ReportError| AppError::Internal(e.to_string());
+    // A store that cannot be reached is the 503 every store-backed page
+    // gives; anything else failing here is ours.
+    let internal = |e: report::ReportError| match e {
+        report::ReportError::Store(e) => AppError::from(e),
+        e => AppError::Internal(e.to_string()),
+    };
     let index = s.library.index();
     let attention = articles_needing_attention(
         index,
