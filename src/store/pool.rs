@@ -149,6 +149,8 @@ impl Pool {
             state.open -= idle.len();
             idle
         };
+        // Their slots are free: a request waiting for one may connect now.
+        self.freed.notify_all();
         blocking(|| drop(idle));
     }
 
