@@ -220,8 +220,7 @@ impl Store {
     /// Starts a session; returns the cookie token.
     pub fn create_session(&self, account_id: i64) -> Result<String> {
         let token = random_token();
-        let expires = (chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS))
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let expires = super::stamp(chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS));
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO sessions (token_hash, account_id, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -311,7 +311,12 @@ fn open_sqlite(path: &Path) -> Result<rusqlite::Connection> {
 
 /// Now, RFC 3339 in UTC (what every timestamp column holds).
 pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    stamp(chrono::Utc::now())
+}
+
+/// `t` as every timestamp column holds it (RFC 3339, milliseconds, UTC).
+pub fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::sql::{params, Row};
 use serde::Serialize;
 
-use super::{Result, Store};
+use super::{stamp, Result, Store};
 
 /// A message waiting for (or past) delivery.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -174,9 +174,4 @@ impl From<Duration> for Lease {
             email: d,
         }
     }
-}
-
-/// A timestamp as the outbox stores it (RFC 3339, milliseconds, UTC).
-fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
